@@ -1,0 +1,246 @@
+"""Config: one validated description of an experiment.
+
+Every knob of the lab is a field here, and each field carries its own metadata (group, kind,
+allowed values, help text).  The UI builds its controls from that metadata, the URL query string and
+JSON files are parsed through it, and invalid values raise a ValueError that names the field, the
+value and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+# Which fields rebuild the run when they change; all others apply to the running model.
+LIVE_FIELDS = frozenset(
+    {"lr", "momentum", "optimizer", "lr_schedule", "lr_decay", "decay_steps", "batch_size",
+     "l1", "l2", "dropout", "grad_clip", "clip_mode", "bn_momentum"}
+)
+
+# Allowed class counts per dataset (inclusive ranges).
+CLASS_RANGE = {"spiral": (2, 8), "blobs": (2, 8), "circles": (2, 5), "moons": (2, 2),
+               "xor": (2, 2), "digits": (2, 10)}
+
+
+def _f(default, kind, group, help, *, choices=None, lo=None, hi=None, lo_open=False,
+       hi_open=False, label=None):
+    """A dataclass field with the metadata that validation and the controls read."""
+    meta = dict(kind=kind, group=group, help=help, choices=choices, lo=lo, hi=hi,
+                lo_open=lo_open, hi_open=hi_open, label=label)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Config:
+    # ---- data -----------------------------------------------------------------------------
+    dataset: str = _f("spiral", "choice", "data", "Which data set to learn: 2-D toys or 8x8 digits.",
+                      choices=("spiral", "circles", "moons", "xor", "blobs", "digits"))
+    n_classes: int = _f(3, "int", "data", "Number of classes (spiral/blobs up to 8, circles up to 5, "
+                        "moons and xor have 2, digits up to 10).", lo=2, hi=10, label="classes")
+    n_samples: int = _f(600, "int", "data", "Total number of examples before the train/validation "
+                        "split (digits: at most 1797).", lo=20, hi=20000, label="samples")
+    noise: float = _f(0.1, "float", "data", "How much the 2-D toy classes are blurred into each other.",
+                      lo=0.0, hi=1.0)
+    val_fraction: float = _f(0.2, "float", "data", "Share of the examples held out for validation.",
+                             lo=0.0, hi=0.9, lo_open=True, label="validation")
+    preprocessing: str = _f("standardize", "choice", "data",
+                            "How inputs are transformed, fitted on training data only: zero-centre, "
+                            "standardise, PCA (rotate) or PCA whitening.",
+                            choices=("none", "center", "standardize", "pca", "whiten"),
+                            label="preprocess")
+    # ---- network --------------------------------------------------------------------------
+    depth: int = _f(3, "int", "network", "Number of hidden layers.", lo=1, hi=20)
+    width: int = _f(64, "int", "network", "Units per hidden layer.", lo=1, hi=1024)
+    activation: str = _f("relu", "choice", "network", "Non-linearity after every hidden layer.",
+                         choices=("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "maxout",
+                                  "identity"))
+    leaky_slope: float = _f(0.01, "float", "network", "Slope of leaky ReLU for negative inputs.",
+                            lo=0.0, hi=1.0, hi_open=True)
+    maxout_pieces: int = _f(2, "int", "network", "Linear pieces per maxout unit.", lo=2, hi=5,
+                            label="maxout k")
+    init: str = _f("he_normal", "choice", "network",
+                   "Weight initialisation scheme. 'gaussian' draws N(0, weight_std^2); 'constant' sets "
+                   "every weight to weight_std.",
+                   choices=("zeros", "constant", "gaussian", "xavier_normal", "xavier_uniform",
+                            "he_normal", "he_uniform", "lecun", "orthogonal"))
+    weight_std: float = _f(0.01, "logfloat", "network", "Standard deviation of the 'gaussian' "
+                           "scheme (and the value of 'constant').", lo=0.0, hi=100.0,
+                           label="weight std")
+    norm: str = _f("none", "choice", "network", "Normalise pre-activations per unit over the batch "
+                   "(batch norm) or per example over the units (layer norm).",
+                   choices=("none", "batch", "layer"))
+    bn_momentum: float = _f(0.9, "float", "network", "Momentum of batch norm's running mean and "
+                            "variance, used at evaluation.", lo=0.0, hi=1.0, hi_open=True,
+                            label="BN momentum")
+    dropout: float = _f(0.0, "float", "network", "Probability of dropping a hidden unit in training "
+                        "(inverted dropout: nothing changes at test time).", lo=0.0, hi=1.0,
+                        hi_open=True)
+    residual: bool = _f(False, "bool", "network", "Add skip connections between hidden layers of "
+                        "equal width: h + f(h).")
+    # ---- training -------------------------------------------------------------------------
+    optimizer: str = _f("adam", "choice", "training", "Update rule.",
+                        choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"))
+    lr: float = _f(0.01, "logfloat", "training", "Learning rate: the step size of every update.",
+                   lo=0.0, hi=100.0, lo_open=True, label="learning rate")
+    momentum: float = _f(0.9, "float", "training", "Momentum (and Adam's beta1; RMSProp's decay).",
+                         lo=0.0, hi=1.0, hi_open=True)
+    lr_schedule: str = _f("constant", "choice", "training", "How the learning rate decays over steps.",
+                          choices=("constant", "step", "exponential", "inverse_time", "cosine"),
+                          label="schedule")
+    lr_decay: float = _f(0.5, "float", "training", "Decay factor of the step and exponential "
+                         "schedules.", lo=0.0, hi=1.0, lo_open=True, label="decay factor")
+    decay_steps: int = _f(500, "int", "training", "Steps per decay (cosine: steps per cycle).",
+                          lo=1, hi=1_000_000, label="decay steps")
+    batch_size: int = _f(64, "int", "training", "Examples per minibatch.", lo=1, hi=20000,
+                         label="batch size")
+    l1: float = _f(0.0, "float", "training", "L1 penalty on weights (not biases or norm parameters).",
+                   lo=0.0, hi=10.0)
+    l2: float = _f(0.0, "float", "training", "L2 penalty on weights (not biases or norm parameters).",
+                   lo=0.0, hi=10.0)
+    grad_clip: float = _f(0.0, "float", "training", "Gradient clipping threshold; 0 turns it off.",
+                          lo=0.0, hi=1000.0, label="grad clip")
+    clip_mode: str = _f("norm", "choice", "training", "Clip the global gradient norm or each "
+                        "gradient value.", choices=("norm", "value"), label="clip mode")
+    seed: int = _f(0, "int", "training", "Seed of every random draw: same seed, same numbers.",
+                   lo=0, hi=2**31 - 1)
+    dtype: str = _f("float64", "choice", "training", "Floating-point precision of the whole run.",
+                    choices=("float64", "float32"))
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _validate(f, getattr(self, f.name)))
+        lo, hi = CLASS_RANGE[self.dataset]
+        if not lo <= self.n_classes <= hi:
+            raise ValueError(f"n_classes={self.n_classes!r} does not fit dataset={self.dataset!r}: "
+                             f"allowed {lo}..{hi}")
+        if self.dataset != "digits" and self.n_samples < 2 * self.n_classes:
+            raise ValueError(f"n_samples={self.n_samples!r} is too small for {self.n_classes} "
+                             f"classes: need at least {2 * self.n_classes}")
+
+    # ---- round trips ----------------------------------------------------------------------
+    def replace(self, **changes: Any) -> "Config":
+        """A new Config with some fields changed (validated; unknown names raise)."""
+        _check_names(changes)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Config":
+        if not isinstance(data, dict):
+            raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
+        _check_names(data)
+        return cls(**data)
+
+    def to_json(self, **kw: Any) -> str:
+        return json.dumps(self.to_dict(), **kw)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Config":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"config JSON is not valid: {err}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_query(cls, query: str, base: "Config | None" = None) -> "Config":
+        """Parse a URL query string such as 'activation=tanh&weight_std=0.01'.
+
+        Values are strings and are converted by each field's kind; unknown names and bad values
+        raise ValueError.  Keys that are not config fields but start with 'voila' are ignored.
+        """
+        from urllib.parse import parse_qsl
+        base = base or cls()
+        changes: dict[str, Any] = {}
+        for key, raw in parse_qsl(query.lstrip("?"), keep_blank_values=True):
+            if key.startswith("voila") or key in ("token",):
+                continue
+            _check_names({key: raw})
+            changes[key] = parse_text(key, raw)
+        return base.replace(**changes)
+
+    def changed_fields(self, other: "Config") -> set[str]:
+        return {f.name for f in dataclasses.fields(self)
+                if getattr(self, f.name) != getattr(other, f.name)}
+
+    def needs_rebuild(self, other: "Config") -> bool:
+        """True when going from self to other must rebuild data, weights or architecture."""
+        return bool(self.changed_fields(other) - LIVE_FIELDS)
+
+
+FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Config)}
+
+
+def _check_names(changes: dict[str, Any]) -> None:
+    unknown = sorted(set(changes) - set(FIELDS))
+    if unknown:
+        raise ValueError(f"unknown config field {unknown[0]!r}: allowed fields are "
+                         f"{', '.join(FIELDS)}")
+
+
+def allowed(name: str) -> str:
+    """Human-readable description of what a field accepts."""
+    m = FIELDS[name].metadata
+    if m["choices"]:
+        return "one of " + ", ".join(repr(c) for c in m["choices"])
+    if m["kind"] == "bool":
+        return "true or false"
+    what = "an integer" if m["kind"] == "int" else "a number"
+    left = "(" if m["lo_open"] else "["
+    right = ")" if m["hi_open"] else "]"
+    return f"{what} in {left}{m['lo']}, {m['hi']}{right}"
+
+
+def _validate(f: dataclasses.Field, value: Any) -> Any:
+    m = f.metadata
+    bad = ValueError(f"{f.name}={value!r} is not allowed: expected {allowed(f.name)}")
+    kind = m["kind"]
+    if kind == "choice":
+        if not isinstance(value, str) or value not in m["choices"]:
+            raise bad
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if isinstance(value, bool):
+        raise bad
+    if kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int):
+            raise bad
+    else:
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise bad
+        value = float(value)
+    lo, hi = m["lo"], m["hi"]
+    if value < lo or value > hi or (m["lo_open"] and value == lo) or (m["hi_open"] and value == hi):
+        raise bad
+    return value
+
+
+def parse_text(name: str, raw: str) -> Any:
+    """Convert a string (from a URL or a text box) to the field's type, or raise ValueError."""
+    _check_names({name: raw})
+    kind = FIELDS[name].metadata["kind"]
+    raw = raw.strip()
+    try:
+        if kind == "bool":
+            low = raw.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind == "int":
+            return int(raw)
+        if kind in ("float", "logfloat"):
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not allowed: expected {allowed(name)}") from None
+    return raw
