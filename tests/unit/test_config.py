@@ -1,0 +1,85 @@
+"""Config: defaults, round trips, and clear errors that name the field."""
+import json
+
+import pytest
+
+from initlab import Config
+from initlab.core.config import FIELDS, LIVE_FIELDS
+
+
+def test_defaults_round_trip_through_dict_and_json():
+    cfg = Config(activation="tanh", depth=10, width=500, weight_std=0.01, init="gaussian")
+    assert Config.from_dict(cfg.to_dict()) == cfg
+    assert Config.from_json(cfg.to_json()) == cfg
+    assert json.loads(cfg.to_json())["activation"] == "tanh"
+
+
+def test_replace_returns_a_new_validated_config():
+    cfg = Config()
+    new = cfg.replace(lr=0.5)
+    assert new.lr == 0.5 and cfg.lr == 0.01
+    assert cfg.changed_fields(new) == {"lr"}
+    assert not cfg.needs_rebuild(new)
+    assert cfg.needs_rebuild(cfg.replace(depth=5))
+
+
+@pytest.mark.parametrize("changes, field, allowed", [
+    ({"weight_std": -1.0}, "weight_std", "[0.0, 100.0]"),
+    ({"activation": "softplus"}, "activation", "'relu'"),
+    ({"dropout": 1.0}, "dropout", "[0.0, 1.0)"),
+    ({"dropout": -0.1}, "dropout", "[0.0, 1.0)"),
+    ({"depth": 0}, "depth", "an integer in [1, 20]"),
+    ({"depth": 2.5}, "depth", "an integer"),
+    ({"lr": 0.0}, "lr", "(0.0, 100.0]"),
+    ({"lr": float("nan")}, "lr", "a number"),
+    ({"residual": "yes"}, "residual", "true or false"),
+    ({"norm": "group"}, "norm", "'batch'"),
+    ({"optimizer": "lbfgs"}, "optimizer", "'adam'"),
+])
+def test_invalid_field_names_the_field_value_and_what_is_allowed(changes, field, allowed):
+    with pytest.raises(ValueError) as err:
+        Config(**changes)
+    text = str(err.value)
+    assert text.startswith(f"{field}=")
+    assert repr(changes[field]) in text
+    assert allowed in text
+
+
+def test_wrong_type_from_json_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"depth='3' is not allowed: expected an integer"):
+        Config.from_json('{"depth": "3"}')
+    with pytest.raises(ValueError, match="not valid"):
+        Config.from_json("{depth: 3")
+    with pytest.raises(ValueError, match="JSON object"):
+        Config.from_dict([1, 2])
+
+
+def test_unknown_key_is_rejected_with_the_allowed_names():
+    with pytest.raises(ValueError, match=r"unknown config field 'weight_sdt'.*weight_std"):
+        Config.from_dict({"weight_sdt": 0.1})
+    with pytest.raises(ValueError, match="unknown config field"):
+        Config().replace(colour="red")
+
+
+def test_class_count_must_fit_the_dataset():
+    with pytest.raises(ValueError, match=r"n_classes=3 does not fit dataset='moons'"):
+        Config(dataset="moons", n_classes=3)
+    assert Config(dataset="circles", n_classes=4).n_classes == 4
+
+
+def test_query_string_sets_fields_with_their_types():
+    cfg = Config.from_query("?activation=tanh&init=gaussian&weight_std=0.01&residual=true&depth=10")
+    assert (cfg.activation, cfg.init, cfg.weight_std, cfg.residual, cfg.depth) == (
+        "tanh", "gaussian", 0.01, True, 10)
+    assert Config.from_query("") == Config()
+    with pytest.raises(ValueError, match=r"depth='ten' is not allowed"):
+        Config.from_query("depth=ten")
+
+
+def test_every_field_has_group_kind_and_help_for_the_controls():
+    for name, f in FIELDS.items():
+        m = f.metadata
+        assert m["group"] in ("data", "network", "training"), name
+        assert m["kind"] in ("choice", "int", "float", "logfloat", "bool"), name
+        assert len(m["help"]) > 10, name
+    assert LIVE_FIELDS <= set(FIELDS)
