@@ -1,0 +1,52 @@
+"""The ``initlab`` command: ``initlab serve`` runs the lab as a web app with Voila."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from initlab import serve as serving
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="initlab", description="See why neural-network training succeeds or fails.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="serve the lab as a web app (Voila)",
+        description="Serve the lab with Voila. Settings can be handed out as links, e.g. "
+                    "http://HOST:PORT/?activation=tanh&init=gaussian&weight_std=0.01")
+    serve.add_argument("notebook", nargs="?", default=None,
+                       help="notebook (or folder) to serve; default: the lab app")
+    serve.add_argument("--port", type=int, default=serving.DEFAULT_PORT,
+                       help="port to listen on (default: %(default)s)")
+    serve.add_argument("--host", default=serving.DEFAULT_HOST,
+                       help="address to listen on (default: %(default)s; 0.0.0.0 for a class "
+                            "on the local network)")
+    browser = serve.add_mutually_exclusive_group()
+    browser.add_argument("--open", dest="open_browser", action="store_true",
+                         help="open a browser tab once serving")
+    browser.add_argument("--no-browser", dest="open_browser", action="store_false",
+                         help="do not open a browser (the default)")
+    serve.add_argument("--cull-idle", type=int, default=serving.DEFAULT_CULL_IDLE,
+                       metavar="SECONDS",
+                       help="shut down kernels idle this long with no page connected "
+                            "(default: %(default)s; 0 keeps them)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "serve":
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        return serving.serve(args.notebook, port=args.port, host=args.host,
+                             cull_idle=args.cull_idle, open_browser=args.open_browser)
+    except FileNotFoundError as err:
+        print(f"initlab: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
