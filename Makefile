@@ -1,0 +1,51 @@
+# initlab: `make test` sets everything up and runs every test; `make lab` serves the app.
+# Works in a fresh clone: creates .venv, installs the package (editable) with its test extra, and
+# (as root) Debian's chromium for the browser tests.  Re-runs are fast: setup is redone only when
+# pyproject.toml changes.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.initlab-installed
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8866
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: setup test lab bench chromium clean
+
+setup: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The browser tests drive the system Chromium: a browser download (playwright install) is not
+# possible everywhere, a Debian package is.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else \
+	    echo "note: $(CHROMIUM) is missing; browser tests will be skipped (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium
+	$(PY) -m pytest tests/ $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(VENV)/bin/initlab serve --port $(PORT) --host $(HOST)
+
+bench: $(STAMP)
+	@set -e; for script in benchmarks/*.py; do \
+	  [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script"; \
+	done
+
+clean:
+	rm -rf artifacts .pytest_cache $(STAMP)
