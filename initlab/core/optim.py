@@ -1,0 +1,164 @@
+"""Update rules, learning-rate schedules and gradient clipping.
+
+Every rule has one signature, ``delta = RULES[name](dw, state, lr=, momentum=, t=)``: it returns
+the change to add to the weight (``w += delta``) and keeps what it remembers (velocity, caches) in
+``state``, a dict per parameter that starts empty.  t is the 1-based step number.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+EPS = 1e-8
+
+
+def sgd(dw, state, *, lr, momentum, t):
+    """Plain SGD: step against the gradient."""
+    return -lr * dw
+
+
+def momentum_update(dw, state, *, lr, momentum, t):
+    """Momentum: v = mu v - lr dw; the velocity is the step, so a consistent slope builds speed."""
+    v = state.get("v")
+    if v is None:
+        v = state["v"] = np.zeros_like(dw)
+    v *= momentum
+    v -= lr * dw
+    return v.copy()
+
+
+def nesterov(dw, state, *, lr, momentum, t):
+    """Nesterov momentum in CS231n's form on the current parameters:
+    v_new = mu v - lr dw;  w += -mu v + (1 + mu) v_new."""
+    v = state.get("v")
+    if v is None:
+        v = state["v"] = np.zeros_like(dw)
+    delta = v * -momentum
+    v *= momentum
+    v -= lr * dw
+    delta += (1 + momentum) * v
+    return delta
+
+
+def adagrad(dw, state, *, lr, momentum, t):
+    """Adagrad: per-weight step lr / sqrt(sum of all past dw^2)."""
+    cache = state.get("cache")
+    if cache is None:
+        cache = state["cache"] = np.zeros_like(dw)
+    cache += dw * dw
+    return -lr * dw / (np.sqrt(cache) + EPS)
+
+
+def rmsprop(dw, state, *, lr, momentum, t):
+    """RMSProp: Adagrad with a leaky cache.  Decay = momentum when 0 < momentum < 1, else 0.99
+    (the config has one momentum knob; it doubles as RMSProp's decay rate)."""
+    decay = momentum if 0 < momentum < 1 else 0.99
+    cache = state.get("cache")
+    if cache is None:
+        cache = state["cache"] = np.zeros_like(dw)
+    cache *= decay
+    cache += (1 - decay) * dw * dw
+    return -lr * dw / (np.sqrt(cache) + EPS)
+
+
+def adam(dw, state, *, lr, momentum, t):
+    """Adam: momentum (beta1 = momentum) on an RMSProp-scaled step (beta2 = 0.999), with bias
+    correction so the first steps are not too small; t >= 1."""
+    if t < 1:
+        raise ValueError(f"t={t!r} is not allowed: Adam's bias correction needs a step number >= 1")
+    b1, b2 = momentum, 0.999
+    m, v = state.get("m"), state.get("v")
+    if m is None:
+        m = state["m"] = np.zeros_like(dw)
+        v = state["v"] = np.zeros_like(dw)
+    m *= b1
+    m += (1 - b1) * dw
+    v *= b2
+    v += (1 - b2) * dw * dw
+    denom = np.sqrt(v / (1 - b2 ** t))
+    denom += EPS
+    return (-lr / (1 - b1 ** t)) * m / denom
+
+
+def _plain_scalars(rule):
+    """Pass lr and momentum as Python floats: a NumPy float64 scalar would upcast float32 arrays."""
+    def wrapped(dw, state, *, lr, momentum, t):
+        return rule(dw, state, lr=float(lr), momentum=float(momentum), t=t)
+    wrapped.__name__, wrapped.__doc__ = rule.__name__, rule.__doc__
+    return wrapped
+
+
+RULES: dict[str, Callable[..., np.ndarray]] = {
+    "sgd": _plain_scalars(sgd),
+    "momentum": _plain_scalars(momentum_update),
+    "nesterov": _plain_scalars(nesterov),
+    "adagrad": _plain_scalars(adagrad),
+    "rmsprop": _plain_scalars(rmsprop),
+    "adam": _plain_scalars(adam),
+}
+
+
+def get_rule(name: str) -> Callable[..., np.ndarray]:
+    """RULES[name], or ValueError naming 'optimizer'."""
+    if name not in RULES:
+        raise ValueError(f"optimizer={name!r} is not allowed: expected one of "
+                         + ", ".join(repr(r) for r in RULES))
+    return RULES[name]
+
+
+SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine")
+
+
+def learning_rate(base_lr: float, step: int, schedule: str, decay: float, decay_steps: int) -> float:
+    """Learning rate at 0-based ``step``.
+
+    constant: lr;  step: lr * decay ** floor(t / T);  exponential: lr * decay ** (t / T);
+    inverse_time: lr / (1 + t / T);  cosine: lr * (1 + cos(pi * (t mod T) / T)) / 2, from lr down
+    towards 0 and back to lr every T steps (warm restarts).  T = decay_steps.
+    """
+    t, steps = step, max(int(decay_steps), 1)
+    if schedule == "constant":
+        return float(base_lr)
+    if schedule == "step":
+        return float(base_lr * decay ** (t // steps))
+    if schedule == "exponential":
+        return float(base_lr * decay ** (t / steps))
+    if schedule == "inverse_time":
+        return float(base_lr / (1 + t / steps))
+    if schedule == "cosine":
+        return float(base_lr * 0.5 * (1 + math.cos(math.pi * (t % steps) / steps)))
+    raise ValueError(f"lr_schedule={schedule!r} is not allowed: expected one of "
+                     + ", ".join(repr(s) for s in SCHEDULES))
+
+
+def _global_norm(grads: list[np.ndarray]) -> float:
+    total = sum(float(np.vdot(g, g)) for g in grads)
+    if not math.isfinite(total) and all(np.isfinite(g).all() for g in grads):
+        # float32 squares overflowed although every value is finite: redo in float64
+        total = sum(float(np.vdot(g, g)) for g in (g.astype(np.float64) for g in grads))
+    return math.sqrt(total)
+
+
+def clip_gradients(grads: list[np.ndarray], mode: str, threshold: float) -> float:
+    """Clip ``grads`` in place; return their global L2 norm before clipping.
+
+    norm: if the global norm exceeds threshold, scale every array by threshold / norm (direction
+    kept).  value: clip every entry to [-threshold, threshold].  threshold 0 turns clipping off.
+    """
+    if mode not in ("norm", "value"):
+        raise ValueError(f"clip_mode={mode!r} is not allowed: expected one of 'norm', 'value'")
+    norm = _global_norm(grads)
+    threshold = float(threshold)
+    if threshold <= 0:
+        return norm
+    if mode == "norm":
+        if math.isfinite(norm) and norm > threshold:
+            scale = threshold / norm
+            for g in grads:
+                g *= scale
+    else:
+        for g in grads:
+            np.clip(g, -threshold, threshold, out=g)
+    return norm

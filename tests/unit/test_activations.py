@@ -1,0 +1,120 @@
+"""Activations: gradients match centred differences; the lecture's facts about each one hold."""
+import math
+
+import numpy as np
+import pytest
+
+from initlab.core.activations import NAMES, Activation, gain, get_activation
+from initlab.core.gradcheck import numeric_gradient, rel_error
+
+
+def _away_from_kinks(shape, rng):
+    z = rng.standard_normal(shape) * 2
+    z[np.abs(z) < 1e-2] = 0.5          # relu-like kinks at 0: finite differences must not cross them
+    return z
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_matches_numeric_gradient(name):
+    rng = np.random.default_rng(0)
+    act = get_activation(name, leaky_slope=0.1, pieces=3)
+    z = _away_from_kinks((5, 4 * act.fan_out_factor), rng)
+    a, cache = act.forward(z)
+    da = rng.standard_normal(a.shape)
+    dz = act.backward(da, cache)
+    num = numeric_gradient(lambda v: act.forward(v)[0], z, da)
+    assert dz.shape == z.shape
+    assert rel_error(dz, num) < 1e-7
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_float32_stays_float32(name):
+    act = get_activation(name)
+    z = np.random.default_rng(1).standard_normal((3, 4 * act.fan_out_factor)).astype(np.float32)
+    a, cache = act.forward(z)
+    dz = act.backward(np.ones_like(a), cache)
+    assert a.dtype == np.float32 and dz.dtype == np.float32
+
+
+def test_panel_facts_of_each_activation():
+    expected = {  # name: (hist_range, bounds, relu_like, fan_out_factor)
+        "relu": ((0, 3), None, True, 1), "leaky_relu": ((-0.5, 3), None, True, 1),
+        "elu": ((-1, 3), None, True, 1), "gelu": ((-0.5, 3), None, True, 1),
+        "tanh": ((-1, 1), (-1, 1), False, 1), "sigmoid": ((0, 1), (0, 1), False, 1),
+        "maxout": ((-3, 3), None, False, 4), "identity": ((-3, 3), None, False, 1),
+    }
+    for name, (hist, bounds, relu_like, k) in expected.items():
+        act = get_activation(name, pieces=4)
+        assert isinstance(act, Activation) and act.name == name
+        assert tuple(act.hist_range) == hist and act.bounds == bounds
+        assert act.relu_like is relu_like and act.fan_out_factor == k
+
+
+def test_sigmoid_is_stable_and_exact_for_large_inputs():
+    z = np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        a, _ = get_activation("sigmoid").forward(z)
+    assert a[0, 0] == 0.0 and a[0, 4] == 1.0 and a[0, 2] == 0.5
+    assert a[0, 1] == pytest.approx(math.exp(-40.0), rel=1e-12)   # no cancellation on the left
+
+
+def test_saturated_sigmoid_kills_the_gradient():
+    act = get_activation("sigmoid")
+    a, cache = act.forward(np.array([[-10.0, 0.0, 10.0]]))
+    dz = act.backward(np.ones_like(a), cache)
+    assert dz[0, 1] == pytest.approx(0.25)
+    assert dz[0, 0] < 1e-4 and dz[0, 2] < 1e-4          # 2500 times weaker than at 0
+
+
+def test_sigmoid_outputs_are_not_zero_centred_but_tanh_outputs_are():
+    z = np.random.default_rng(2).standard_normal((2000, 10))
+    assert get_activation("sigmoid").forward(z)[0].mean() == pytest.approx(0.5, abs=0.01)
+    assert abs(get_activation("tanh").forward(z)[0].mean()) < 0.01
+
+
+def test_relu_passes_no_gradient_for_negative_inputs_but_leaky_relu_does():
+    z = np.array([[-2.0, 3.0]])
+    for name, expected in (("relu", [0.0, 1.0]), ("leaky_relu", [0.01, 1.0])):
+        act = get_activation(name)
+        a, cache = act.forward(z)
+        np.testing.assert_allclose(act.backward(np.ones_like(a), cache), [expected])
+
+
+def test_elu_saturates_at_minus_one_and_gelu_dips_below_zero():
+    z = np.array([[-30.0, -1.0, 2.0]])
+    elu, _ = get_activation("elu").forward(z)
+    np.testing.assert_allclose(elu, [[-1.0, math.expm1(-1.0), 2.0]])
+    gelu, _ = get_activation("gelu").forward(z)
+    assert gelu[0, 0] == pytest.approx(0.0, abs=1e-12) and -0.2 < gelu[0, 1] < -0.15
+    assert gelu[0, 2] == pytest.approx(1.9546, abs=1e-3)
+
+
+def test_maxout_takes_the_max_piece_and_routes_gradient_to_it():
+    act = get_activation("maxout", pieces=3)
+    # two units of three pieces each: winners are piece 2 and piece 0
+    z = np.array([[0.1, -1.0, 0.7, 5.0, 2.0, 3.0]])
+    a, cache = act.forward(z)
+    np.testing.assert_array_equal(a, [[0.7, 5.0]])
+    dz = act.backward(np.array([[10.0, 20.0]]), cache)
+    np.testing.assert_array_equal(dz, [[0, 0, 10.0, 20.0, 0, 0]])
+
+
+def test_maxout_ties_send_the_gradient_to_one_piece_only():
+    act = get_activation("maxout", pieces=2)
+    a, cache = act.forward(np.zeros((2, 4)))               # zero init: every piece equal
+    dz = act.backward(np.ones((2, 2)), cache)
+    assert dz.sum() == 4.0                                 # not doubled
+
+
+def test_gain_values():
+    assert gain("relu") == pytest.approx(math.sqrt(2))
+    assert gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
+    for name in ("tanh", "sigmoid", "elu", "gelu", "maxout", "identity"):
+        assert gain(name) == 1.0
+
+
+def test_unknown_activation_names_the_field():
+    with pytest.raises(ValueError, match="activation='swish'.*'relu'"):
+        get_activation("swish")
+    with pytest.raises(ValueError, match="activation"):
+        gain("swish")
