@@ -1,0 +1,92 @@
+"""Training speed of the NumPy core against plain matrix multiplication on this machine.
+
+For each preset: training steps per second (forward + backward + update), the GFLOP/s that the
+matrix products of those steps amount to, and the GFLOP/s of the same products done as bare
+`A @ B` calls with the same shapes and dtype, measured in the same run.  The ratio says how much
+of the machine's matmul speed the rest of the step (activations, norms, optimiser) leaves.
+
+    python benchmarks/core.py [--repeats 5]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from initlab import Config, Run
+
+PRESETS = {
+    "small": Config(depth=2, width=32, batch_size=64),
+    "default": Config(),
+    "large": Config(dataset="spiral", n_samples=20000, depth=10, width=500, batch_size=1000),
+    "large-float32": Config(dataset="spiral", n_samples=20000, depth=10, width=500,
+                            batch_size=1000, dtype="float32"),
+    "large-tanh-batchnorm": Config(dataset="spiral", n_samples=20000, depth=10, width=500,
+                                   batch_size=1000, activation="tanh", norm="batch",
+                                   init="xavier_normal"),
+}
+
+
+def matmul_shapes(run: Run) -> list[tuple[int, int, int]]:
+    """(m, k, n) of every product in one training step: forward, dW and (except layer 0) dX."""
+    batch = min(run.config.batch_size, len(run.data.y_train))
+    shapes = []
+    for i, dense in enumerate(run.model.dense):
+        fan_in, fan_out = dense.params["w"].shape
+        shapes.append((batch, fan_in, fan_out))          # x @ W
+        shapes.append((fan_in, batch, fan_out))          # x.T @ dy
+        if i > 0:
+            shapes.append((batch, fan_out, fan_in))      # dy @ W.T
+    return shapes
+
+
+def time_steps(run: Run, seconds: float) -> float:
+    """Median seconds per step over blocks of steps filling about `seconds`."""
+    run.step(3)                                          # warm caches and allocations
+    per_step = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(per_step) < 5:
+        t0 = time.perf_counter()
+        run.step(1)
+        per_step.append(time.perf_counter() - t0)
+    return statistics.median(per_step)
+
+
+def time_matmuls(shapes, dtype, seconds: float) -> float:
+    """Median seconds for one pass of bare products with these shapes."""
+    rng = np.random.default_rng(0)
+    pairs = [(rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype))
+             for m, k, n in shapes]
+    times = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(times) < 5:
+        t0 = time.perf_counter()
+        for a, b in pairs:
+            a @ b
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument("--presets", nargs="*", default=list(PRESETS))
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}")
+    print(f"{'preset':22} {'steps/s':>9} {'step ms':>8} {'GFLOP/s':>8} {'matmul GFLOP/s':>15} "
+          f"{'ratio':>6}")
+    for name in args.presets:
+        run = Run(PRESETS[name])
+        shapes = matmul_shapes(run)
+        flops = sum(2 * m * k * n for m, k, n in shapes)
+        step = time_steps(run, args.seconds)
+        bare = time_matmuls(shapes, np.dtype(run.config.dtype), args.seconds)
+        achieved, plain = flops / step / 1e9, flops / bare / 1e9
+        print(f"{name:22} {1 / step:9.1f} {step * 1e3:8.2f} {achieved:8.2f} {plain:15.2f} "
+              f"{achieved / plain:6.0%}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

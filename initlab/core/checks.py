@@ -1,0 +1,211 @@
+"""Sanity checks and hyperparameter search: the "babysitting" side of training.
+
+- gradient_check: analytic vs centred-difference gradients of the whole network's loss
+- initial_loss: the loss before training, to compare with ln(C)
+- overfit_tiny_subset: a correct model drives a handful of examples to 100% training accuracy
+- random_search / grid_search / coarse_to_fine: same trial budget, scored on validation accuracy
+- cross_validate: k-fold validation accuracy of one Config
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from initlab.core.config import Config
+from initlab.core.data import Data, Preprocessor
+from initlab.core.gradcheck import numeric_gradient, rel_error
+from initlab.core.losses import softmax_cross_entropy
+from initlab.core.run import Run
+
+
+# ---- gradients ---------------------------------------------------------------------------------
+def gradient_check(config: Config, n_examples: int = 6, h: float = 1e-5) -> dict[str, float]:
+    """Relative error between analytic and numeric gradients for every parameter array.
+
+    The network is built from `config` in float64 and evaluated in training mode on n_examples
+    training examples; dropout uses one fixed mask so the loss is a deterministic function.
+    Returns {parameter name: max relative error}, e.g. {"dense0.w": 3e-9, ...}.
+    """
+    run = Run(config.replace(dtype="float64"))
+    model = run.model
+    x = run.data.x_train[:n_examples]
+    y = run.data.y_train[:n_examples]
+    mask_rng = np.random.default_rng(config.seed + 1)
+    for drop, dense in zip(model.drops, model.dense):
+        if drop.p > 0:
+            units = dense.params["w"].shape[1] // model.activation.fan_out_factor
+            drop.set_mask(mask_rng.random((n_examples, units)) >= drop.p)
+
+    def loss() -> float:
+        scores = model.forward(x, "train")
+        return softmax_cross_entropy(scores, y)[0] + model.penalty(add_grads=False)
+
+    with np.errstate(all="ignore"):
+        loss()
+        scores = model.forward(x, "train")
+        _, dscores, _ = softmax_cross_entropy(scores, y)
+        model.backward(dscores)
+        model.penalty(add_grads=True)
+        analytic = {name: layer.grads[key].copy() for name, layer, key in model.parameters()}
+        errors = {}
+        for name, layer, key in model.parameters():
+            numeric = numeric_gradient(lambda _: loss(), layer.params[key], h=h)
+            if max(np.abs(analytic[name]).max(), np.abs(numeric).max()) < 1e-8:
+                # e.g. a bias just before batch norm: normalisation cancels it, both are zero
+                errors[name] = float(np.abs(analytic[name] - numeric).max())
+            else:
+                errors[name] = rel_error(analytic[name], numeric)
+    for drop in model.drops:
+        drop.set_mask(None)
+    return errors
+
+
+# ---- babysitting -------------------------------------------------------------------------------
+def initial_loss(config: Config) -> tuple[float, float]:
+    """(data loss of the untrained network on the training set, ln C that small weights give)."""
+    run = Run(config)
+    with np.errstate(all="ignore"):
+        scores = run.model.forward(run.data.x_train, "eval")
+        loss = softmax_cross_entropy(scores, run.data.y_train)[0]
+    return float(loss), math.log(run.data.n_classes)
+
+
+def overfit_tiny_subset(config: Config, n_examples: int = 20, steps: int = 300) -> Run:
+    """Train on only n_examples training examples, no regularisation; returns the Run.
+
+    A model and gradient that are right reach 100% training accuracy (run.accuracy("train")).
+    """
+    tiny = config.replace(
+        n_samples=max(2 * n_examples, 2 * config.n_classes), val_fraction=0.5,
+        batch_size=n_examples, l1=0.0, l2=0.0, dropout=0.0)
+    run = Run(tiny)
+    run.step(steps)
+    return run
+
+
+# ---- search ------------------------------------------------------------------------------------
+@dataclass
+class Trial:
+    params: dict           # the sampled values, e.g. {"lr": 0.003, "l2": 1e-4}
+    score: float           # validation accuracy (nan if the run diverged)
+    diverged: bool
+
+
+Objective = Callable[[Config], float]
+Progress = Callable[[int, int, Trial], None]
+
+
+def train_and_score(config: Config, steps: int = 200) -> float:
+    """Validation accuracy after `steps` minibatches (nan if the run diverged)."""
+    run = Run(config)
+    run.step(steps)
+    return math.nan if run.diverged else run.accuracy("val")
+
+
+def _check_space(space: dict) -> None:
+    if not space:
+        raise ValueError("space is empty: give at least one field, e.g. {'lr': (1e-4, 1e-1)}")
+    for name, rng in space.items():
+        if name not in Config.__dataclass_fields__:
+            raise ValueError(f"space: unknown config field {name!r}")
+        lo, hi = rng
+        if not 0 < lo < hi:
+            raise ValueError(f"space[{name!r}]={rng!r} is not allowed: expected (low, high) with "
+                             f"0 < low < high (ranges are searched log-uniformly)")
+
+
+def _evaluate(base: Config, points: list[dict], objective: Objective | None, steps: int,
+              progress: Progress | None) -> list[Trial]:
+    trials = []
+    for i, params in enumerate(points):
+        cfg = base.replace(**params)
+        score = objective(cfg) if objective else train_and_score(cfg, steps)
+        trial = Trial(params, float(score), not math.isfinite(score))
+        trials.append(trial)
+        if progress:
+            progress(i + 1, len(points), trial)
+    return trials
+
+
+def random_search(base: Config, space: dict, budget: int, *, steps: int = 200, seed: int = 0,
+                  objective: Objective | None = None, progress: Progress | None = None
+                  ) -> list[Trial]:
+    """`budget` trials with every field drawn log-uniformly from its (low, high) range."""
+    _check_space(space)
+    rng = np.random.default_rng(seed)
+    points = [{name: float(np.clip(math.exp(rng.uniform(math.log(lo), math.log(hi))), lo, hi))
+               for name, (lo, hi) in space.items()} for _ in range(budget)]
+    return _evaluate(base, points, objective, steps, progress)
+
+
+def grid_search(base: Config, space: dict, budget: int, *, steps: int = 200,
+                objective: Objective | None = None, progress: Progress | None = None
+                ) -> list[Trial]:
+    """A log-spaced grid with floor(budget ** (1/d)) values per field (at most `budget` trials)."""
+    _check_space(space)
+    per_axis = max(1, int(math.floor(budget ** (1 / len(space)) + 1e-9)))
+    axes = [np.geomspace(lo, hi, per_axis) for lo, hi in space.values()]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    points = [{name: float(m.ravel()[i]) for name, m in zip(space, mesh)}
+              for i in range(mesh[0].size)]
+    return _evaluate(base, points, objective, steps, progress)
+
+
+def best(trials: list[Trial]) -> Trial:
+    """The trial with the highest finite score."""
+    finite = [t for t in trials if math.isfinite(t.score)]
+    if not finite:
+        raise ValueError("every trial diverged: narrow the ranges (lower learning rates)")
+    return max(finite, key=lambda t: t.score)
+
+
+def coarse_to_fine(base: Config, space: dict, budget: int, *, rounds: int = 2, steps: int = 200,
+                   seed: int = 0, shrink: float = 0.25, objective: Objective | None = None,
+                   progress: Progress | None = None) -> list[list[Trial]]:
+    """Random search in rounds; each round searches a log-range `shrink` times as wide (in
+    decades) around the best point so far.  Returns the trials of every round."""
+    history = []
+    for r in range(rounds):
+        trials = random_search(base, space, budget, steps=steps, seed=seed + r,
+                               objective=objective, progress=progress)
+        history.append(trials)
+        top = best(trials)
+        space = {name: _narrow(lo, hi, top.params[name], shrink) for name, (lo, hi) in space.items()}
+    return history
+
+
+def _narrow(lo: float, hi: float, centre: float, shrink: float) -> tuple[float, float]:
+    half = 0.5 * shrink * (math.log10(hi) - math.log10(lo))
+    c = math.log10(centre)
+    return 10 ** max(math.log10(lo), c - half), 10 ** min(math.log10(hi), c + half)
+
+
+def cross_validate(config: Config, k: int = 5, steps: int = 200) -> tuple[float, float]:
+    """Mean and std of validation accuracy over k folds of all the examples (train + val).
+
+    Each fold refits the preprocessing on its own training part only.
+    """
+    if not 2 <= k <= 20:
+        raise ValueError(f"k={k!r} is not allowed: expected an integer in [2, 20]")
+    template = Run(config).data
+    x = np.concatenate([template.raw_train, template.raw_val])
+    y = np.concatenate([template.y_train, template.y_val])
+    order = np.random.default_rng(config.seed).permutation(len(y))
+    folds = np.array_split(order, k)
+    scores = []
+    dtype = np.dtype(config.dtype)
+    for i in range(k):
+        val = folds[i]
+        train = np.concatenate([f for j, f in enumerate(folds) if j != i])
+        prep = Preprocessor(config.preprocessing).fit(x[train])
+        data = Data(x_train=prep.transform(x[train]).astype(dtype), y_train=y[train],
+                    x_val=prep.transform(x[val]).astype(dtype), y_val=y[val],
+                    raw_train=x[train], raw_val=x[val], n_classes=template.n_classes,
+                    input_dim=template.input_dim, preprocessor=prep, name=template.name)
+        run = Run(config, data=data)
+        run.step(steps)
+        scores.append(math.nan if run.diverged else run.accuracy("val"))
+    return float(np.mean(scores)), float(np.std(scores))

@@ -1,0 +1,237 @@
+"""Run: a Config turned into data + network + optimiser, stepped minibatch by minibatch.
+
+Same Config, same numbers: every random draw comes from a child of SeedSequence(config.seed), one
+stream per purpose (data, weights, minibatch order, dropout masks, probe batch), so that changing
+one thing (say the dropout rate) does not reshuffle another (the data).
+
+`step()` never raises for numerical trouble: a non-finite or exploding loss sets
+status = "diverged" with the step and a plain-language hint.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from initlab.core.config import Config
+from initlab.core.data import Data, make_data
+from initlab.core.losses import softmax_cross_entropy
+from initlab.core.model import MLP
+from initlab.core.optim import RULES, clip_gradients, learning_rate
+from initlab.core.snapshot import History, Snapshot
+
+# A loss this many times above where it started counts as exploding.
+EXPLODE_FACTOR = 50.0
+EVAL_SUBSET = 500
+DATA_FIELDS = {"dataset", "n_classes", "n_samples", "noise", "val_fraction", "preprocessing",
+               "dtype"}  # examples used for each train/validation accuracy measurement
+
+
+class Run:
+    """An experiment in progress.  See the module docstring."""
+
+    def __init__(self, config: Config | None = None, *, probe_size: int = 256,
+                 eval_every: int = 10, data: Data | None = None) -> None:
+        """data: use these (already preprocessed) arrays instead of building them from the
+        Config, e.g. one fold of a cross-validation; reset() keeps them."""
+        if config is None:
+            config = Config()
+        if not isinstance(config, Config):
+            raise ValueError(f"config must be an initlab Config, got {type(config).__name__}")
+        self.config = config
+        self.probe_size = int(probe_size)
+        self.eval_every = int(eval_every)
+        self._given_data = data
+        self._build()
+
+    # ---- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        cfg = self.config
+        streams = np.random.SeedSequence(cfg.seed).spawn(5)
+        data_rng, weight_rng, batch_rng, drop_rng, probe_rng = map(np.random.default_rng, streams)
+        self.data: Data = self._given_data or make_data(cfg, data_rng)
+        self.model = MLP(cfg, self.data.input_dim, self.data.n_classes, weight_rng, drop_rng)
+        self._batch_rng = batch_rng
+        n_train = len(self.data.y_train)
+        self.probe_index = np.sort(probe_rng.choice(n_train, min(self.probe_size, n_train),
+                                                    replace=False))
+        self._train_eval = self.probe_index if n_train <= EVAL_SUBSET else np.sort(
+            probe_rng.choice(n_train, EVAL_SUBSET, replace=False))
+        self._order = np.zeros(0, dtype=np.int64)
+        self._cursor = 0
+        self.opt_state: dict[str, dict] = {}
+        self._optimizer = cfg.optimizer
+        self.history = History()
+        self.step_count = 0
+        self.samples_seen = 0
+        self.status = "ok"
+        self.message = ""
+        self.diverged_at: int | None = None
+        self._start_loss: float | None = None
+        self._snapshot: Snapshot | None = None
+        self._plane_cache: dict = {}
+
+    def reset(self) -> None:
+        """Start again from the same Config: same seed, same data, same initial weights."""
+        self._build()
+
+    def apply(self, config: Config) -> str:
+        """Move to a new Config.  Returns "unchanged", "adjusted" (live change) or "rebuilt"."""
+        if not isinstance(config, Config):
+            raise ValueError(f"config must be an initlab Config, got {type(config).__name__}")
+        if config == self.config:
+            return "unchanged"
+        rebuild = self.config.needs_rebuild(config)
+        old, self.config = self.config, config
+        if rebuild:
+            if self._given_data is not None and (config.changed_fields(old) & DATA_FIELDS):
+                self._given_data = None       # the Config now asks for other data
+            self._build()
+            return "rebuilt"
+        self.model.set_live(config)
+        if config.optimizer != self._optimizer:
+            self.opt_state = {}        # a new rule starts with fresh velocities / caches
+            self._optimizer = config.optimizer
+        self._snapshot = None
+        return "adjusted"
+
+    # ---- training ---------------------------------------------------------------------------
+    @property
+    def epoch(self) -> float:
+        return self.samples_seen / max(1, len(self.data.y_train))
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == "diverged"
+
+    def _next_batch(self) -> np.ndarray:
+        n = len(self.data.y_train)
+        size = min(self.config.batch_size, n)
+        if self._cursor + size > len(self._order):
+            self._order = self._batch_rng.permutation(n)
+            self._cursor = 0
+        idx = self._order[self._cursor:self._cursor + size]
+        self._cursor += size
+        return idx
+
+    def step(self, n: int = 1) -> int:
+        """Train n minibatches.  Returns how many were done (fewer if the run diverged)."""
+        done = 0
+        with np.errstate(all="ignore"):
+            while done < n and not self.diverged:
+                self._one_step()
+                done += 1
+        if done:
+            self._snapshot = None
+        return done
+
+    def step_for(self, seconds: float, max_steps: int = 10**9) -> int:
+        """Train for about `seconds` of wall time (at least one step).  Returns steps done."""
+        deadline = time.perf_counter() + seconds
+        done = 0
+        with np.errstate(all="ignore"):
+            while done < max_steps and not self.diverged:
+                self._one_step()
+                done += 1
+                if time.perf_counter() >= deadline:
+                    break
+        if done:
+            self._snapshot = None
+        return done
+
+    def _one_step(self) -> None:
+        cfg, model, data = self.config, self.model, self.data
+        idx = self._next_batch()
+        scores = model.forward(data.x_train[idx], "train")
+        data_loss, dscores, _ = softmax_cross_entropy(scores, data.y_train[idx])
+        loss = float(data_loss) + model.penalty(add_grads=False)
+        if self._start_loss is None:
+            self._start_loss = loss if math.isfinite(loss) else float("inf")
+        if self._check_diverged(loss):
+            return
+        model.backward(dscores)
+        model.penalty(add_grads=True)
+        params = model.parameters()
+        grads = [layer.grads[key] for _, layer, key in params]
+        if cfg.grad_clip > 0:
+            clip_gradients(grads, cfg.clip_mode, cfg.grad_clip)
+        lr = learning_rate(cfg.lr, self.step_count, cfg.lr_schedule, cfg.lr_decay, cfg.decay_steps)
+        rule = RULES[cfg.optimizer]
+        t = self.step_count + 1
+        ratios = []
+        for (name, layer, key), grad in zip(params, grads):
+            value = layer.params[key]
+            delta = rule(grad, self.opt_state.setdefault(name, {}), lr=lr,
+                         momentum=cfg.momentum, t=t)
+            if key == "w" and name.startswith("dense"):
+                ratios.append(_norm(delta) / max(_norm(value), 1e-12))
+            value += delta
+        self.step_count += 1
+        self.samples_seen += len(idx)
+        h = self.history
+        h.steps.append(self.step_count)
+        h.loss.append(loss)
+        h.lr.append(lr)
+        h.update_ratio.append(np.array(ratios, dtype=np.float32))
+        if self.step_count % self.eval_every == 0:
+            self._evaluate()
+
+    def _check_diverged(self, loss: float) -> bool:
+        start = self._start_loss if self._start_loss is not None else loss
+        limit = EXPLODE_FACTOR * max(start, math.log(self.data.n_classes), 1.0)
+        if math.isfinite(loss) and loss <= limit:
+            return False
+        self.status = "diverged"
+        self.diverged_at = self.step_count
+        what = "became NaN" if math.isnan(loss) else (
+            "became infinite" if not math.isfinite(loss) else
+            f"exploded to {loss:.3g} (it started at {start:.3g})")
+        hint = "lower the learning rate"
+        if self.config.grad_clip == 0:
+            hint += ", or turn on gradient clipping"
+        self.message = (f"diverged at step {self.step_count}: the loss {what}; {hint}, "
+                        f"then press reset.")
+        return True
+
+    def _evaluate(self) -> None:
+        d = self.data
+        tr_acc, _ = self.evaluate(d.x_train[self._train_eval], d.y_train[self._train_eval])
+        va_acc, va_loss = self.evaluate(d.x_val[:EVAL_SUBSET], d.y_val[:EVAL_SUBSET])
+        h = self.history
+        h.eval_steps.append(self.step_count)
+        h.train_acc.append(tr_acc)
+        h.val_acc.append(va_acc)
+        h.val_loss.append(va_loss)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(accuracy, data loss) of the model in eval mode on x (N, D), y (N,)."""
+        with np.errstate(all="ignore"):
+            scores = self.model.forward(x, "eval")
+            loss, _, _ = softmax_cross_entropy(scores, y)
+        return float(np.mean(np.argmax(scores, axis=1) == y)), float(loss)
+
+    def accuracy(self, split: str = "val") -> float:
+        """Accuracy on the whole training ("train") or validation ("val") set."""
+        if split not in ("train", "val"):
+            raise ValueError(f"split={split!r} is not allowed: expected 'train' or 'val'")
+        d = self.data
+        x, y = (d.x_train, d.y_train) if split == "train" else (d.x_val, d.y_val)
+        return self.evaluate(x, y)[0]
+
+    def loss(self) -> float:
+        """Loss (data + penalty) on the whole training set, eval mode."""
+        return self.evaluate(self.data.x_train, self.data.y_train)[1] + self.model.penalty(False)
+
+    # ---- looking ----------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """Statistics on the fixed probe batch (cached until the run changes)."""
+        if self._snapshot is None:
+            from initlab.core.probe import take_snapshot
+            self._snapshot = take_snapshot(self)
+        return self._snapshot
+
+
+def _norm(a: np.ndarray) -> float:
+    flat = a.ravel()
+    return float(np.sqrt(np.dot(flat, flat)))

@@ -1,0 +1,157 @@
+"""Run: determinism, live changes versus rebuilds, history, snapshots."""
+import math
+
+import numpy as np
+import pytest
+
+from initlab import Config, Run
+from initlab.core.snapshot import Snapshot
+
+
+def test_same_config_gives_the_same_numbers():
+    a, b = Run(Config(dropout=0.2)), Run(Config(dropout=0.2))
+    a.step(40)
+    b.step(40)
+    assert a.history.loss == b.history.loss
+    assert np.array_equal(a.snapshot().layers[0].act_hist, b.snapshot().layers[0].act_hist)
+
+
+def test_a_different_seed_gives_different_weights():
+    a, b = Run(Config(seed=0)), Run(Config(seed=1))
+    assert not np.allclose(a.model.weights[0], b.model.weights[0])
+
+
+def test_default_config_trains_a_good_model_on_the_default_dataset():
+    run = Run(Config())
+    run.step(1500)
+    assert run.status == "ok"
+    assert run.accuracy("val") > 0.9
+    assert run.history.loss[-1] < 0.3 * run.history.loss[0]
+
+
+def test_history_records_loss_every_step_and_accuracy_every_eval():
+    run = Run(Config(), eval_every=10)
+    run.step(35)
+    h = run.history
+    assert h.steps == list(range(1, 36)) and len(h.loss) == 35 and len(h.lr) == 35
+    assert h.eval_steps == [10, 20, 30]
+    assert all(0 <= acc <= 1 for acc in h.train_acc + h.val_acc)
+    assert h.update_ratio[-1].shape == (Config().depth + 1,)
+    x, y = h.series("loss", max_points=10)
+    assert len(x) == 10 and x[-1] == 35 and y.dtype == np.float32
+
+
+def test_live_changes_keep_the_model_and_the_history():
+    run = Run(Config())
+    run.step(20)
+    w = run.model.weights[0].copy()
+    assert run.apply(run.config.replace(lr=0.001, l2=0.01, optimizer="sgd", dropout=0.3)) == "adjusted"
+    assert run.step_count == 20 and len(run.history.loss) == 20
+    assert np.array_equal(run.model.weights[0], w)
+    assert run.model.drops[0].p == 0.3
+    run.step(1)
+    assert run.history.lr[-1] == pytest.approx(0.001)
+
+
+def test_architecture_init_data_or_seed_changes_rebuild():
+    run = Run(Config())
+    run.step(5)
+    for change in ({"depth": 4}, {"init": "xavier_normal"}, {"dataset": "moons", "n_classes": 2},
+                   {"seed": 3}, {"norm": "batch"}):
+        run.step(5)
+        assert run.apply(run.config.replace(**change)) == "rebuilt"
+        assert run.step_count == 0 and len(run.history) == 0
+    assert run.apply(run.config) == "unchanged"
+
+
+def test_reset_recovers_from_divergence_with_the_same_numbers():
+    cfg = Config(optimizer="sgd", lr=50.0, momentum=0.0)
+    run = Run(cfg)
+    run.step(100)
+    assert run.diverged
+    run.apply(cfg.replace(lr=0.05))
+    run.reset()
+    assert run.status == "ok" and run.message == "" and run.step_count == 0
+    run.step(50)
+    assert run.status == "ok"
+    fresh = Run(cfg.replace(lr=0.05))
+    fresh.step(50)
+    assert fresh.history.loss == run.history.loss
+
+
+def test_step_for_respects_its_time_budget():
+    run = Run(Config())
+    done = run.step_for(0.05)
+    assert done >= 1 and run.step_count == done
+
+
+def test_snapshot_is_plain_arrays_with_fixed_edges():
+    run = Run(Config(activation="tanh"))
+    snap = run.snapshot()
+    assert isinstance(snap, Snapshot)
+    assert snap.act_edges[0] == -1 and snap.act_edges[-1] == 1
+    assert len(snap.layers) == run.config.depth
+    layer = snap.layers[0]
+    assert layer.act_hist.dtype == np.float32
+    assert layer.act_hist.sum() == pytest.approx(1.0, abs=1e-5)
+    assert math.isnan(layer.update_ratio)                  # no step taken yet
+    run.step(1)
+    snap2 = run.snapshot()
+    assert snap2 is not snap and snap2.step == 1 and snap2.layers[0].update_ratio > 0
+    assert run.snapshot() is snap2                         # cached until the run changes
+
+
+def test_snapshot_does_not_change_the_model():
+    run = Run(Config(norm="batch", dropout=0.5))
+    run.step(3)
+    before = run.model.norms[0].running_mean.copy()
+    run.snapshot()
+    assert np.array_equal(run.model.norms[0].running_mean, before)
+    a, b = Run(Config(norm="batch", dropout=0.5)), Run(Config(norm="batch", dropout=0.5))
+    a.snapshot()
+    a.step(10)
+    b.step(10)
+    assert a.history.loss == b.history.loss               # looking never alters training
+
+
+def test_plane_has_hyperplanes_dead_units_and_the_decision_grid():
+    run = Run(Config(dataset="spiral", width=32))
+    plane = run.snapshot().plane
+    n = len(run.probe_index)
+    assert plane.points.shape == (n, 2) and plane.active_count.shape == (n,)
+    assert plane.segments_x.shape == (32, 2) and plane.unit_dead.shape == (32,)
+    g = len(plane.grid_x)
+    assert plane.grid_pred.shape == (g, g) and 0 <= plane.grid_pred.min() <= plane.grid_pred.max() < 3
+    assert plane.active_count.max() <= plane.max_active == 32
+    # the hyperplane really is where the unit's pre-activation changes sign
+    visible = np.flatnonzero(np.isfinite(plane.segments_x[:, 0]))
+    u = visible[0]
+    w, b = run.model.dense[0].params["w"], run.model.dense[0].params["b"]
+    ends = np.stack([plane.segments_x[u], plane.segments_y[u]], axis=1)
+    assert np.allclose(ends @ w[:, u] + b[u], 0, atol=1e-4)
+    side = plane.active_side[u]
+    assert side @ w[:, u] + b[u] > 0
+
+
+def test_batch_norm_hyperplanes_include_the_normalisation():
+    run = Run(Config(dataset="moons", n_classes=2, norm="batch", width=16))
+    run.step(20)
+    plane = run.snapshot().plane
+    z = run.model.acts[0].z
+    assert np.array_equal((z > 0).sum(axis=1), plane.active_count)
+    from initlab.core.probe import first_layer_lines
+    w, b = first_layer_lines(run)
+    x = run.data.x_train[run.probe_index]
+    assert np.allclose(x @ w + b, z, atol=1e-8)
+
+
+def test_digits_have_no_plane_and_say_why():
+    snap = Run(Config(dataset="digits", n_classes=10, n_samples=500)).snapshot()
+    assert snap.plane is None and "64" in snap.plane_reason
+
+
+def test_float32_runs_stay_float32():
+    run = Run(Config(dtype="float32", norm="batch"))
+    run.step(5)
+    assert all(w.dtype == np.float32 for w in run.model.weights)
+    assert run.data.x_train.dtype == np.float32
