@@ -63,9 +63,11 @@ def _polar(radius: np.ndarray, angle: np.ndarray) -> np.ndarray:
 
 
 def _spiral(n: int, c: int, k: int, noise: float, rng: np.random.Generator) -> np.ndarray:
-    # CS231n's spiral: radius 0..1, each arm sweeps 4 radians.  Arms start evenly spaced (2 pi / k)
+    # CS231n's spiral: radius to 1, each arm sweeps 4 radians.  Arms start evenly spaced (2 pi / k)
     # so that any k gives k distinct arms; noise ~0.2 reproduces CS231n's 0.2-radian jitter at k=3.
-    radius = np.linspace(0.0, 1.0, n)
+    # The radius starts a little off 0: at 0 every arm's first point is the origin, k identical
+    # inputs with k labels, which no network can fit (a tiny subset could never reach 100%).
+    radius = np.linspace(0.05, 1.0, n)
     angle = np.linspace(0.0, 4.0, n) + 2 * np.pi * c / k
     angle = angle + rng.normal(0.0, noise * np.pi / k, n)
     return _polar(radius, angle)
