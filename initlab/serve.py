@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterator, Sequence
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -48,8 +48,11 @@ def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
                   cull_idle: int = DEFAULT_CULL_IDLE, open_browser: bool = False,
-                  python: str = sys.executable) -> list[str]:
-    """The voila command line.  ``cull_idle`` is in seconds; 0 keeps idle kernels forever."""
+                  extra: Sequence[str] = (), python: str = sys.executable) -> list[str]:
+    """The voila command line.  ``cull_idle`` is in seconds; 0 keeps idle kernels forever.
+
+    ``extra`` holds further voila options, e.g. ``["--preheat_kernel=True", "--pool_size=4"]``.
+    """
     cmd = [python, "-m", "voila", str(notebook), f"--port={port}", f"--Voila.ip={host}",
            # Fail on a busy port rather than silently serving on another one.
            "--Voila.port_retries=0",
@@ -63,7 +66,7 @@ def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str =
         cmd += [f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
                 f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}",
                 "--MappingKernelManager.cull_connected=False"]
-    return cmd
+    return cmd + list(extra)
 
 
 def display_url(host: str, port: int) -> str:
@@ -123,14 +126,15 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 @contextmanager
 def voila_server(notebook: str | Path, *, port: int | None = None, host: str = DEFAULT_HOST,
-                 cull_idle: int = 0, log: IO | None = None,
+                 cull_idle: int = 0, extra: Sequence[str] = (), log: IO | None = None,
                  timeout: float = 60.0) -> Iterator[str]:
     """Run Voila on ``notebook`` (file or folder) for tests and benchmarks; yields the base URL.
 
     The server is always stopped on exit, with its kernels.  ``log`` receives Voila's output.
     """
     port = port or free_port(host)
-    process = subprocess.Popen(voila_command(notebook, port=port, host=host, cull_idle=cull_idle),
+    cmd = voila_command(notebook, port=port, host=host, cull_idle=cull_idle, extra=extra)
+    process = subprocess.Popen(cmd,
                                env=kernel_environment(), stdout=log or subprocess.DEVNULL,
                                stderr=subprocess.STDOUT)
     try:

@@ -87,6 +87,22 @@ def test_query_string_reaches_the_kernel_in_tree_mode():
         assert printed["QUERY_STRING"] == "depth=4"
 
 
+def test_preheated_kernel_waits_for_the_page_before_reading_the_link(tmp_path):
+    # A preheated kernel runs the notebook before any page asks for it; config_from_environment
+    # must wait for the request (the echo notebook's first cell, run before it, sees no link).
+    log_path = tmp_path / "voila.log"
+    with open(log_path, "w") as log, serve.voila_server(
+            ECHO, extra=["--preheat_kernel=True", "--pool_size=1"], log=log,
+            timeout=TIMEOUT) as base:
+        deadline = time.monotonic() + TIMEOUT
+        while "is filled with 1 kernel" not in log_path.read_text():
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        printed = fetch_printed(base + "?activation=tanh&weight_std=0.5")
+        assert "Using pre-heated kernel" in log_path.read_text()
+        assert (printed["activation"], printed["weight_std"]) == ("tanh", "0.5")
+
+
 def test_initlab_serve_command_serves_with_one_thread_kernels_and_refuses_a_busy_port(tmp_path):
     port = serve.free_port()
     output = tmp_path / "serve.log"
