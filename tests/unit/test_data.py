@@ -57,7 +57,7 @@ def test_noise_free_spiral_arms_are_evenly_spaced_in_angle():
     k = 4
     x, y = make_toy("spiral", 400, k, 0.0, rng())
     radius, angle = np.hypot(x[:, 0], x[:, 1]), np.arctan2(x[:, 1], x[:, 0])
-    assert radius.min() == 0.0 and np.isclose(radius.max(), 1.0)
+    assert radius.min() == pytest.approx(0.05) and np.isclose(radius.max(), 1.0)
     keep = radius > 0                                                # every arm starts at 0
     y, radius, angle = y[keep], radius[keep], angle[keep]
     arm = np.round((angle - 4.0 * radius) * k / (2 * np.pi)) % k     # angle = 4 r + 2 pi c / k
