@@ -93,9 +93,10 @@ def page(browser, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    finally:
-        failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False)
-                     for when in ("setup", "call"))
-        if failed:
-            (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console) + "\n")
-        context.close()
+    except Exception as err:  # a crashed page must not hide the test's own failure
+        console.append(f"[screenshot failed] {err}")
+    failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False)
+                 for when in ("setup", "call"))
+    if failed:
+        (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console) + "\n")
+    context.close()
