@@ -20,12 +20,12 @@ from initlab import Config, Run
 PRESETS = {
     "small": Config(depth=2, width=32, batch_size=64),
     "default": Config(),
-    "large": Config(dataset="spiral", n_samples=20000, depth=10, width=500, batch_size=1000),
+    "large": Config(dataset="spiral", n_samples=20000, depth=10, width=500, batch_size=1000, lr=1e-3),
     "large-float32": Config(dataset="spiral", n_samples=20000, depth=10, width=500,
-                            batch_size=1000, dtype="float32"),
+                            batch_size=1000, lr=1e-3, dtype="float32"),
     "large-tanh-batchnorm": Config(dataset="spiral", n_samples=20000, depth=10, width=500,
                                    batch_size=1000, activation="tanh", norm="batch",
-                                   init="xavier_normal"),
+                                   init="xavier_normal", lr=1e-3),
 }
 
 
