@@ -20,7 +20,7 @@ PRE_RANGE = (-3.0, 3.0)
 GRAD_LOG10_RANGE = (-10.0, 2.0)
 SATURATION_MARGIN = 0.02       # within 2% of the activation's range from a bound counts as saturated
 GRID_MAX, GRID_MIN = 60, 16    # decision-boundary grid cells per side
-GRID_FLOP_BUDGET = 1.5e8       # forward FLOPs allowed for the grid, so big nets stay interactive
+GRID_FLOP_BUDGET = 4e7         # forward FLOPs for the whole grid: big nets get a coarser one
 
 
 def fixed_edges(lo: float, hi: float, bins: int = BINS) -> np.ndarray:
