@@ -5,7 +5,9 @@ matrix products of those steps amount to, and the GFLOP/s of the same products d
 `A @ B` calls with the same shapes and dtype, measured in the same run.  The ratio says how much
 of the machine's matmul speed the rest of the step (activations, norms, optimiser) leaves.
 
-    python benchmarks/core.py [--repeats 5]
+    python benchmarks/core.py [--seconds 2] [--threads 1] [--presets large ...]
+
+--threads limits BLAS threads (both sides of the comparison run under the same limit).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import statistics
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from initlab import Config, Run
 
@@ -73,8 +76,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     parser.add_argument("--presets", nargs="*", default=list(PRESETS))
+    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all)")
     args = parser.parse_args()
-    print(f"numpy {np.__version__}")
+    if args.threads:
+        threadpool_limits(args.threads)
+    blas = [f"{i['internal_api']} {i['version']} ({i['num_threads']} threads)"
+            for i in threadpool_info() if i["user_api"] == "blas"]
+    print(f"numpy {np.__version__}, BLAS: {', '.join(blas)}")
     print(f"{'preset':22} {'steps/s':>9} {'step ms':>8} {'GFLOP/s':>8} {'matmul GFLOP/s':>15} "
           f"{'ratio':>6}")
     for name in args.presets:
