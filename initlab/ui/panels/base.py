@@ -1,0 +1,83 @@
+"""What every panel shares: fixed colours, a small-figure factory and change-only mark updates.
+
+Panels are pure views.  Each builds its figures and marks once; `update(snapshot, history)` only
+assigns new data, and `assign` skips arrays that did not change so that no message is sent for
+them (the browser renders one mark update at a time; see DESIGN.md, "Performance budget").
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+
+# One colour per class (also the decision-boundary regions) and per layer, fixed for the session.
+CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+LAYER_COLORS = ["#3b4cc0", "#5977e3", "#7b9ff9", "#9ebeff", "#c0d4f5", "#dddcdc",
+                "#f2cbb7", "#f7ac8e", "#ee8468", "#d65244", "#b40426"]
+DEAD_COLOR = "#d62728"
+TITLE_STYLE = {"font-size": "12px"}
+
+
+def layer_color(i: int, n: int) -> str:
+    """Colour of layer i of n: blue (first) to red (last), the same for the same depth."""
+    if n <= 1:
+        return LAYER_COLORS[0]
+    return LAYER_COLORS[round(i * (len(LAYER_COLORS) - 1) / (n - 1))]
+
+
+def f32(a: Any) -> np.ndarray:
+    """Contiguous float32 copy or view: the compact payload bqplot sends as a binary buffer."""
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def figure(marks: list, axes: list, title: str = "", width: int = 320, height: int = 220,
+           margin: dict | None = None) -> bq.Figure:
+    """A fixed-size figure with no animation (live updates must not tween)."""
+    return bq.Figure(
+        marks=marks, axes=axes, title=title, title_style=TITLE_STYLE,
+        animation_duration=0, min_aspect_ratio=0.01, max_aspect_ratio=100,
+        fig_margin=margin or dict(top=30, bottom=40, left=50, right=10),
+        padding_y=0.0, layout=w.Layout(width=f"{width}px", height=f"{height}px"))
+
+
+def axis(scale: bq.Scale, label: str, vertical: bool = False, **kw: Any) -> bq.Axis:
+    return bq.Axis(scale=scale, label=label, side="left" if vertical else "bottom",
+                   label_offset="35px" if vertical else "28px", **kw)
+
+
+def same(old: Any, new: Any) -> bool:
+    """True when a trait already holds `new` (arrays compared by value, NaN equal to NaN)."""
+    if isinstance(new, np.ndarray) or isinstance(old, np.ndarray):
+        if not (isinstance(old, np.ndarray) and isinstance(new, np.ndarray)):
+            return False
+        if old.shape != new.shape or old.dtype != new.dtype:
+            return False
+        return bool(np.array_equal(old, new, equal_nan=new.dtype.kind == "f"))
+    return old == new
+
+
+def assign(widget: Any, **traits: Any) -> bool:
+    """Set only the traits whose value changed, in one message.  Returns True if anything was sent."""
+    changed = {k: v for k, v in traits.items() if not same(getattr(widget, k), v)}
+    if not changed:
+        return False
+    with widget.hold_sync():
+        for name, value in changed.items():
+            setattr(widget, name, value)
+    return True
+
+
+def reason_box(figures: w.Widget, reason: w.HTML) -> w.Box:
+    """The figures, or in their place the reason they cannot be drawn (e.g. digits are 64-D)."""
+    return w.VBox([figures, reason])
+
+
+def show_reason(figures: w.Widget, reason_html: w.HTML, reason: str) -> None:
+    """Hide the figures and show `reason`, or the reverse when reason is ''."""
+    figures.layout.display = "none" if reason else None
+    reason_html.layout.display = None if reason else "none"
+    if reason:
+        assign(reason_html, value=f"<div style='padding:1em;color:#555;max-width:30em'>{reason}</div>")

@@ -1,0 +1,54 @@
+"""Depth profile: how the forward signal and the backward gradient change from layer to layer.
+
+Left: mean and std of each hidden layer's activations (the forward pass).  Right: the norm of each
+layer's weight gradient and the std of the gradient flowing into its activations, on a log axis,
+so that vanishing (falling to the left) and exploding gradients show as a slope.
+"""
+from __future__ import annotations
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+
+from initlab.core.snapshot import History, Snapshot
+from initlab.ui.panels.base import assign, axis, f32, figure
+
+
+class DepthProfile:
+    name = "depth"
+    title = "Signal through depth"
+    hint = ("Forward: activation spread per layer. Backward: gradient size per layer (log scale); "
+            "a steep slope means vanishing or exploding gradients.")
+
+    def __init__(self) -> None:
+        x = bq.LinearScale()
+        y = bq.LinearScale()
+        self.forward = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
+                                scales={"x": x, "y": y}, colors=["#1f77b4", "#ff7f0e"],
+                                labels=["mean", "std"], marker="circle", marker_size=20,
+                                display_legend=True)
+        self.forward_figure = figure(
+            [self.forward], [axis(x, "hidden layer", tick_format="d"),
+                             axis(y, "activation", vertical=True, tick_format=".2f")],
+            title="forward: activations")
+        self.forward_figure.legend_location = "top-right"
+        gx = bq.LinearScale()
+        gy = bq.LogScale()
+        self.backward = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
+                                 scales={"x": gx, "y": gy}, colors=["#2ca02c", "#9467bd"],
+                                 labels=["|dL/dW|", "std dL/da"], marker="circle",
+                                 marker_size=20, display_legend=True)
+        self.backward_figure = figure(
+            [self.backward], [axis(gx, "hidden layer", tick_format="d"),
+                              axis(gy, "gradient (log)", vertical=True, tick_format=".0e")],
+            title="backward: gradients")
+        self.backward_figure.legend_location = "top-right"
+        self.widget = w.HBox([self.forward_figure, self.backward_figure])
+
+    def update(self, snapshot: Snapshot, history: History) -> None:
+        layer = f32(np.arange(1, len(snapshot.layers) + 1))
+        assign(self.forward, x=layer,
+               y=f32([snapshot.column("act_mean"), snapshot.column("act_std")]))
+        grads = f32([snapshot.column("grad_norm"), snapshot.column("act_grad_std")])
+        grads[~(grads > 0)] = np.nan           # a log axis cannot show zero: leave a gap
+        assign(self.backward, x=layer, y=grads)

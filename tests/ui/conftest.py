@@ -1,0 +1,76 @@
+"""Hand-made Snapshots and Histories for panel tests (no Run needed), and a small Lab factory."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from initlab.core.snapshot import History, LayerStats, Plane, Snapshot
+
+BINS = 40
+
+
+def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None = None,
+                  plane: bool = True, units: int = 4, n_classes: int = 3, step: int = 0,
+                  dead: tuple = (1,), grad_norms: list | None = None) -> Snapshot:
+    """A Snapshot with `depth` layers; each layer's histogram puts all mass in `hist_bin`
+    (default: layer i in bin i) and layer i has act_mean = i / 10, act_std = 1 + i / 10."""
+    edges = np.linspace(-1, 1, BINS + 1).astype(np.float32)
+    layers = []
+    for i in range(depth):
+        hist = np.zeros(BINS, np.float32)
+        hist[i if hist_bin is None else hist_bin] = 1.0
+        layers.append(LayerStats(
+            index=i, pre_mean=0.0, pre_std=1.0, pre_hist=hist.copy(), act_mean=i / 10,
+            act_std=1 + i / 10, act_hist=hist, saturation=0.0, dead_units=0, dead_fraction=0.0,
+            weight_std=0.1, grad_norm=(grad_norms[i] if grad_norms else 10.0 ** -i),
+            act_grad_std=1e-3, grad_hist=hist.copy(), update_ratio=math.nan))
+    p = None
+    if plane:
+        g = 5
+        unit_dead = np.zeros(units, bool)
+        unit_dead[list(dead)] = True
+        seg = np.tile(np.array([[-1.0, 1.0]], np.float32), (units, 1))
+        seg[-1] = np.nan                             # the last unit's line misses the view
+        side = np.zeros((units, 2), np.float32)
+        side[-1] = np.nan
+        p = Plane(points=np.array([[0.0, 0.0], [0.5, -0.5], [-0.5, 0.5]], np.float32),
+                  labels=np.array([0, 1, 2]), active_count=np.array([0, 2, 4]),
+                  segments_x=seg, segments_y=seg.copy(),
+                  active_side=side, unit_dead=unit_dead,
+                  view=(-1.0, 1.0, -2.0, 2.0),
+                  grid_x=np.linspace(-1, 1, g).astype(np.float32),
+                  grid_y=np.linspace(-2, 2, g).astype(np.float32),
+                  grid_pred=np.arange(g * g).reshape(g, g) % n_classes,
+                  grid_conf=np.full((g, g), 1.0, np.float32), max_active=units)
+    return Snapshot(step=step, status="ok", message="", activation=activation,
+                    n_classes=n_classes, loss=1.1, expected_initial_loss=math.log(n_classes),
+                    act_edges=edges, pre_edges=edges, grad_edges=edges, layers=layers, plane=p,
+                    plane_reason="" if plane else "needs 2-D inputs")
+
+
+def make_history(steps: int = 20, layers: int = 4, eval_every: int = 5) -> History:
+    """A History whose loss falls as 1 / step and whose update ratios are 1e-3 * (layer + 1)."""
+    h = History()
+    for t in range(1, steps + 1):
+        h.steps.append(t)
+        h.loss.append(1.0 / t)
+        h.lr.append(0.01)
+        h.update_ratio.append(np.array([1e-3 * (i + 1) for i in range(layers)], np.float32))
+        if t % eval_every == 0:
+            h.eval_steps.append(t)
+            h.train_acc.append(t / steps)
+            h.val_acc.append(t / (2 * steps))
+            h.val_loss.append(1.0 / t)
+    return h
+
+
+@pytest.fixture
+def snapshot_factory():
+    return make_snapshot
+
+
+@pytest.fixture
+def history_factory():
+    return make_history
