@@ -1,0 +1,274 @@
+"""Lab: the live dashboard.  Controls -> Config -> Run -> Snapshot -> panels.
+
+    from initlab import Lab
+    Lab()                                   # or lab = Lab(activation="tanh"); lab.show()
+
+Every control edits one Config field.  The new Config is kept at once (cheap); the Run follows it
+on the next redraw: data, architecture, init and seed rebuild it (curves restart), learning rate,
+optimiser and regularisation adjust the running model (curves go on).  Redraws are coalesced
+(see live.py) so a slider drag ends on a picture of its last value.
+"""
+from __future__ import annotations
+
+import html
+import time
+from typing import Any, Iterable
+
+import ipywidgets as w
+
+from initlab.core.config import CLASS_RANGE, Config
+from initlab.core.presets import PRESETS
+from initlab.core.run import Run
+from initlab.core.snapshot import Snapshot
+from initlab.ui.controls import Controls
+from initlab.ui.live import HIDDEN, Coalescer, Player, StatusArea
+from initlab.ui.panels import PANELS
+
+STEP_BUDGET = 0.04        # seconds of training per Play tick (then one redraw)
+TICK_MS = 70              # Play interval: ~12 redraws per second when training is fast
+PRESET_PROMPT = "choose an experiment..."
+
+
+class Lab(w.VBox):
+    """The whole lab in one widget.
+
+    Lab(config=None, *, panels=None, controls=None, notice="", **fields)
+      panels:   names to show (default all): "histograms", "depth", "dead_relu", "boundary",
+                "loss", "ratio"
+      controls: Config field names to offer (default all, in data/network/training tabs)
+      notice:   a message to show at start (e.g. why a link's settings were not used)
+      fields:   Config fields overriding `config`, e.g. Lab(activation="tanh", depth=10)
+
+    Programmatic use is synchronous: when set()/step()/reset() return, controls and every
+    panel's marks show the new state.  play()/pause() drive the browser timer (needs the lab on
+    screen).
+    """
+
+    def __init__(self, config: Config | None = None, *, panels: Iterable[str] | None = None,
+                 controls: Iterable[str] | None = None, notice: str = "",
+                 **fields: Any) -> None:
+        super().__init__(layout=w.Layout(width="100%"))
+        config = (config or Config()).replace(**fields) if fields else (config or Config())
+        names = list(PANELS) if panels is None else list(panels)
+        unknown = [n for n in names if n not in PANELS]
+        if unknown:
+            raise ValueError(f"unknown panel {unknown[0]!r}: allowed are {', '.join(PANELS)}")
+        self._config = config
+        self._run = Run(config)
+        self.status = StatusArea()
+        self.panels = {n: PANELS[n]() for n in names}
+        self.controls = Controls(config, self.status.guarded(self._on_control, "a control"),
+                                 None if controls is None else list(controls),
+                                 input_dim=self._run.data.input_dim)
+        self.player = Player(self.status.guarded(self._tick, "training"), TICK_MS)
+        self.coalescer = Coalescer(self._redraw)
+        self.redraw_seconds = 0.0
+        self._build_buttons()
+        self.children = self._layout(show_controls=controls is None or bool(list(controls)))
+        self._redraw()
+        if notice:
+            self.status.say(notice, "warning")
+
+    # ---- layout -----------------------------------------------------------------------------
+    def _build_buttons(self) -> None:
+        g = self.status.guarded
+        self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
+                                          tooltip="Train continuously; press again to pause",
+                                          layout=w.Layout(width="90px"))
+        self.play_button.observe(g(self._on_play, "play"), "value")
+        self.step_button = w.Button(description="Step", icon="step-forward",
+                                    tooltip="Train one minibatch", layout=w.Layout(width="80px"))
+        self.step_button.on_click(g(lambda _: self.step(1), "step"))
+        self.reset_button = w.Button(description="Reset", icon="refresh",
+                                     tooltip="Start again: same settings, same seed, same numbers",
+                                     layout=w.Layout(width="80px"))
+        self.reset_button.on_click(g(lambda _: self.reset(), "reset"))
+        self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
+                                  description="experiment", tooltip="Load one of the lecture's "
+                                  "experiments; its lesson appears below",
+                                  layout=w.Layout(width="340px"))
+        self.presets.observe(g(self._on_preset, "experiment"), "value")
+        self.json_text = w.Textarea(placeholder="settings as JSON", rows=6,
+                                    layout=w.Layout(width="100%"))
+        export = w.Button(description="Export", tooltip="Write the current settings as JSON")
+        export.on_click(g(lambda _: self._export(), "export"))
+        load = w.Button(description="Import", tooltip="Load settings from the JSON above")
+        load.on_click(g(lambda _: self._import(), "import"))
+        self.json_box = w.Accordion([w.VBox([self.json_text, w.HBox([export, load])])])
+        self.json_box.set_title(0, "settings as JSON (export / import)")
+        self.json_box.selected_index = None
+
+    def _layout(self, show_controls: bool) -> list[w.Widget]:
+        buttons = w.HBox([self.play_button, self.step_button, self.reset_button])
+        side = w.VBox([self.presets, buttons, self.status.widget, self.json_box],
+                      layout=w.Layout(width="480px", margin="0 0 0 12px"))
+        top = w.HBox([self.controls.widget, side] if show_controls else [side])
+        sections = []
+        for panel in self.panels.values():
+            head = w.HTML(f"<b>{html.escape(panel.title)}</b><br><span style='color:#555;"
+                          f"font-size:90%'>{html.escape(panel.hint)}</span>",
+                          layout=w.Layout(max_width="760px"))
+            sections.append(w.VBox([head, panel.widget], layout=w.Layout(margin="8px 16px 0 0")))
+        grid = w.HBox(sections, layout=w.Layout(flex_flow="row wrap"))
+        timers = w.HBox([self.player.timer, self.coalescer.timer], layout=w.Layout(**HIDDEN))
+        return [top, grid, timers]
+
+    def show(self) -> None:
+        """Display the lab in the current notebook output."""
+        from IPython.display import display
+        display(self)
+
+    # ---- state ------------------------------------------------------------------------------
+    @property
+    def config(self) -> Config:
+        """The Config the controls show (the run catches up on the next redraw)."""
+        return self._config
+
+    @property
+    def run(self) -> Run:
+        """The Run, brought up to date with `config`."""
+        self._sync_run()
+        return self._run
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """What the panels draw: the run's snapshot for the current config."""
+        return self.run.snapshot()
+
+    def _sync_run(self) -> str:
+        outcome = self._run.apply(self._config)
+        if outcome == "rebuilt":
+            self.controls.input_dim = self._run.data.input_dim
+            self.controls.implied.value = ""
+            self.controls.show(self._config)
+        return outcome
+
+    # ---- programmatic API -------------------------------------------------------------------
+    def set(self, **fields: Any) -> Config:
+        """Change Config fields (ValueError if invalid: nothing changes).  Returns the new Config."""
+        config = self._config.replace(**fields)
+        self._use(config)
+        self.coalescer.flush()
+        return config
+
+    def use(self, config: Config) -> None:
+        """Switch to a whole Config (e.g. a preset or one loaded from JSON)."""
+        if not isinstance(config, Config):
+            raise ValueError(f"config must be an initlab Config, got {type(config).__name__}")
+        self._use(config)
+        self.coalescer.flush()
+
+    def step(self, n: int = 1) -> int:
+        """Train n minibatches now, then redraw.  Returns how many were done."""
+        done = self.run.step(int(n))
+        self._redraw_now()
+        return done
+
+    def play(self) -> None:
+        self.play_button.value = True
+
+    def pause(self) -> None:
+        self.play_button.value = False
+
+    def reset(self) -> None:
+        """Start the run again from the same Config (same seed: same numbers)."""
+        self.run.reset()
+        self.status.say("")
+        self._redraw_now()
+
+    # ---- callbacks --------------------------------------------------------------------------
+    def _use(self, config: Config, notice: str = "") -> None:
+        self._config = config
+        self.controls.show(config)
+        self.status.say(notice)
+        self.coalescer.pending = True
+
+    def _on_control(self, name: str, value: Any) -> None:
+        changes = {name: value}
+        notice = ""
+        if name == "dataset":                     # keep the class count the new data set allows
+            lo, hi = CLASS_RANGE[value]
+            if not lo <= self._config.n_classes <= hi:
+                changes["n_classes"] = min(max(self._config.n_classes, lo), hi)
+                notice = f"{value} has {lo}..{hi} classes: classes set to {changes['n_classes']}."
+        try:
+            config = self._config.replace(**changes)
+        except ValueError as err:
+            self.status.say(f"{err}. Kept {name}={getattr(self._config, name)!r}.", "warning")
+            self.controls.show(self._config)      # snap back to the last valid value
+            return
+        self._use(config, notice)
+        self.coalescer.request()
+
+    def _on_play(self, change: dict) -> None:
+        if change["new"]:
+            self._sync_run()
+            if self._run.diverged:                # nothing to train: say so and stay paused
+                self.play_button.value = False
+                self._redraw_now()
+                return
+            self.play_button.description, self.play_button.icon = "Pause", "pause"
+            self.player.start()
+        else:
+            self.play_button.description, self.play_button.icon = "Play", "play"
+            self.player.stop()
+
+    def _tick(self) -> None:
+        """One Play tick: train for a time budget, then redraw once."""
+        run = self.run
+        if not run.diverged:
+            # slow redraws (big nets) get at least as much training time, so both progress
+            run.step_for(max(STEP_BUDGET, self.redraw_seconds))
+        self._redraw_now()
+        if run.diverged:
+            self.pause()
+
+    def _on_preset(self, change: dict) -> None:
+        if change["new"] == PRESET_PROMPT:
+            return
+        preset = PRESETS[change["new"]]
+        self._use(preset.config, preset.lesson)
+        self.coalescer.flush()
+
+    def _export(self) -> None:
+        self.json_text.value = self._config.to_json(indent=1)
+
+    def _import(self) -> None:
+        try:
+            config = Config.from_json(self.json_text.value)
+        except ValueError as err:
+            self.status.say(f"Those settings were not loaded: {err}", "warning")
+            return
+        self._use(config, "Settings loaded.")
+        self.coalescer.flush()
+
+    # ---- drawing ----------------------------------------------------------------------------
+    def _redraw_now(self) -> None:
+        self.coalescer.pending = True
+        self.coalescer.flush()
+
+    def _redraw(self) -> None:
+        """Bring the run up to the config, take its snapshot, update every panel and the status."""
+        start = time.perf_counter()
+        self._sync_run()
+        snapshot = self._run.snapshot()
+        history = self._run.history
+        for name, panel in self.panels.items():
+            self.status.guarded(panel.update, f"the {name} panel")(snapshot, history)
+        self.status.show(self._status_line(snapshot))
+        self.redraw_seconds = time.perf_counter() - start
+
+    def _status_line(self, snap: Snapshot) -> str:
+        run, h = self._run, self._run.history
+        parts = [f"step {run.step_count}", f"epoch {run.epoch:.1f}",
+                 f"loss {snap.loss:.3f}" + (f" (ln C = {snap.expected_initial_loss:.3f})"
+                                            if run.step_count == 0 else "")]
+        if h.eval_steps:
+            parts.append(f"train acc {h.train_acc[-1]:.0%}, val acc {h.val_acc[-1]:.0%}")
+        line = " &middot; ".join(parts)
+        if run.diverged:
+            line += (f"<div style='color:#b00020;font-weight:bold'>"
+                     f"{html.escape(run.message)}</div>")
+        elif run.message:
+            line += f"<div style='color:#555'>{html.escape(run.message)}</div>"
+        return f"<div style='font-family:monospace'>{line}</div>"

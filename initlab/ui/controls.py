@@ -1,0 +1,197 @@
+"""Controls: one widget per Config field, generated from the field's metadata.
+
+SPECS is the one table of the widget layer: field name -> the UI range of its slider (the Config
+may allow more; a value outside the range widens the slider rather than being clamped).  The
+widget kind follows the field's kind: choice -> Dropdown, bool -> Checkbox, int -> IntSlider,
+float -> FloatSlider, logfloat -> FloatLogSlider.  Labels and tooltips come from the metadata.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import ipywidgets as w
+
+from initlab.core.config import CLASS_RANGE, FIELDS, Config
+from initlab.core.init import implied_std
+
+GROUPS = ("data", "network", "training")
+LABEL_WIDTH = "100px"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """UI range of a numeric control (None: a choice or bool) and its readout format."""
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    fmt: str | None = None
+
+
+# Order here is the order on screen within each group.
+SPECS: dict[str, Spec] = {
+    # data
+    "dataset": Spec(),
+    "n_classes": Spec(2, 10, 1),
+    "n_samples": Spec(20, 2000, 10),
+    "noise": Spec(0.0, 1.0, 0.01, ".2f"),
+    "val_fraction": Spec(0.05, 0.5, 0.05, ".2f"),
+    "preprocessing": Spec(),
+    # network
+    "depth": Spec(1, 20, 1),
+    "width": Spec(1, 512, 1),
+    "activation": Spec(),
+    "leaky_slope": Spec(0.0, 0.5, 0.01, ".2f"),
+    "maxout_pieces": Spec(2, 5, 1),
+    "init": Spec(),
+    "weight_std": Spec(1e-3, 10.0, 0.05, ".3g"),       # logfloat: step in powers of ten
+    "norm": Spec(),
+    "bn_momentum": Spec(0.0, 0.99, 0.01, ".2f"),
+    "dropout": Spec(0.0, 0.9, 0.05, ".2f"),
+    "residual": Spec(),
+    # training
+    "optimizer": Spec(),
+    "lr": Spec(1e-5, 10.0, 0.05, ".2g"),
+    "momentum": Spec(0.0, 0.99, 0.01, ".2f"),
+    "lr_schedule": Spec(),
+    "lr_decay": Spec(0.05, 0.99, 0.01, ".2f"),
+    "decay_steps": Spec(10, 5000, 10),
+    "batch_size": Spec(1, 512, 1),
+    "l1": Spec(0.0, 0.05, 0.0005, ".4f"),
+    "l2": Spec(0.0, 0.1, 0.001, ".3f"),
+    "grad_clip": Spec(0.0, 20.0, 0.5, ".1f"),
+    "clip_mode": Spec(),
+    "seed": Spec(0, 100, 1),
+    "dtype": Spec(),
+}
+
+# When a control matters (otherwise it is greyed out): field -> predicate on the Config.
+RELEVANT: dict[str, Callable[[Config], bool]] = {
+    "noise": lambda c: c.dataset != "digits",
+    "n_classes": lambda c: CLASS_RANGE[c.dataset][0] < CLASS_RANGE[c.dataset][1],
+    "leaky_slope": lambda c: c.activation == "leaky_relu",
+    "maxout_pieces": lambda c: c.activation == "maxout",
+    "weight_std": lambda c: c.init in ("gaussian", "constant"),
+    "bn_momentum": lambda c: c.norm == "batch",
+    "momentum": lambda c: c.optimizer != "sgd" and c.optimizer != "adagrad",
+    "lr_decay": lambda c: c.lr_schedule in ("step", "exponential"),
+    "decay_steps": lambda c: c.lr_schedule != "constant",
+    "clip_mode": lambda c: c.grad_clip > 0,
+}
+
+
+def make_widget(name: str, value: Any) -> w.Widget:
+    """The control for one Config field, showing `value`."""
+    meta, spec = FIELDS[name].metadata, SPECS[name]
+    common = dict(description=meta["label"] or name, tooltip=meta["help"],
+                  style={"description_width": LABEL_WIDTH}, layout=w.Layout(width="360px"))
+    kind = meta["kind"]
+    if kind == "choice":
+        return w.Dropdown(options=list(meta["choices"]), value=value, **common)
+    if kind == "bool":
+        return w.Checkbox(value=value, indent=True, **common)
+    if kind == "int":
+        return w.IntSlider(value=value, min=int(spec.lo), max=int(spec.hi), step=int(spec.step),
+                           continuous_update=True, **common)
+    if kind == "logfloat":
+        return w.FloatLogSlider(value=value, base=10, min=math.log10(spec.lo),
+                                max=math.log10(spec.hi), step=spec.step, readout_format=spec.fmt,
+                                continuous_update=True, **common)
+    return w.FloatSlider(value=value, min=spec.lo, max=spec.hi, step=spec.step,
+                         readout_format=spec.fmt, continuous_update=True, **common)
+
+
+def _widen(widget: w.Widget, value: Any) -> None:
+    """Make a slider's range include `value` (a Config may allow more than the UI range)."""
+    if isinstance(widget, w.FloatLogSlider):
+        if value > 0:
+            exponent = math.log10(value)
+            widget.min = min(widget.min, math.floor(exponent))
+            widget.max = max(widget.max, math.ceil(exponent))
+    elif isinstance(widget, (w.IntSlider, w.FloatSlider)):
+        if value > widget.max:
+            widget.max = value
+        if value < widget.min:
+            widget.min = value
+
+
+class Controls:
+    """The widgets for some Config fields, grouped data / network / training.
+
+    on_change(name, value) is called for every user change that is still current (an event whose
+    value the widget no longer holds has been superseded and is skipped).  `show(config)` puts a
+    Config's values into the widgets without calling on_change.
+    """
+
+    def __init__(self, config: Config, on_change: Callable[[str, Any], None],
+                 fields: list[str] | None = None, input_dim: int = 2) -> None:
+        names = list(SPECS) if fields is None else list(fields)
+        unknown = [n for n in names if n not in SPECS]
+        if unknown:
+            raise ValueError(f"unknown control {unknown[0]!r}: allowed are {', '.join(SPECS)}")
+        self.on_change = on_change
+        self.input_dim = input_dim
+        self.widgets: dict[str, w.Widget] = {}
+        self._muted = False
+        for name in names:
+            widget = make_widget(name, getattr(config, name))
+            widget.observe(self._observer(name), "value")
+            self.widgets[name] = widget
+        self.implied = w.HTML(layout=w.Layout(margin="0 0 0 104px"))
+        self.widget = self._layout(names)
+        self.show(config)
+
+    def _layout(self, names: list[str]) -> w.Widget:
+        def column(group_names):
+            rows = []
+            for n in group_names:
+                rows.append(self.widgets[n])
+                if n == "weight_std":
+                    rows.append(self.implied)
+            return w.VBox(rows)
+        if len(names) < len(SPECS):               # a subset (guided notebooks): one plain column
+            return column(names)
+        groups = [[n for n in names if FIELDS[n].metadata["group"] == g] for g in GROUPS]
+        tab = w.Tab([column(g) for g in groups])
+        for i, g in enumerate(GROUPS):
+            tab.set_title(i, g)
+        return tab
+
+    def _observer(self, name: str) -> Callable[[dict], None]:
+        def observe(change: dict) -> None:
+            if self._muted or change["new"] != self.widgets[name].value:
+                return                            # our own update, or superseded by a later one
+            self.on_change(name, change["new"])
+        return observe
+
+    def show(self, config: Config) -> None:
+        """Put config's values into the widgets, grey out what does not apply, update the hint."""
+        self._muted = True
+        try:
+            for name, widget in self.widgets.items():
+                value = getattr(config, name)
+                if name == "n_classes":           # the slider offers what the data set has
+                    widget.max = CLASS_RANGE[config.dataset][1]
+                _widen(widget, value)
+                if widget.value != value:
+                    widget.value = value
+                relevant = RELEVANT.get(name)
+                widget.disabled = bool(relevant and not relevant(config))
+        finally:
+            self._muted = False
+        self.implied.value = implied_text(config, self.input_dim)
+
+
+def implied_text(config: Config, input_dim: int) -> str:
+    """For schemes other than gaussian/constant: the std the scheme gives a hidden layer."""
+    if config.init in ("gaussian", "constant"):
+        return ""
+    if config.depth > 1:
+        fan_in, where = config.width, "hidden layers"
+    else:
+        fan_in, where = input_dim, "first layer"
+    std = implied_std(config.init, fan_in, config.width, weight_std=config.weight_std,
+                      activation=config.activation, leaky_slope=config.leaky_slope)
+    return (f"<span style='color:#555;font-size:90%'>{config.init} gives std {std:.3g} "
+            f"in the {where} (fan-in {fan_in})</span>")

@@ -1,0 +1,141 @@
+"""The live loop, redraw coalescing, and errors from callbacks made visible.
+
+No background asyncio task and no thread: under ipykernel 7 a task created by a cell stalls once
+the cell finishes, and widget updates from threads have broken before.  Instead a browser-side
+timer, an ipywidgets `Play`, ticks the kernel; every tick is an ordinary comm message handled in
+turn with slider events.  While the kernel is busy the frontend merges a widget's pending changes
+(it keeps at most one message in flight per widget), so ticks and slider drags never queue up.
+
+- Player: a hidden Play that calls `tick()` every `interval_ms` while playing.
+- Coalescer: redraws at most every `min_interval` seconds and always after the last request; the
+  trailing redraw is fired by a one-shot hidden Play (a browser timer again).
+- StatusArea: a status line, a notice line and an expandable traceback; `guarded(fn)` wraps a
+  callback so an exception is shown there (ipywidgets swallows callback errors, Voila hides them).
+"""
+from __future__ import annotations
+
+import functools
+import html
+import time
+import traceback
+from typing import Any, Callable
+
+import ipywidgets as w
+
+HIDDEN = dict(display="none")
+
+
+class Player:
+    """Calls `tick()` from a browser timer while playing.  `timer` must be displayed (hidden)."""
+
+    def __init__(self, tick: Callable[[], None], interval_ms: int = 70) -> None:
+        self.tick = tick
+        self.timer = w.Play(value=0, min=0, max=1_000_000_000, step=1, interval=interval_ms,
+                            repeat=True, show_repeat=False, layout=w.Layout(**HIDDEN))
+        self.timer.observe(self._on_value, "value")
+        self.ticks = 0
+
+    @property
+    def playing(self) -> bool:
+        return bool(self.timer.playing)
+
+    def start(self) -> None:
+        self.timer.playing = True
+
+    def stop(self) -> None:
+        self.timer.playing = False
+
+    def _on_value(self, change: dict) -> None:
+        if self.timer.playing:                    # the stop button also moves value: not a tick
+            self.ticks += 1
+            self.tick()
+
+
+class Coalescer:
+    """Run `redraw()` at most every `min_interval` seconds, and always after the last request.
+
+    request(): redraw now if the last redraw is old enough, else mark it pending and arm a one-shot
+    browser timer whose end (`timer.playing` turning False) flushes the pending redraw.  flush()
+    redraws now if anything is pending (lab.set uses it to return with every mark up to date).
+    """
+
+    def __init__(self, redraw: Callable[[], None], min_interval: float = 0.05) -> None:
+        self.redraw = redraw
+        self.min_interval = min_interval
+        self.pending = False
+        self.last = -float("inf")
+        self.redraws = 0
+        self.timer = w.Play(value=0, min=0, max=1, step=1, interval=int(min_interval * 1000),
+                            repeat=False, show_repeat=False, layout=w.Layout(**HIDDEN))
+        self.timer.observe(self._on_timer, "playing")
+
+    def request(self) -> None:
+        self.pending = True
+        if time.perf_counter() - self.last >= self.min_interval:
+            self.flush()
+        elif not self.timer.playing:
+            with self.timer.hold_sync():
+                self.timer.value = 0
+                self.timer.playing = True
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        self.pending = False
+        try:
+            self.redraw()
+        finally:
+            self.redraws += 1
+            self.last = time.perf_counter()
+
+    def _on_timer(self, change: dict) -> None:
+        if not change["new"]:
+            self.flush()
+
+
+class StatusArea:
+    """Status line (what the run is doing), notice (what went wrong last) and traceback details."""
+
+    def __init__(self) -> None:
+        self.line = w.HTML()
+        self.notice = w.HTML()
+        self.trace = w.HTML()
+        self.details = w.Accordion([self.trace], layout=w.Layout(**HIDDEN))
+        self.details.set_title(0, "details (traceback)")
+        self.details.selected_index = None
+        self.widget = w.VBox([self.line, self.notice, self.details])
+        self.errors = 0
+
+    def show(self, line_html: str) -> None:
+        if self.line.value != line_html:
+            self.line.value = line_html
+
+    def say(self, text: str, level: str = "info") -> None:
+        """A plain-language notice; level 'info', 'warning' or 'error'.  '' clears it."""
+        color = {"info": "#2a6f2a", "warning": "#a05a00", "error": "#b00020"}[level]
+        self.notice.value = (f"<div style='color:{color};max-width:60em'>{html.escape(text)}</div>"
+                             if text else "")
+        if level != "error":
+            self.details.layout.display = "none"
+
+    def report(self, err: BaseException, where: str = "") -> None:
+        """Show a short message and keep the full traceback one click away."""
+        self.errors += 1
+        what = f" in {where}" if where else ""
+        self.say(f"Something went wrong{what}: {type(err).__name__}: {err}. "
+                 f"The lab keeps working; the details are below.", "error")
+        tb = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+        self.trace.value = f"<pre style='font-size:85%;white-space:pre-wrap'>{html.escape(tb)}</pre>"
+        self.details.layout.display = None
+        self.details.selected_index = None
+
+    def guarded(self, fn: Callable[..., Any], where: str = "") -> Callable[..., Any]:
+        """fn wrapped so that any exception is reported here instead of being lost."""
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as err:              # noqa: BLE001 - shown to the user, not hidden
+                self.report(err, where or getattr(fn, "__name__", ""))
+                return None
+        return wrapper

@@ -1,0 +1,267 @@
+"""The Lab without a browser: widgets and marks are Python objects, driven as the frontend would."""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pytest
+
+from initlab.core.config import FIELDS, Config
+from initlab.core.run import Run
+from initlab.ui.app import Lab
+from initlab.ui.controls import SPECS
+
+DEEP_TANH = dict(activation="tanh", depth=10, width=100, init="gaussian")
+
+
+def histogram_bars(lab: Lab, layer: int) -> np.ndarray:
+    return lab.panels["histograms"].figures()[layer].marks[0].y
+
+
+def assert_panels_match(lab: Lab, config: Config) -> None:
+    """Every panel's marks hold what a fresh Run of `config` gives (no steps taken)."""
+    snap = Run(config).snapshot()
+    assert len(lab.panels["histograms"].figures()) == config.depth
+    for i, stats in enumerate(snap.layers):
+        np.testing.assert_allclose(histogram_bars(lab, i), stats.act_hist, atol=1e-7)
+    np.testing.assert_allclose(lab.panels["depth"].forward.y[1], snap.column("act_std"),
+                               rtol=1e-5)
+    if snap.plane is not None:
+        np.testing.assert_allclose(lab.panels["boundary"].regions.x, snap.plane.grid_x)
+        np.testing.assert_array_equal(lab.panels["dead_relu"].points.color,
+                                      snap.plane.active_count)
+
+
+def notice(lab: Lab) -> str:
+    return html.unescape(lab.status.notice.value)
+
+
+def timer_fires(lab: Lab) -> None:
+    """What the browser does when the coalescing timer runs out."""
+    if lab.coalescer.timer.playing:
+        lab.coalescer.timer.playing = False
+
+
+def tick(lab: Lab, n: int = 1) -> None:
+    """What the browser's Play does every interval while playing."""
+    for _ in range(n):
+        lab.player.timer.value += 1
+
+
+def test_small_init_collapses_deep_tanh_activations():
+    lab = Lab(**DEEP_TANH, weight_std=1.0)
+    lab.controls.widgets["weight_std"].value = 0.01
+    last = histogram_bars(lab, 9)
+    assert last[19] + last[20] == pytest.approx(1.0)      # all mass in the two centre bins
+    assert lab.panels["histograms"].figures()[9].title.endswith("std 0.00")
+    assert_panels_match(lab, Config(**DEEP_TANH, weight_std=0.01))
+
+
+def test_large_init_saturates_deep_tanh_at_plus_minus_one():
+    lab = Lab(**DEEP_TANH, weight_std=0.01)
+    lab.controls.widgets["weight_std"].value = 1.0
+    last = histogram_bars(lab, 9)
+    assert last[0] + last[-1] > 0.8                        # piled up at -1 and +1
+    assert last[19] + last[20] < 0.01
+    assert_panels_match(lab, Config(**DEEP_TANH, weight_std=1.0))
+
+
+# A valid value other than the default for every control, cheap to build.
+NEW_VALUES = dict(dataset="moons", n_classes=4, n_samples=300, noise=0.3, val_fraction=0.3,
+                  preprocessing="whiten", depth=2, width=16, activation="leaky_relu",
+                  leaky_slope=0.2, maxout_pieces=3, init="gaussian", weight_std=0.5,
+                  norm="batch", bn_momentum=0.5, dropout=0.5, residual=True, optimizer="sgd",
+                  lr=0.1, momentum=0.5, lr_schedule="step", lr_decay=0.3, decay_steps=100,
+                  batch_size=32, l1=0.001, l2=0.01, grad_clip=1.0, clip_mode="value", seed=7,
+                  dtype="float32")
+
+
+def test_every_config_field_has_exactly_one_control_with_its_help_as_tooltip():
+    assert list(SPECS) == [n for n in SPECS if n in FIELDS] and set(SPECS) == set(FIELDS)
+    assert set(NEW_VALUES) == set(FIELDS)
+    lab = Lab(panels=[])
+    for name, widget in lab.controls.widgets.items():
+        assert widget.tooltip == FIELDS[name].metadata["help"]
+        assert widget.value == getattr(Config(), name)
+
+
+def test_setting_each_control_updates_config_and_panels():
+    lab = Lab(width=16)
+    base = lab.config
+    for name, value in NEW_VALUES.items():
+        if name == "dataset":
+            continue                               # moons has 2 classes: tested on its own
+        lab.controls.widgets[name].value = value
+        timer_fires(lab)
+        expected = base.replace(**{name: value})
+        assert lab.config == expected, name
+        assert lab.run.config == expected
+        assert_panels_match(lab, expected)
+        lab.set(**{name: getattr(base, name)})
+        assert lab.controls.widgets[name].value == getattr(base, name)
+
+
+def test_choosing_a_dataset_keeps_a_class_count_it_allows():
+    lab = Lab(n_classes=5)
+    lab.controls.widgets["dataset"].value = "moons"
+    assert lab.config.dataset == "moons" and lab.config.n_classes == 2
+    assert lab.controls.widgets["n_classes"].value == 2
+    assert "classes set to 2" in lab.status.notice.value
+
+
+def test_invalid_combination_shows_why_and_snaps_back():
+    lab = Lab(n_classes=3, n_samples=600)
+    slider = lab.controls.widgets["n_samples"]
+    slider.min = 1                                 # as if the browser sent an out-of-range value
+    slider.value = 5
+    assert lab.config.n_samples == 600 and slider.value == 600
+    assert "n_samples=5 is not allowed: expected an integer in [20, 20000]" in notice(lab)
+    slider.value = 300                             # and the lab goes on
+    timer_fires(lab)
+    assert lab.config.n_samples == 300 and lab.status.notice.value == ""
+    assert lab.run.config.n_samples == 300
+
+
+def test_a_burst_of_slider_events_ends_on_the_last_value():
+    lab = Lab(**{**DEEP_TANH, "depth": 4, "width": 32})
+    slider = lab.controls.widgets["weight_std"]
+    values = np.geomspace(0.01, 3.0, 50)
+    before = lab.coalescer.redraws
+    for v in values:
+        slider.value = float(v)
+    timer_fires(lab)
+    assert lab.coalescer.redraws - before < 10     # coalesced, not 50 redraws
+    assert lab.config.weight_std == pytest.approx(values[-1])
+    assert_panels_match(lab, Config(**{**DEEP_TANH, "depth": 4, "width": 32},
+                                    weight_std=float(values[-1])))
+
+
+def test_set_returns_with_controls_and_marks_updated():
+    lab = Lab()
+    lab.set(**DEEP_TANH, weight_std=0.01)
+    assert lab.controls.widgets["depth"].value == 10
+    assert lab.controls.widgets["weight_std"].disabled is False
+    assert lab.controls.widgets["leaky_slope"].disabled is True
+    assert_panels_match(lab, Config(**DEEP_TANH, weight_std=0.01))
+    with pytest.raises(ValueError, match="depth"):
+        lab.set(depth=0)
+    assert lab.config.depth == 10
+
+
+def test_playing_grows_the_loss_curve_and_live_changes_keep_it():
+    lab = Lab()
+    lab.play()
+    assert lab.player.playing and lab.play_button.description == "Pause"
+    tick(lab, 3)
+    steps = len(lab.panels["loss"].loss.x)
+    assert steps > 10 and lab.run.step_count == steps
+    lab.controls.widgets["lr"].value = 0.001       # live: the curve goes on
+    tick(lab, 2)
+    assert len(lab.panels["loss"].loss.x) > steps
+    assert "step" in lab.status.line.value and "val acc" in lab.status.line.value
+    lab.controls.widgets["depth"].value = 2        # rebuild: the curve starts again
+    timer_fires(lab)
+    assert len(lab.panels["loss"].loss.x) == 0 and lab.player.playing
+    lab.pause()
+    assert not lab.player.playing
+    before = lab.run.step_count
+    tick(lab)                                      # a late tick after pause trains nothing
+    assert lab.run.step_count == before
+
+
+def test_too_high_a_learning_rate_diverges_stops_play_and_reset_recovers():
+    lab = Lab(optimizer="sgd", momentum=0.0)
+    lab.set(lr=10.0)
+    lab.play()
+    tick(lab, 5)
+    assert lab.run.status == "diverged"
+    assert not lab.player.playing and lab.play_button.value is False
+    assert "diverged" in lab.status.line.value and "reset" in lab.status.line.value
+    lab.play()                                     # nothing to train until reset
+    assert not lab.player.playing
+    lab.set(lr=0.1)
+    lab.reset()
+    assert lab.run.status == "ok" and lab.run.step_count == 0
+    assert "diverged" not in lab.status.line.value
+    lab.step(20)
+    assert lab.run.status == "ok" and len(lab.panels["loss"].loss.x) == 20
+
+
+def test_a_failing_callback_is_shown_and_the_lab_keeps_working(monkeypatch):
+    lab = Lab()
+    depth = lab.panels["depth"]
+    original = depth.update
+
+    def broken(snapshot, history):
+        raise RuntimeError("injected failure")
+    monkeypatch.setattr(depth, "update", broken)
+    lab.controls.widgets["width"].value = 16
+    assert "injected failure" in lab.status.notice.value
+    assert lab.status.details.layout.display is None
+    assert "RuntimeError" in lab.status.trace.value and "Traceback" in lab.status.trace.value
+    assert len(lab.panels["histograms"].figures()) == 3     # other panels still drew
+    monkeypatch.setattr(depth, "update", original)
+    lab.controls.widgets["width"].value = 8
+    timer_fires(lab)
+    assert lab.status.notice.value == "" and lab.status.details.layout.display == "none"
+    assert_panels_match(lab, Config(width=8))
+
+
+def test_a_failing_tick_is_shown_and_play_goes_on(monkeypatch):
+    lab = Lab()
+    lab.play()
+    monkeypatch.setattr(lab._run, "step_for", lambda *a, **k: 1 / 0)
+    tick(lab)
+    assert "ZeroDivisionError" in lab.status.notice.value
+    monkeypatch.undo()
+    tick(lab)
+    assert lab.run.step_count > 0
+
+
+def test_digits_show_why_the_two_d_panels_are_empty():
+    lab = Lab(dataset="digits", n_classes=10, depth=2, width=32)
+    for name in ("dead_relu", "boundary"):
+        panel = lab.panels[name]
+        assert panel.figure.layout.display == "none"
+        assert "2-D inputs" in panel.reason.value and "64 input features" in panel.reason.value
+    lab.set(dataset="spiral", n_classes=3)
+    assert lab.panels["boundary"].figure.layout.display is None
+
+
+def test_config_json_round_trip_and_a_bad_import_is_explained():
+    lab = Lab()
+    lab.set(activation="tanh", lr=0.003)
+    lab.json_box.children[0].children[1].children[0].click()      # Export
+    assert Config.from_json(lab.json_text.value) == lab.config
+    lab.json_text.value = lab.json_text.value.replace('"tanh"', '"sigmoid"')
+    lab.json_box.children[0].children[1].children[1].click()      # Import
+    assert lab.config.activation == "sigmoid" and lab.controls.widgets["activation"].value == "sigmoid"
+    lab.json_text.value = '{"depth": "deep"}'
+    lab.json_box.children[0].children[1].children[1].click()
+    assert "depth='deep' is not allowed" in notice(lab) and lab.config.activation == "sigmoid"
+
+
+def test_presets_load_their_config_and_lesson():
+    from initlab.core.presets import PRESETS
+    lab = Lab(panels=["depth"])
+    lab.presets.value = "dead relus"
+    assert lab.config == PRESETS["dead relus"].config
+    assert lab.controls.widgets["lr"].value == 3.0
+    assert "learning rate far too high" in lab.status.notice.value
+
+
+def test_out_of_range_values_widen_the_slider_instead_of_changing_the_config():
+    lab = Lab(optimizer="sgd", lr=50.0, seed=12345, panels=[])
+    assert lab.controls.widgets["lr"].value == 50.0 and lab.config.lr == 50.0
+    assert lab.controls.widgets["seed"].max >= 12345 and lab.config.seed == 12345
+
+
+def test_a_subset_of_panels_and_controls_for_guided_notebooks():
+    lab = Lab(panels=["histograms", "depth"], controls=["init", "weight_std", "activation"])
+    assert list(lab.panels) == ["histograms", "depth"]
+    assert list(lab.controls.widgets) == ["init", "weight_std", "activation"]
+    lab.controls.widgets["init"].value = "xavier_normal"
+    assert lab.config.init == "xavier_normal"
+    assert "gives std" in lab.controls.implied.value
+    with pytest.raises(ValueError, match="panel"):
+        Lab(panels=["nope"])
