@@ -1,0 +1,183 @@
+"""Small pictures the guided notebooks need and the training core does not: pure NumPy.
+
+Each helper runs the core's own pieces (activations, update rules, schedules, normalisation and
+dropout layers) on a toy problem small enough to draw, so a notebook only plots what comes back.
+
+- curve: an activation and its derivative on a grid of inputs (maxout from two lines)
+- zigzag: one linear unit learning from all-positive (or zero-centred) inputs, one example per step
+- bowl_loss / bowl_grad / bowl_contours / trajectory / steps_to_reach: optimisers on a 2-D bowl
+  that is steep in one direction and shallow in the other
+- correlated_cloud: a stretched, tilted, off-centre 2-D Gaussian cloud for preprocessing
+- normalised_in_batches: one example's normalised units in many random batches (batch vs layer norm)
+- dropout_mean: the average of many dropout masks applied to the same activations
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from initlab.core.activations import Maxout, get_activation
+from initlab.core.layers import BatchNorm, Dropout, LayerNorm
+from initlab.core.optim import get_rule, learning_rate
+
+# The optimiser bowl: loss = 0.5 * (1 * w0^2 + 100 * w1^2), minimum at (0, 0).  SGD must keep
+# lr < 2 / 100 for the steep w1, and then crawls along the shallow w0.
+BOWL = (1.0, 100.0)
+BOWL_START = (-4.0, 0.3)
+
+
+# ---- activations -----------------------------------------------------------------------------
+def curve(name: str, x: np.ndarray, *, leaky_slope: float = 0.01,
+          maxout_lines: tuple[tuple[float, float], ...] = ((1.0, 0.0), (0.0, 0.0))
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """An activation and its derivative at the inputs x (N,): (f(x) (N,), f'(x) (N,)).
+
+    The derivative comes from the activation's own backward pass (dL/da = 1).  Maxout takes the
+    largest of the lines slope * x + intercept given in maxout_lines: (1, 0) and (0, 0) is ReLU,
+    (1, 0) and (0.1, 0) is a leaky ReLU with slope 0.1.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if name == "maxout":
+        slopes = np.array([s for s, _ in maxout_lines], dtype=np.float64)
+        intercepts = np.array([c for _, c in maxout_lines], dtype=np.float64)
+        act = Maxout(len(slopes))
+        z = x[:, None] * slopes + intercepts            # (N, k): one unit with k pieces
+        a, cache = act.forward(z)
+        dz = act.backward(np.ones_like(a), cache)       # 1 on the winning piece
+        return a[:, 0], dz @ slopes
+    act = get_activation(name, leaky_slope=leaky_slope)
+    a, cache = act.forward(x[:, None].copy())
+    return a[:, 0], act.backward(np.ones_like(a), cache)[:, 0]
+
+
+# ---- the all-positive-input zig-zag ----------------------------------------------------------
+def zigzag(inputs: np.ndarray, w_target: tuple[float, float] = (1.0, -1.0),
+           w_start: tuple[float, float] = (0.0, 0.0), lr: float = 0.5
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A linear unit f = x . w learns a teacher's weights w_target by SGD, one example per step.
+
+    inputs (steps, 2) are the examples in order (e.g. sigmoid outputs: all positive).  The loss
+    of an example is 0.5 (f - x . w_target)^2, so its gradient is (f - y) x: when every x is
+    positive, both weight gradients have the sign of (f - y) and every update points into the
+    (+, +) or (-, -) quadrant.  Returns (path (steps + 1, 2), updates (steps, 2)).
+    """
+    rule = get_rule("sgd")
+    x = np.asarray(inputs, dtype=np.float64)
+    target = np.asarray(w_target, dtype=np.float64)
+    w = np.array(w_start, dtype=np.float64)
+    path, updates = [w.copy()], []
+    for t, xi in enumerate(x, start=1):
+        error = xi @ w - xi @ target                    # dL/df
+        delta = rule(error * xi, {}, lr=lr, momentum=0.0, t=t)
+        w += delta
+        path.append(w.copy())
+        updates.append(delta)
+    return np.array(path), np.array(updates).reshape(-1, 2)
+
+
+# ---- optimisers on a 2-D bowl ----------------------------------------------------------------
+def bowl_loss(w: np.ndarray, curvature: tuple[float, float] = BOWL) -> np.ndarray:
+    """0.5 * sum(curvature * w^2) over the last axis: w (..., 2) -> (...)."""
+    w = np.asarray(w, dtype=np.float64)
+    return 0.5 * np.sum(np.asarray(curvature) * w * w, axis=-1)
+
+
+def bowl_grad(w: np.ndarray, curvature: tuple[float, float] = BOWL) -> np.ndarray:
+    """Gradient of bowl_loss: curvature * w, shape of w."""
+    return np.asarray(curvature) * np.asarray(w, dtype=np.float64)
+
+
+def bowl_contours(levels: list[float], curvature: tuple[float, float] = BOWL,
+                  points: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """Level sets of bowl_loss as ellipses: xs, ys each (len(levels), points), one row a level."""
+    angle = np.linspace(0.0, 2 * np.pi, points)
+    radius = np.sqrt(2 * np.asarray(levels, dtype=np.float64))[:, None]
+    return (radius / math.sqrt(curvature[0]) * np.cos(angle),
+            radius / math.sqrt(curvature[1]) * np.sin(angle))
+
+
+def trajectory(rule: str, start: tuple[float, float] = BOWL_START, steps: int = 100,
+               lr: float = 0.019, momentum: float = 0.9, curvature: tuple[float, float] = BOWL,
+               schedule: str = "constant", decay: float = 0.5, decay_steps: int = 100
+               ) -> np.ndarray:
+    """Points (steps + 1, 2) visited by optimiser `rule` (a name in optim.RULES) on the bowl.
+
+    Uses the lab's own update rule and learning-rate schedule; momentum is also Adam's beta1 and
+    RMSProp's decay, as in the lab.  Stops early (returns fewer rows) once the point leaves
+    every finite value, so a diverging run still draws.
+    """
+    update = get_rule(rule)
+    w = np.array(start, dtype=np.float64)
+    state: dict = {}
+    path = [w.copy()]
+    with np.errstate(all="ignore"):
+        for t in range(1, steps + 1):
+            step_lr = learning_rate(lr, t - 1, schedule, decay, decay_steps)
+            w += update(bowl_grad(w, curvature), state, lr=step_lr, momentum=momentum, t=t)
+            if not np.all(np.isfinite(w)):
+                break
+            path.append(w.copy())
+    return np.array(path)
+
+
+def steps_to_reach(path: np.ndarray, loss: float = 1e-3,
+                   curvature: tuple[float, float] = BOWL) -> int | None:
+    """First step at which the path's loss is below `loss` and stays there; None if it never does."""
+    above = bowl_loss(path, curvature) >= loss
+    if above[-1]:
+        return None
+    last_above = np.flatnonzero(above)
+    return 0 if len(last_above) == 0 else int(last_above[-1] + 1)
+
+
+# ---- data ------------------------------------------------------------------------------------
+def correlated_cloud(n: int, rng: np.random.Generator, *, centre: tuple[float, float] = (3.0, 2.0),
+                     stds: tuple[float, float] = (2.0, 0.5), angle: float = 0.6) -> np.ndarray:
+    """n points (n, 2) of a Gaussian with the given axis stds, rotated by `angle` radians
+    (so the two coordinates are correlated) and moved off the origin to `centre`."""
+    c, s = math.cos(angle), math.sin(angle)
+    rotation = np.array([[c, s], [-s, c]])
+    return rng.standard_normal((n, 2)) * np.asarray(stds) @ rotation + np.asarray(centre)
+
+
+# ---- normalisation ---------------------------------------------------------------------------
+def normalised_in_batches(kind: str, z: np.ndarray, example: int, batch_size: int,
+                          n_batches: int, rng: np.random.Generator) -> np.ndarray:
+    """How one example comes out of a normalisation layer in n_batches different minibatches.
+
+    z (N, units): pre-activations of a whole data set.  Each batch holds `example` plus
+    batch_size - 1 others drawn at random; kind is "batch" (training-mode batch norm, running
+    averages untouched) or "layer".  Returns (n_batches, units): the example's normalised units
+    in each batch.  Layer norm gives identical rows; batch norm's rows vary with the batchmates.
+    """
+    if kind not in ("batch", "layer"):
+        raise ValueError(f"kind={kind!r} is not allowed: expected 'batch' or 'layer'")
+    n, units = z.shape
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size={batch_size!r} is not allowed: expected 1..{n}")
+    layer = BatchNorm(units) if kind == "batch" else LayerNorm(units)
+    others = np.delete(np.arange(n), example)
+    rows = np.empty((n_batches, units))
+    for i in range(n_batches):
+        batch = np.concatenate([[example], rng.choice(others, batch_size - 1, replace=False)])
+        if kind == "batch":
+            out = layer.forward(z[batch], train=True, update_running=False)
+        else:
+            out = layer.forward(z[batch], train=True)
+        rows[i] = out[0]
+    return rows
+
+
+# ---- dropout ---------------------------------------------------------------------------------
+def dropout_mean(a: np.ndarray, p: float, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Mean over `draws` training-mode passes of the lab's (inverted) dropout layer on a (N, units).
+
+    Inverted dropout scales kept units by 1 / (1 - p), so this tends to `a` itself: what the
+    evaluation pass (no dropout, no scaling) returns.
+    """
+    layer = Dropout(p, rng)
+    total = np.zeros_like(a, dtype=np.float64)
+    for _ in range(draws):
+        total += layer.forward(a, train=True)
+    return total / draws
