@@ -265,3 +265,28 @@ def test_a_subset_of_panels_and_controls_for_guided_notebooks():
     assert "gives std" in lab.controls.implied.value
     with pytest.raises(ValueError, match="panel"):
         Lab(panels=["nope"])
+
+
+def test_live_changes_while_paused_reuse_the_snapshot_they_cannot_change():
+    from initlab.core.config import LIVE_FIELDS
+    lab = Lab(norm="batch", width=16)
+    lab.step(5)
+    first = lab.snapshot
+    changes = dict(lr=0.5, momentum=0.5, optimizer="sgd", lr_schedule="cosine", lr_decay=0.9,
+                   decay_steps=7, batch_size=8, l1=0.1, l2=0.1, dropout=0.5, grad_clip=0.1,
+                   clip_mode="value", bn_momentum=0.5)
+    assert set(changes) == set(LIVE_FIELDS)
+    lab.set(**changes)
+    assert lab.snapshot is first
+    run = Run(Config(norm="batch", width=16))     # the core agrees: nothing measured changed
+    run.step(5)
+    before = run.snapshot()
+    run.apply(run.config.replace(**changes))
+    after = run.snapshot()
+    assert after is not before
+    for a, b in zip(before.layers, after.layers):
+        np.testing.assert_allclose(a.act_hist, b.act_hist)
+        assert a.grad_norm == pytest.approx(b.grad_norm)
+        np.testing.assert_allclose(a.act_hist, first.layers[a.index].act_hist)
+    lab.step(1)
+    assert lab.snapshot is not first
