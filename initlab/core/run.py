@@ -93,7 +93,8 @@ class Run:
         if config.optimizer != self._optimizer:
             self.opt_state = {}        # a new rule starts with fresh velocities / caches
             self._optimizer = config.optimizer
-        self._snapshot = None
+        # The cached snapshot stays valid: a live change alters no weight, and the probe pass
+        # runs without dropout or penalties, so it would measure exactly the same numbers.
         return "adjusted"
 
     # ---- training ---------------------------------------------------------------------------

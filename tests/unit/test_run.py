@@ -155,3 +155,15 @@ def test_float32_runs_stay_float32():
     run.step(5)
     assert all(w.dtype == np.float32 for w in run.model.weights)
     assert run.data.x_train.dtype == np.float32
+
+
+def test_a_live_change_keeps_the_snapshot_because_it_measures_the_same_numbers():
+    run = Run(Config())
+    run.step(3)
+    snap = run.snapshot()
+    run.apply(run.config.replace(lr=0.5, l2=0.1, dropout=0.5))
+    assert run.snapshot() is snap
+    run._snapshot = None
+    again = run.snapshot()
+    assert again.loss == snap.loss
+    assert np.array_equal(again.layers[-1].act_hist, snap.layers[-1].act_hist)
