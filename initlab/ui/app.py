@@ -64,7 +64,6 @@ class Lab(w.VBox):
         self.coalescer = Coalescer(self._redraw)
         self.redraw_seconds = 0.0
         self.timings: dict[str, float] = {}
-        self._last_snapshot: tuple | None = None    # (snapshot, history, step, config)
         self._build_buttons()
         self.children = self._layout(show_controls=controls is None or bool(list(controls)))
         self._redraw()
@@ -135,8 +134,7 @@ class Lab(w.VBox):
     @property
     def snapshot(self) -> Snapshot:
         """What the panels draw: the run's snapshot for the current config."""
-        self._sync_run()
-        return self._snapshot()
+        return self.run.snapshot()
 
     def _sync_run(self) -> str:
         outcome = self._run.apply(self._config)
@@ -255,7 +253,7 @@ class Lab(w.VBox):
         t0 = time.perf_counter()
         self._sync_run()
         t1 = time.perf_counter()
-        snapshot = self._snapshot()
+        snapshot = self._run.snapshot()
         history = self._run.history
         t2 = time.perf_counter()
         for name, panel in self.panels.items():
@@ -264,21 +262,6 @@ class Lab(w.VBox):
         t3 = time.perf_counter()
         self.redraw_seconds = t3 - t0
         self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2)   # seconds
-
-    def _snapshot(self) -> Snapshot:
-        """The run's snapshot, reusing the last one across live changes made while paused.
-
-        A live change (learning rate, optimiser, regularisation) alters no weight and nothing the
-        probe measures, but Run.apply drops its cached snapshot; for a 10 x 500 net a new one
-        costs ~200 ms, which would make dragging the learning-rate slider sluggish.
-        """
-        run, last = self._run, self._last_snapshot
-        if (last is not None and last[1] is run.history and last[2] == run.step_count
-                and not last[3].needs_rebuild(run.config) and run.status == last[0].status):
-            return last[0]
-        snapshot = run.snapshot()
-        self._last_snapshot = (snapshot, run.history, run.step_count, run.config)
-        return snapshot
 
     def _status_line(self, snap: Snapshot) -> str:
         run, h = self._run, self._run.history

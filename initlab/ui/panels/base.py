@@ -15,8 +15,9 @@ import numpy as np
 # One colour per class (also the decision-boundary regions) and per layer, fixed for the session.
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-LAYER_COLORS = ["#3b4cc0", "#5977e3", "#7b9ff9", "#9ebeff", "#c0d4f5", "#dddcdc",
-                "#f2cbb7", "#f7ac8e", "#ee8468", "#d65244", "#b40426"]
+# dark blue (first layer) through purple to orange (last): every shade readable on white
+LAYER_COLORS = ["#0d0887", "#41049d", "#6a00a8", "#8f0da4", "#b12a90", "#cc4778",
+                "#e16462", "#f2844b", "#f89540"]
 DEAD_COLOR = "#d62728"
 TITLE_STYLE = {"font-size": "12px"}
 
@@ -53,6 +54,8 @@ def same(old: Any, new: Any) -> bool:
     if isinstance(new, np.ndarray) or isinstance(old, np.ndarray):
         if not (isinstance(old, np.ndarray) and isinstance(new, np.ndarray)):
             return False
+        if old.shape != new.shape:
+            new = np.squeeze(new)                 # bqplot squeezes (1, n) to (n,) on the way in
         if old.shape != new.shape or old.dtype != new.dtype:
             return False
         return bool(np.array_equal(old, new, equal_nan=new.dtype.kind == "f"))
@@ -70,9 +73,21 @@ def assign(widget: Any, **traits: Any) -> bool:
     return True
 
 
-def reason_box(figures: w.Widget, reason: w.HTML) -> w.Box:
-    """The figures, or in their place the reason they cannot be drawn (e.g. digits are 64-D)."""
-    return w.VBox([figures, reason])
+def log_axis(scale: bq.LogScale, ax: bq.Axis, *arrays: np.ndarray) -> None:
+    """Fit a log scale to whole decades around the positive finite values of `arrays`.
+
+    Decades move rarely, so the scale and axis are resent only when the data crosses one.
+    """
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        lo, hi = -1.0, 1.0
+    else:
+        lo = float(np.floor(np.log10(values.min())))
+        hi = max(float(np.ceil(np.log10(values.max()))), lo + 1)
+    step = max(1, int(np.ceil((hi - lo) / 5)))            # at most ~6 labels
+    assign(scale, min=10.0 ** lo, max=10.0 ** hi)
+    assign(ax, tick_values=10.0 ** np.arange(lo, hi + 1, step))
 
 
 def show_reason(figures: w.Widget, reason_html: w.HTML, reason: str) -> None:

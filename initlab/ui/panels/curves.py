@@ -9,7 +9,7 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, figure
+from initlab.ui.panels.base import assign, axis, figure, log_axis
 
 MAX_POINTS = 1000       # points per curve sent to the browser (History thins evenly, keeps the last)
 
@@ -41,12 +41,11 @@ class TrainingCurves:
         ay = bq.LinearScale(min=0.0, max=1.0)
         self.accuracy = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
                                  scales={"x": ax, "y": ay}, colors=["#1f77b4", "#ff7f0e"],
-                                 labels=["train", "validation"], display_legend=True)
+                                 labels=["train", "validation"])
         self.accuracy_figure = figure([self.accuracy], [axis(ax, "step", tick_format="d"),
                                                         axis(ay, "accuracy", vertical=True,
                                                              tick_format=".1f")],
-                                      title="accuracy")
-        self.accuracy_figure.legend_location = "bottom-right"
+                                      title="accuracy: train (blue), validation (orange)")
         self.widget = w.HBox([w.VBox([self.loss_figure, self.log_y]), self.accuracy_figure])
         self._history: History | None = None
         self._drawn: tuple = ()
@@ -57,6 +56,10 @@ class TrainingCurves:
             self.loss.scales = {"x": self.x, "y": y}
             self.start.scales = {**self.start.scales, "y": y}
             self.y_axis.scale = y
+            self.y_axis.tick_format = ".0e" if change["new"] else ".2g"
+            self.y_axis.tick_values = None
+            if change["new"]:
+                log_axis(self.y_log, self.y_axis, self.loss.y, self.start.y)
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         assign(self.start, y=np.full(2, snapshot.expected_initial_loss, np.float32))
@@ -66,7 +69,10 @@ class TrainingCurves:
             return
         self._history, self._drawn = history, key
         steps, loss = history.series("loss", MAX_POINTS)
-        assign(self.loss, x=steps, y=loss)
+        assign(self.loss, x=steps, y=loss, visible=len(steps) > 0)
+        if self.log_y.value:
+            log_axis(self.y_log, self.y_axis, loss, self.start.y)
         at, train = history.series("train_acc", MAX_POINTS)
         _, val = history.series("val_acc", MAX_POINTS)
-        assign(self.accuracy, x=at, y=np.ascontiguousarray(np.stack([train, val])))
+        assign(self.accuracy, x=at, y=np.ascontiguousarray(np.stack([train, val])),
+               visible=len(at) > 0)

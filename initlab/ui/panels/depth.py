@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, f32, figure
+from initlab.ui.panels.base import assign, axis, f32, figure, log_axis
 
 
 class DepthProfile:
@@ -25,30 +25,34 @@ class DepthProfile:
         y = bq.LinearScale()
         self.forward = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
                                 scales={"x": x, "y": y}, colors=["#1f77b4", "#ff7f0e"],
-                                labels=["mean", "std"], marker="circle", marker_size=20,
-                                display_legend=True)
+                                labels=["mean", "std"], marker="circle", marker_size=20)
+        self.forward_x = axis(x, "hidden layer", tick_format="d")
         self.forward_figure = figure(
-            [self.forward], [axis(x, "hidden layer", tick_format="d"),
-                             axis(y, "activation", vertical=True, tick_format=".2f")],
-            title="forward: activations")
-        self.forward_figure.legend_location = "top-right"
+            [self.forward], [self.forward_x, axis(y, "activation", vertical=True,
+                                                  tick_format=".2f")],
+            title="forward: activation mean (blue), std (orange)")
         gx = bq.LinearScale()
         gy = bq.LogScale()
         self.backward = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
                                  scales={"x": gx, "y": gy}, colors=["#2ca02c", "#9467bd"],
                                  labels=["|dL/dW|", "std dL/da"], marker="circle",
-                                 marker_size=20, display_legend=True)
+                                 marker_size=20)
+        self.log_scale = gy
+        self.backward_x = axis(gx, "hidden layer", tick_format="d")
+        self.backward_y = axis(gy, "gradient (log)", vertical=True, tick_format=".0e")
         self.backward_figure = figure(
-            [self.backward], [axis(gx, "hidden layer", tick_format="d"),
-                              axis(gy, "gradient (log)", vertical=True, tick_format=".0e")],
-            title="backward: gradients")
-        self.backward_figure.legend_location = "top-right"
+            [self.backward], [self.backward_x, self.backward_y],
+            title="backward: |dL/dW| (green), std of dL/da (purple)")
         self.widget = w.HBox([self.forward_figure, self.backward_figure])
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         layer = f32(np.arange(1, len(snapshot.layers) + 1))
+        ticks = layer if len(layer) <= 10 else layer[::2]
+        assign(self.forward_x, tick_values=ticks)
+        assign(self.backward_x, tick_values=ticks)
         assign(self.forward, x=layer,
                y=f32([snapshot.column("act_mean"), snapshot.column("act_std")]))
         grads = f32([snapshot.column("grad_norm"), snapshot.column("act_grad_std")])
         grads[~(grads > 0)] = np.nan           # a log axis cannot show zero: leave a gap
         assign(self.backward, x=layer, y=grads)
+        log_axis(self.log_scale, self.backward_y, grads)

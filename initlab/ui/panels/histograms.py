@@ -28,9 +28,9 @@ class LayerHistogram:
                             scales={"x": self.x_scale, "y": self.y_scale},
                             padding=0.0, stroke_width=0.0)
         self.x_axis = axis(self.x_scale, "activation", num_ticks=3)
-        self.y_axis = axis(self.y_scale, "share", vertical=True, num_ticks=3, tick_format=".2f")
+        self.y_axis = axis(self.y_scale, "", vertical=True, num_ticks=3, tick_format=".2f")
         self.figure = figure([self.bars], [self.x_axis, self.y_axis], width=190, height=160,
-                             margin=dict(top=28, bottom=36, left=42, right=6))
+                             margin=dict(top=28, bottom=36, left=36, right=8))
 
     def update(self, edges: np.ndarray, centres: np.ndarray, hist: np.ndarray, y_max: float,
                title: str, color: str) -> None:
@@ -45,8 +45,9 @@ class ActivationHistograms:
 
     name = "histograms"
     title = "Activations per layer"
-    hint = ("Each picture is one hidden layer's activations on a fixed batch. Collapse to the "
-            "centre: signals vanish. Piles at the edges: units saturate.")
+    hint = ("Each picture is one hidden layer's activations on a fixed batch (bar height: share "
+            "of the values). Collapse to the centre: signals vanish. Piles at the edges: units "
+            "saturate.")
 
     def __init__(self) -> None:
         self.layers: list[LayerHistogram] = []      # a pool: grows with depth, never shrinks
@@ -71,7 +72,7 @@ class ActivationHistograms:
                       default=0.0)
         y_max = next((s for s in Y_STEPS if tallest <= s), 1.0)
         for stats, panel in zip(snapshot.layers, self.layers):
-            title = f"layer {stats.index + 1}: mean {stats.act_mean:.2f}, std {stats.act_std:.2f}"
+            title = f"layer {stats.index + 1}  mean {stats.act_mean:.2f}  std {stats.act_std:.2f}"
             panel.update(edges, self._centres, stats.act_hist, y_max, title,
                          layer_color(stats.index, depth))
 

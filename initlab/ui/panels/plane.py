@@ -69,8 +69,8 @@ class DeadUnits(_PlaneFigure):
                                   side="right", num_ticks=3)
         self.figure = figure([self.points, self.alive, self.dead, self.sides],
                              [axis(self.x, "x1"), axis(self.y, "x2", vertical=True), color_axis],
-                             width=360, height=320,
-                             margin=dict(top=30, bottom=40, left=45, right=60))
+                             width=380, height=320,
+                             margin=dict(top=30, bottom=40, left=45, right=80))
         self.widget = w.VBox([self.figure, self.reason])
 
     def update(self, snapshot: Snapshot, history: History) -> None:
@@ -81,11 +81,12 @@ class DeadUnits(_PlaneFigure):
         assign(self.count_scale, max=float(max(1, p.max_active)))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]),
                color=f32(p.active_count))
-        gone = dead[:, None]
-        assign(self.alive, x=f32(np.where(gone, np.nan, p.segments_x)),
-               y=f32(np.where(gone, np.nan, p.segments_y)))
-        assign(self.dead, x=f32(np.where(gone, p.segments_x, np.nan)),
-               y=f32(np.where(gone, p.segments_y, np.nan)))
+        visible = np.isfinite(p.segments_x).all(axis=1)
+        alive, gone = visible & ~dead, visible & dead      # only lines inside the view are sent
+        assign(self.alive, x=f32(p.segments_x[alive]), y=f32(p.segments_y[alive]),
+               visible=bool(alive.any()))
+        assign(self.dead, x=f32(p.segments_x[gone]), y=f32(p.segments_y[gone]),
+               visible=bool(gone.any()))
         shown = ~dead & np.isfinite(p.active_side).all(axis=1)
         assign(self.sides, x=f32(p.active_side[shown, 0]), y=f32(p.active_side[shown, 1]))
         n_dead = int(np.count_nonzero(dead))

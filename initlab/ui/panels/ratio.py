@@ -10,7 +10,7 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, figure, layer_color
+from initlab.ui.panels.base import assign, axis, figure, layer_color, log_axis
 
 MAX_POINTS = 400
 
@@ -36,9 +36,9 @@ class UpdateRatio:
                              line_style="dashed")
         self.lines = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((1, 0), np.float32),
                               scales={"x": x, "y": self.y}, stroke_width=1.5)
+        self.y_axis = axis(self.y, "update / weight", vertical=True, tick_format=".0e")
         self.figure = figure([self.band, self.rule, self.lines],
-                             [axis(x, "step", tick_format="d"),
-                              axis(self.y, "update / weight", vertical=True, tick_format=".0e")],
+                             [axis(x, "step", tick_format="d"), self.y_axis],
                              title="update / weight ratio per layer", width=400, height=260)
         self.widget = w.VBox([self.figure])
         self._history: History | None = None
@@ -56,4 +56,5 @@ class UpdateRatio:
         n = lines.shape[0]
         names = [f"layer {i + 1}" for i in range(n - 1)] + ["output"]
         assign(self.lines, x=steps, y=lines, colors=[layer_color(i, n) for i in range(n)],
-               labels=names)
+               labels=names, visible=lines.shape[1] > 0)
+        log_axis(self.y, self.y_axis, lines, self.band.y)
