@@ -24,7 +24,8 @@ from initlab.ui.controls import Controls
 from initlab.ui.live import HIDDEN, Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
 
-STEP_BUDGET = 0.04        # seconds of training per Play tick (then one redraw)
+STEP_BUDGET = 0.04        # least seconds of training per Play tick (after its redraw)
+MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
 TICK_MS = 70              # Play interval: ~12 redraws per second when training is fast
 PRESET_PROMPT = "choose an experiment..."
 
@@ -63,6 +64,7 @@ class Lab(w.VBox):
         self.player = Player(self.status.guarded(self._tick, "training"), TICK_MS)
         self.coalescer = Coalescer(self._redraw)
         self.redraw_seconds = 0.0
+        self._last_tick: float | None = None
         self.timings: dict[str, float] = {}
         self._build_buttons()
         self.children = self._layout(show_controls=controls is None or bool(list(controls)))
@@ -107,9 +109,11 @@ class Lab(w.VBox):
         sections = []
         for panel in self.panels.values():
             head = w.HTML(f"<b>{html.escape(panel.title)}</b><br><span style='color:#555;"
-                          f"font-size:90%'>{html.escape(panel.hint)}</span>",
-                          layout=w.Layout(max_width="760px"))
-            sections.append(w.VBox([head, panel.widget], layout=w.Layout(margin="8px 16px 0 0")))
+                          f"font-size:90%;line-height:1.3'>{html.escape(panel.hint)}</span>",
+                          layout=w.Layout(width="100%"))
+            sections.append(w.VBox([head, panel.widget],
+                                   layout=w.Layout(width=f"{panel.width}px",
+                                                   margin="8px 16px 0 0")))
         grid = w.HBox(sections, layout=w.Layout(flex_flow="row wrap"))
         timers = w.HBox([self.player.timer, self.coalescer.timer], layout=w.Layout(**HIDDEN))
         return [top, grid, timers]
@@ -209,18 +213,32 @@ class Lab(w.VBox):
                 self._redraw_now()
                 return
             self.play_button.description, self.play_button.icon = "Pause", "pause"
+            self._last_tick = None
             self.player.start()
         else:
             self.play_button.description, self.play_button.icon = "Play", "play"
             self.player.stop()
+            self._redraw_now()                    # show the steps of the last tick
 
     def _tick(self) -> None:
-        """One Play tick: train for a time budget, then redraw once."""
-        run = self.run
-        if not run.diverged:
-            # slow redraws (big nets) get at least as much training time, so both progress
-            run.step_for(max(STEP_BUDGET, self.redraw_seconds))
+        """One Play tick: redraw what the last tick trained, then train for a time budget.
+
+        Drawing first lets the browser render while the kernel trains (comm messages leave
+        through ipykernel's IOPub thread at once); the next tick comes when both are done.
+        The budget fills the time the browser needs between ticks, so a slow browser costs
+        redraws per second but not training speed.
+        """
+        now = time.perf_counter()
+        period = now - self._last_tick if self._last_tick is not None else 0.0
+        self._last_tick = now
         self._redraw_now()
+        run = self.run
+        if run.diverged:
+            self.pause()
+            return
+        budget = max(STEP_BUDGET, self.redraw_seconds,
+                     min(MAX_BUDGET, 0.5 * (period - self.redraw_seconds)))
+        run.step_for(budget)
         if run.diverged:
             self.pause()
 

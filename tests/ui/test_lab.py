@@ -153,8 +153,11 @@ def test_playing_grows_the_loss_curve_and_live_changes_keep_it():
     lab.play()
     assert lab.player.playing and lab.play_button.description == "Pause"
     tick(lab, 3)
-    steps = len(lab.panels["loss"].loss.x)
-    assert steps > 10 and lab.run.step_count == steps
+    steps = len(lab.panels["loss"].loss.x)        # each tick draws, then trains
+    assert steps > 10 and lab.run.step_count > steps
+    lab.pause()
+    assert len(lab.panels["loss"].loss.x) == lab.run.step_count
+    lab.play()
     lab.controls.widgets["lr"].value = 0.001       # live: the curve goes on
     tick(lab, 2)
     assert len(lab.panels["loss"].loss.x) > steps

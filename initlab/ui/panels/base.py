@@ -73,6 +73,31 @@ def assign(widget: Any, **traits: Any) -> bool:
     return True
 
 
+def nice_ceil(x: float, mantissas: tuple = (1, 1.5, 2, 3, 4, 5, 6, 8, 10)) -> float:
+    """Smallest round number (mantissa x 10^k) at or above x > 0: axis ends that move rarely."""
+    if not np.isfinite(x) or x <= 0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(x))
+    return float(next(m * k for m in mantissas if m * k >= x * (1 - 1e-9)))
+
+
+def nice_range(scale: bq.Scale, lo: float, hi: float, ax: bq.Axis | None = None) -> None:
+    """Set a linear scale to round ends around [lo, hi] (and `ax` to round ticks).
+
+    An auto-scaled axis re-lays out on every update, one of the browser's main costs while
+    playing; round ends change only now and then, and nothing is sent when they don't.
+    """
+    top = nice_ceil(hi) if hi > 0 else 0.0
+    bottom = -nice_ceil(-lo) if lo < 0 else 0.0
+    if top == bottom:
+        top = bottom + 1.0
+    assign(scale, min=bottom, max=top, allow_padding=False)
+    if ax is not None:
+        step = nice_ceil((top - bottom) / 5, (1, 2, 5, 10))
+        first = np.ceil(bottom / step - 1e-9) * step        # ticks on multiples of step
+        assign(ax, tick_values=np.arange(first, top + step / 2, step))
+
+
 def log_axis(scale: bq.LogScale, ax: bq.Axis, *arrays: np.ndarray) -> None:
     """Fit a log scale to whole decades around the positive finite values of `arrays`.
 

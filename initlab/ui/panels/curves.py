@@ -9,13 +9,14 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, figure, log_axis
+from initlab.ui.panels.base import assign, axis, figure, log_axis, nice_range
 
 MAX_POINTS = 1000       # points per curve sent to the browser (History thins evenly, keeps the last)
 
 
 class TrainingCurves:
     name = "loss"
+    width = 660
     title = "Loss and accuracy"
     hint = ("Loss per minibatch (dashed: ln C, where an untrained classifier starts) and accuracy "
             "on training and validation data. A widening gap means overfitting.")
@@ -31,21 +32,23 @@ class TrainingCurves:
                               scales={"x": bq.LinearScale(min=0.0, max=1.0), "y": self.y_linear},
                               colors=["#999999"], line_style="dashed")
         self.y_axis = axis(self.y_linear, "loss", vertical=True, tick_format=".2g")
-        self.loss_figure = figure([self.loss, self.start],
-                                  [axis(self.x, "step", tick_format="d"), self.y_axis],
-                                  title="loss")
+        self.x_axis = axis(self.x, "step", tick_format="d")
+        self.loss_figure = figure([self.loss, self.start], [self.x_axis, self.y_axis],
+                                  title="loss", width=320)
         self.log_y = w.ToggleButton(value=False, description="log y", tooltip="Logarithmic loss axis",
                                     layout=w.Layout(width="70px"))
         self.log_y.observe(self._on_log_y, "value")
-        ax = bq.LinearScale()
+        ax = self.acc_x = bq.LinearScale()
         ay = bq.LinearScale(min=0.0, max=1.0)
         self.accuracy = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
                                  scales={"x": ax, "y": ay}, colors=["#1f77b4", "#ff7f0e"],
                                  labels=["train", "validation"])
-        self.accuracy_figure = figure([self.accuracy], [axis(ax, "step", tick_format="d"),
+        self.acc_x_axis = axis(ax, "step", tick_format="d")
+        self.accuracy_figure = figure([self.accuracy], [self.acc_x_axis,
                                                         axis(ay, "accuracy", vertical=True,
                                                              tick_format=".1f")],
-                                      title="accuracy: train (blue), validation (orange)")
+                                      title="accuracy: train (blue), validation (orange)",
+                                      width=320)
         self.widget = w.HBox([w.VBox([self.loss_figure, self.log_y]), self.accuracy_figure])
         self._history: History | None = None
         self._drawn: tuple = ()
@@ -69,6 +72,13 @@ class TrainingCurves:
             return
         self._history, self._drawn = history, key
         steps, loss = history.series("loss", MAX_POINTS)
+        last_step = float(steps[-1]) if len(steps) else 1.0
+        nice_range(self.x, 0.0, last_step, self.x_axis)
+        nice_range(self.acc_x, 0.0, last_step, self.acc_x_axis)
+        if len(loss):
+            finite = loss[np.isfinite(loss)]
+            nice_range(self.y_linear, 0.0, max(float(finite.max(initial=0.0)),
+                                               snapshot.expected_initial_loss))
         assign(self.loss, x=steps, y=loss, visible=len(steps) > 0)
         if self.log_y.value:
             log_axis(self.y_log, self.y_axis, loss, self.start.y)

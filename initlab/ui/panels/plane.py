@@ -46,9 +46,11 @@ class _PlaneFigure:
 
 class DeadUnits(_PlaneFigure):
     name = "dead_relu"
+    width = 370
     title = "First-layer units on the data"
-    hint = ("Each line is where one first-layer unit switches on (a dot marks its active side). "
-            "Red dashed: dead, inactive on every point, so it can never learn again.")
+    hint = ("Each line is where one first-layer unit switches on (a dot marks its active side); "
+            "points are coloured by how many units are active there. Red dashed: dead, "
+            "inactive on every point, so it can never learn again.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,12 +67,11 @@ class DeadUnits(_PlaneFigure):
         self.sides = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                                 scales={"x": self.x, "y": self.y}, colors=["#333333"],
                                 default_size=8)
-        color_axis = bq.ColorAxis(scale=self.count_scale, label="active units",
-                                  side="right", num_ticks=3)
+        color_axis = bq.ColorAxis(scale=self.count_scale, side="right", num_ticks=3)
         self.figure = figure([self.points, self.alive, self.dead, self.sides],
                              [axis(self.x, "x1"), axis(self.y, "x2", vertical=True), color_axis],
-                             width=380, height=320,
-                             margin=dict(top=30, bottom=40, left=45, right=80))
+                             width=370, height=320,
+                             margin=dict(top=30, bottom=40, left=45, right=60))
         self.widget = w.VBox([self.figure, self.reason])
 
     def update(self, snapshot: Snapshot, history: History) -> None:
@@ -105,6 +106,7 @@ def _lighten(color: str, amount: float) -> str:
 
 class DecisionBoundary(_PlaneFigure):
     name = "boundary"
+    width = 330
     title = "Decision boundary"
     hint = "Colour: the predicted class, pale where the network is unsure. Dots: probe points."
 
@@ -145,4 +147,4 @@ class DecisionBoundary(_PlaneFigure):
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
         assign(self.regions, x=f32(p.grid_x), y=f32(p.grid_y), color=f32(2 * p.grid_pred + sure))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels))
-        assign(self.figure, title=f"decision boundary, step {snapshot.step}")
+        assign(self.figure, title=f"decision boundary ({n} classes)")

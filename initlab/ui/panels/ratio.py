@@ -10,19 +10,20 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, figure, layer_color, log_axis
+from initlab.ui.panels.base import assign, axis, figure, layer_color, log_axis, nice_range
 
 MAX_POINTS = 400
 
 
 class UpdateRatio:
     name = "ratio"
+    width = 400
     title = "Update / weight ratio"
     hint = ("How much each step changes each layer's weights, relative to their size. "
             "About 1e-3 (inside the band) is healthy.")
 
     def __init__(self) -> None:
-        x = bq.LinearScale()
+        x = self.x = bq.LinearScale()
         self.y = bq.LogScale()
         unit = bq.LinearScale(min=0.0, max=1.0)      # spans the figure whatever the step range
         self.band = bq.Lines(x=np.array([0.0, 1.0], np.float32),
@@ -37,8 +38,8 @@ class UpdateRatio:
         self.lines = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((1, 0), np.float32),
                               scales={"x": x, "y": self.y}, stroke_width=1.5)
         self.y_axis = axis(self.y, "update / weight", vertical=True, tick_format=".0e")
-        self.figure = figure([self.band, self.rule, self.lines],
-                             [axis(x, "step", tick_format="d"), self.y_axis],
+        self.x_axis = axis(x, "step", tick_format="d")
+        self.figure = figure([self.band, self.rule, self.lines], [self.x_axis, self.y_axis],
                              title="update / weight ratio per layer", width=400, height=260)
         self.widget = w.VBox([self.figure])
         self._history: History | None = None
@@ -54,6 +55,7 @@ class UpdateRatio:
         lines = np.ascontiguousarray(ratios.T)      # (layers, points)
         lines[~(lines > 0)] = np.nan                # log axis: zero ratios leave a gap
         n = lines.shape[0]
+        nice_range(self.x, 0.0, float(steps[-1]) if len(steps) else 1.0, self.x_axis)
         names = [f"layer {i + 1}" for i in range(n - 1)] + ["output"]
         assign(self.lines, x=steps, y=lines, colors=[layer_color(i, n) for i in range(n)],
                labels=names, visible=lines.shape[1] > 0)
