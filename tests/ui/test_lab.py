@@ -225,10 +225,10 @@ def test_digits_show_why_the_two_d_panels_are_empty():
     lab = Lab(dataset="digits", n_classes=10, depth=2, width=32)
     for name in ("dead_relu", "boundary"):
         panel = lab.panels[name]
-        assert panel.figure.layout.display == "none"
+        assert panel.widget.children == (panel.reason,)
         assert "2-D inputs" in panel.reason.value and "64 input features" in panel.reason.value
     lab.set(dataset="spiral", n_classes=3)
-    assert lab.panels["boundary"].figure.layout.display is None
+    assert lab.panels["boundary"].widget.children == (lab.panels["boundary"].figure,)
 
 
 def test_config_json_round_trip_and_a_bad_import_is_explained():

@@ -91,10 +91,10 @@ def test_decision_boundary_colours_class_and_confidence(snapshot_factory):
 def test_two_d_panels_show_the_reason_without_a_plane(snapshot_factory):
     for panel in (DeadUnits(), DecisionBoundary()):
         panel.update(snapshot_factory(plane=False), History())
-        assert panel.figure.layout.display == "none"
+        assert panel.widget.children == (panel.reason,)
         assert "needs 2-D inputs" in panel.reason.value
         panel.update(snapshot_factory(plane=True), History())
-        assert panel.figure.layout.display is None and panel.reason.layout.display == "none"
+        assert panel.widget.children == (panel.figure,)
 
 
 def test_curves_draw_the_history_and_the_ln_c_line(snapshot_factory, history_factory):
@@ -103,8 +103,11 @@ def test_curves_draw_the_history_and_the_ln_c_line(snapshot_factory, history_fac
     np.testing.assert_allclose(panel.loss.y, 1.0 / np.arange(1, 21), rtol=1e-6)
     np.testing.assert_allclose(panel.start.y, np.log(3), rtol=1e-6)
     assert panel.accuracy.y.shape == (2, 4)
+    assert (panel.y_linear.min, panel.y_linear.max) == (0.0, 1.5)       # round, above ln 3
     panel.log_y.value = True
     assert panel.loss.scales["y"] is panel.y_log and panel.y_axis.scale is panel.y_log
+    assert (panel.y_log.min, panel.y_log.max) == (0.01, 10.0)            # decades: 1/20 .. ln 3
+    np.testing.assert_allclose(panel.y_axis.tick_values, [0.01, 0.1, 1.0, 10.0])
 
 
 def test_update_ratio_draws_one_line_per_weight_layer(snapshot_factory, history_factory):

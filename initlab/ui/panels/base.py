@@ -40,7 +40,7 @@ def figure(marks: list, axes: list, title: str = "", width: int = 320, height: i
     return bq.Figure(
         marks=marks, axes=axes, title=title, title_style=TITLE_STYLE,
         animation_duration=0, min_aspect_ratio=0.01, max_aspect_ratio=100,
-        fig_margin=margin or dict(top=30, bottom=40, left=50, right=10),
+        fig_margin=margin or dict(top=30, bottom=40, left=50, right=18),
         padding_y=0.0, layout=w.Layout(width=f"{width}px", height=f"{height}px"))
 
 
@@ -115,9 +115,15 @@ def log_axis(scale: bq.LogScale, ax: bq.Axis, *arrays: np.ndarray) -> None:
     assign(ax, tick_values=10.0 ** np.arange(lo, hi + 1, step))
 
 
-def show_reason(figures: w.Widget, reason_html: w.HTML, reason: str) -> None:
-    """Hide the figures and show `reason`, or the reverse when reason is ''."""
-    figures.layout.display = "none" if reason else None
-    reason_html.layout.display = None if reason else "none"
+def show_reason(box: w.Box, figure_: w.Widget, reason_html: w.HTML, reason: str) -> None:
+    """Put the figure in `box`, or in its place the reason it cannot be drawn ('' = none).
+
+    The figure leaves the page rather than being hidden: bqplot complains about a figure laid
+    out in a zero-size box.
+    """
     if reason:
-        assign(reason_html, value=f"<div style='padding:1em;color:#555;max-width:30em'>{reason}</div>")
+        assign(reason_html, value=f"<div style='padding:1em;color:#555;max-width:30em'>"
+                                  f"{reason}</div>")
+    wanted = (reason_html,) if reason else (figure_,)
+    if box.children != wanted:
+        box.children = wanted

@@ -11,6 +11,7 @@ import numpy as np
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui.panels.base import assign, axis, figure, log_axis, nice_range
 
+MIN_STEPS = 10          # the step axis starts out 0..10
 MAX_POINTS = 1000       # points per curve sent to the browser (History thins evenly, keeps the last)
 
 
@@ -60,9 +61,16 @@ class TrainingCurves:
             self.start.scales = {**self.start.scales, "y": y}
             self.y_axis.scale = y
             self.y_axis.tick_format = ".0e" if change["new"] else ".2g"
-            self.y_axis.tick_values = None
-            if change["new"]:
-                log_axis(self.y_log, self.y_axis, self.loss.y, self.start.y)
+            self._fit_y(self.loss.y)
+
+    def _fit_y(self, loss: np.ndarray) -> None:
+        """Round y-axis ends (and ticks) around the loss and the ln C line."""
+        if self.log_y.value:
+            log_axis(self.y_log, self.y_axis, loss, self.start.y)
+        else:
+            finite = loss[np.isfinite(loss)]
+            nice_range(self.y_linear, 0.0, max(float(finite.max(initial=0.0)),
+                                               float(self.start.y[0])), self.y_axis)
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         assign(self.start, y=np.full(2, snapshot.expected_initial_loss, np.float32))
@@ -72,16 +80,11 @@ class TrainingCurves:
             return
         self._history, self._drawn = history, key
         steps, loss = history.series("loss", MAX_POINTS)
-        last_step = float(steps[-1]) if len(steps) else 1.0
+        last_step = max(float(steps[-1]) if len(steps) else 0.0, MIN_STEPS)
         nice_range(self.x, 0.0, last_step, self.x_axis)
         nice_range(self.acc_x, 0.0, last_step, self.acc_x_axis)
-        if len(loss):
-            finite = loss[np.isfinite(loss)]
-            nice_range(self.y_linear, 0.0, max(float(finite.max(initial=0.0)),
-                                               snapshot.expected_initial_loss))
+        self._fit_y(loss)
         assign(self.loss, x=steps, y=loss, visible=len(steps) > 0)
-        if self.log_y.value:
-            log_axis(self.y_log, self.y_axis, loss, self.start.y)
         at, train = history.series("train_acc", MAX_POINTS)
         _, val = history.series("val_acc", MAX_POINTS)
         assign(self.accuracy, x=at, y=np.ascontiguousarray(np.stack([train, val])),

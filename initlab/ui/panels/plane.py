@@ -31,11 +31,13 @@ class _PlaneFigure:
     def __init__(self) -> None:
         self.x = bq.LinearScale(min=-1.0, max=1.0)
         self.y = bq.LinearScale(min=-1.0, max=1.0)
-        self.reason = w.HTML(layout=w.Layout(display="none", width="320px"))
+        self.reason = w.HTML(layout=w.Layout(width="320px"))
+        self.widget = w.VBox()
 
     def frame(self, snapshot: Snapshot) -> bool:
         """Show the figure or the reason; set the view.  Returns True when there is a plane."""
-        show_reason(self.figure, self.reason, "" if snapshot.plane else snapshot.plane_reason)
+        show_reason(self.widget, self.figure, self.reason,
+                    "" if snapshot.plane else snapshot.plane_reason)
         if snapshot.plane is None:
             return False
         x0, x1, y0, y1 = (float(v) for v in snapshot.plane.view)
@@ -72,7 +74,7 @@ class DeadUnits(_PlaneFigure):
                              [axis(self.x, "x1"), axis(self.y, "x2", vertical=True), color_axis],
                              width=370, height=320,
                              margin=dict(top=30, bottom=40, left=45, right=60))
-        self.widget = w.VBox([self.figure, self.reason])
+        self.widget.children = [self.figure]
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         if not self.frame(snapshot):
@@ -124,8 +126,8 @@ class DecisionBoundary(_PlaneFigure):
                                  default_size=18, stroke="#222222", stroke_width=0.6)
         self.figure = figure([self.regions, self.points],
                              [axis(self.x, "x1"), axis(self.y, "x2", vertical=True)],
-                             width=330, height=320, margin=dict(top=30, bottom=40, left=45, right=10))
-        self.widget = w.VBox([self.figure, self.reason])
+                             width=330, height=320, margin=dict(top=30, bottom=40, left=45, right=18))
+        self.widget.children = [self.figure]
         self._classes = 0
 
     @staticmethod

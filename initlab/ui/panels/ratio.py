@@ -55,7 +55,7 @@ class UpdateRatio:
         lines = np.ascontiguousarray(ratios.T)      # (layers, points)
         lines[~(lines > 0)] = np.nan                # log axis: zero ratios leave a gap
         n = lines.shape[0]
-        nice_range(self.x, 0.0, float(steps[-1]) if len(steps) else 1.0, self.x_axis)
+        nice_range(self.x, 0.0, max(float(steps[-1]) if len(steps) else 0.0, 10.0), self.x_axis)
         names = [f"layer {i + 1}" for i in range(n - 1)] + ["output"]
         assign(self.lines, x=steps, y=lines, colors=[layer_color(i, n) for i in range(n)],
                labels=names, visible=lines.shape[1] > 0)
