@@ -65,7 +65,8 @@ def time_changes(lab: Lab, name: str, values: list, repeats: int, wire: Wire) ->
     times, msgs, nbytes, parts = [], [], [], []
     for i in range(repeats):
         # wait out the coalescing window so every change redraws at once (a single slider move)
-        time.sleep(max(0.0, lab.coalescer.min_interval - (time.perf_counter() - lab.coalescer.last)))
+        since = time.perf_counter() - lab.coalescer.last
+        time.sleep(max(0.0, lab.coalescer.min_interval - since))
         wire.take()
         t0 = time.perf_counter()
         widget.value = values[i % len(values)]

@@ -150,7 +150,10 @@ class Lab(w.VBox):
 
     # ---- programmatic API -------------------------------------------------------------------
     def set(self, **fields: Any) -> Config:
-        """Change Config fields (ValueError if invalid: nothing changes).  Returns the new Config."""
+        """Change Config fields and redraw; returns the new Config.
+
+        Invalid values raise ValueError and change nothing.
+        """
         config = self._config.replace(**fields)
         self._use(config)
         self.coalescer.flush()

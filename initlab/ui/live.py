@@ -125,7 +125,8 @@ class StatusArea:
         self.say(f"Something went wrong{what}: {type(err).__name__}: {err}. "
                  f"The lab keeps working; the details are below.", "error")
         tb = "".join(traceback.format_exception(type(err), err, err.__traceback__))
-        self.trace.value = f"<pre style='font-size:85%;white-space:pre-wrap'>{html.escape(tb)}</pre>"
+        self.trace.value = (f"<pre style='font-size:85%;white-space:pre-wrap'>"
+                            f"{html.escape(tb)}</pre>")
         self.details.layout.display = None
         self.details.selected_index = None
 

@@ -238,7 +238,8 @@ def test_config_json_round_trip_and_a_bad_import_is_explained():
     assert Config.from_json(lab.json_text.value) == lab.config
     lab.json_text.value = lab.json_text.value.replace('"tanh"', '"sigmoid"')
     lab.json_box.children[0].children[1].children[1].click()      # Import
-    assert lab.config.activation == "sigmoid" and lab.controls.widgets["activation"].value == "sigmoid"
+    assert lab.config.activation == "sigmoid"
+    assert lab.controls.widgets["activation"].value == "sigmoid"
     lab.json_text.value = '{"depth": "deep"}'
     lab.json_box.children[0].children[1].children[1].click()
     assert "depth='deep' is not allowed" in notice(lab) and lab.config.activation == "sigmoid"

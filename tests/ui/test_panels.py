@@ -72,7 +72,7 @@ def test_dead_units_are_drawn_red_dashed_and_counted(snapshot_factory):
     assert panel.dead.line_style == "dashed" and panel.dead.colors == ["#d62728"]
     assert panel.count_scale.max == 4.0
     np.testing.assert_array_equal(panel.points.color, [0, 2, 4])
-    assert len(panel.sides.x) == 2               # alive, visible units only (not dead, not off-view)
+    assert len(panel.sides.x) == 2               # alive units whose line is in view
     assert (panel.x.min, panel.x.max, panel.y.min, panel.y.max) == (-1.0, 1.0, -2.0, 2.0)
 
 

@@ -63,7 +63,7 @@ def same(old: Any, new: Any) -> bool:
 
 
 def assign(widget: Any, **traits: Any) -> bool:
-    """Set only the traits whose value changed, in one message.  Returns True if anything was sent."""
+    """Set only the traits whose value changed, in one message.  True if anything was sent."""
     changed = {k: v for k, v in traits.items() if not same(getattr(widget, k), v)}
     if not changed:
         return False

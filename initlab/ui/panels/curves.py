@@ -12,7 +12,7 @@ from initlab.core.snapshot import History, Snapshot
 from initlab.ui.panels.base import assign, axis, figure, log_axis, nice_range
 
 MIN_STEPS = 10          # the step axis starts out 0..10
-MAX_POINTS = 1000       # points per curve sent to the browser (History thins evenly, keeps the last)
+MAX_POINTS = 1000       # points per curve sent (History thins evenly and keeps the last)
 
 
 class TrainingCurves:
@@ -36,7 +36,8 @@ class TrainingCurves:
         self.x_axis = axis(self.x, "step", tick_format="d")
         self.loss_figure = figure([self.loss, self.start], [self.x_axis, self.y_axis],
                                   title="loss", width=320)
-        self.log_y = w.ToggleButton(value=False, description="log y", tooltip="Logarithmic loss axis",
+        self.log_y = w.ToggleButton(value=False, description="log y",
+                                    tooltip="Logarithmic loss axis",
                                     layout=w.Layout(width="70px"))
         self.log_y.observe(self._on_log_y, "value")
         ax = self.acc_x = bq.LinearScale()

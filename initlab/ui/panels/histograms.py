@@ -44,7 +44,7 @@ class ActivationHistograms:
     """Small multiples of activation histograms.  `widget` is the box to display."""
 
     name = "histograms"
-    width = 960                # px: five small multiples per row
+    width = 980                # px: five small multiples per row
     title = "Activations per layer"
     hint = ("Each picture is one hidden layer's activations on a fixed batch (bar height: share "
             "of the values). Collapse to the centre: signals vanish. Piles at the edges: units "

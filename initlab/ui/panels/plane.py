@@ -26,7 +26,7 @@ def _relu_like(activation: str) -> bool:
 
 
 class _PlaneFigure:
-    """Shared frame: x/y scales fixed to the run's view, and a reason shown when there is no plane."""
+    """Shared frame: x/y scales fixed to the run's view; a reason shown when there is no plane."""
 
     def __init__(self) -> None:
         self.x = bq.LinearScale(min=-1.0, max=1.0)
@@ -126,7 +126,8 @@ class DecisionBoundary(_PlaneFigure):
                                  default_size=18, stroke="#222222", stroke_width=0.6)
         self.figure = figure([self.regions, self.points],
                              [axis(self.x, "x1"), axis(self.y, "x2", vertical=True)],
-                             width=330, height=320, margin=dict(top=30, bottom=40, left=45, right=18))
+                             width=330, height=320,
+                             margin=dict(top=30, bottom=40, left=45, right=18))
         self.widget.children = [self.figure]
         self._classes = 0
 
