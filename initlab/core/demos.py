@@ -123,7 +123,7 @@ def trajectory(rule: str, start: tuple[float, float] = BOWL_START, steps: int = 
 
 def steps_to_reach(path: np.ndarray, loss: float = 1e-3,
                    curvature: tuple[float, float] = BOWL) -> int | None:
-    """First step at which the path's loss is below `loss` and stays there; None if it never does."""
+    """First step from which the path's loss stays below `loss`; None if it never gets there."""
     above = bowl_loss(path, curvature) >= loss
     if above[-1]:
         return None
