@@ -25,6 +25,7 @@ class Activation:
     hist_range: tuple[float, float] = (-3.0, 3.0)
     bounds: tuple[float, float] | None = None
     relu_like = False
+    dies = False          # zero gradient for every negative input: a unit off the data is dead
     fan_out_factor = 1
 
     def forward(self, z: np.ndarray) -> tuple[np.ndarray, object]:
@@ -38,7 +39,7 @@ class Activation:
 
 
 class ReLU(Activation):
-    name, hist_range, relu_like = "relu", (0.0, 3.0), True
+    name, hist_range, relu_like, dies = "relu", (0.0, 3.0), True, True
 
     def forward(self, z):
         return np.maximum(z, 0), z

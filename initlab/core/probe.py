@@ -68,7 +68,8 @@ def take_snapshot(run) -> Snapshot:
                 saturation = float(np.mean((a <= blo + margin) | (a >= bhi - margin)))
             else:
                 saturation = 0.0
-            dead = int(np.count_nonzero(np.all(z <= 0, axis=0))) if act.relu_like else 0
+            off = int(np.count_nonzero(np.all(z <= 0, axis=0)))
+            dead = off if act.dies else 0
             w = model.dense[i].params["w"]
             gw = model.dense[i].grads["w"]
             layers.append(LayerStats(
@@ -78,7 +79,7 @@ def take_snapshot(run) -> Snapshot:
                 act_mean=float(np.mean(a)), act_std=_std(a),
                 act_hist=histogram(a, lo, hi),
                 saturation=saturation,
-                dead_units=dead, dead_fraction=dead / z.shape[1],
+                off_units=off, dead_units=dead, dead_fraction=dead / z.shape[1],
                 weight_std=_std(w),
                 grad_norm=float(np.sqrt(np.sum(gw * gw))),
                 act_grad_std=_std(model.act_grads[i]),
@@ -93,7 +94,7 @@ def take_snapshot(run) -> Snapshot:
                       f"{data.input_dim} input features.")
     return Snapshot(
         step=run.step_count, status=run.status, message=run.message,
-        activation=cfg.activation, n_classes=data.n_classes, loss=float(loss),
+        activation=cfg.activation, units_can_die=act.dies, n_classes=data.n_classes, loss=float(loss),
         expected_initial_loss=math.log(data.n_classes),
         act_edges=fixed_edges(lo, hi), pre_edges=fixed_edges(*PRE_RANGE),
         grad_edges=fixed_edges(*GRAD_LOG10_RANGE), layers=layers,
@@ -187,7 +188,8 @@ def _plane(run, x: np.ndarray, y: np.ndarray, grid) -> Plane:
     z0 = model.acts[0].z                              # (N, units) first-layer pre-activations
     positive = z0 > 0
     active_count = positive.sum(axis=1)
-    unit_dead = ~positive.any(axis=0)
+    unit_off = ~positive.any(axis=0)
+    unit_dead = unit_off & model.activation.dies
     w, b = first_layer_lines(run)
     xs, ys = clip_lines(w, b, view)
     # a marker a little way into each line's active (positive) side, from the segment's middle
@@ -198,7 +200,7 @@ def _plane(run, x: np.ndarray, y: np.ndarray, grid) -> Plane:
     return Plane(
         points=np.ascontiguousarray(x, dtype=np.float32), labels=y.astype(np.int64),
         active_count=active_count.astype(np.int64), segments_x=xs, segments_y=ys,
-        active_side=side.astype(np.float32), unit_dead=unit_dead, view=view,
+        active_side=side.astype(np.float32), unit_off=unit_off, unit_dead=unit_dead, view=view,
         grid_x=gx.astype(np.float32), grid_y=gy.astype(np.float32),
         grid_pred=pred, grid_conf=conf.astype(np.float32),
         max_active=int(z0.shape[1]))

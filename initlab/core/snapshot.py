@@ -26,7 +26,8 @@ class LayerStats:
     act_std: float
     act_hist: np.ndarray       # (bins,) over Snapshot.act_edges
     saturation: float          # share of activations within 2% of a bound (tanh, sigmoid); else 0
-    dead_units: int            # units whose pre-activation is <= 0 on every probe example (ReLU family)
+    off_units: int             # units whose pre-activation is <= 0 on every probe example
+    dead_units: int            # off units that get no gradient at all (ReLU): they never recover
     dead_fraction: float       # dead_units / width
     weight_std: float          # std of this layer's weight matrix
     grad_norm: float           # ||dL/dW|| of this layer's weights on the probe batch
@@ -47,7 +48,8 @@ class Plane:
     segments_x: np.ndarray     # (units, 2) float32 x of each hyperplane's ends inside the view (nan: none)
     segments_y: np.ndarray     # (units, 2) float32 y of the same ends
     active_side: np.ndarray    # (units, 2) float32 a point just on each line's active (positive) side
-    unit_dead: np.ndarray      # (units,) bool: first-layer unit active on no probe example
+    unit_off: np.ndarray       # (units,) bool: first-layer unit active on no probe example
+    unit_dead: np.ndarray      # (units,) bool: off and with zero gradient there (ReLU), so dead
     view: tuple                # (xmin, xmax, ymin, ymax) of the drawing
     grid_x: np.ndarray         # (G,) float32 cell centres
     grid_y: np.ndarray         # (G,) float32
@@ -62,6 +64,7 @@ class Snapshot:
     status: str                # "ok" or "diverged"
     message: str               # plain-language status
     activation: str
+    units_can_die: bool        # the activation has zero gradient below 0 (ReLU)
     n_classes: int
     loss: float                # data loss on the probe batch
     expected_initial_loss: float  # ln(C)

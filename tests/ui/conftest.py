@@ -23,7 +23,8 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
         hist[i if hist_bin is None else hist_bin] = 1.0
         layers.append(LayerStats(
             index=i, pre_mean=0.0, pre_std=1.0, pre_hist=hist.copy(), act_mean=i / 10,
-            act_std=1 + i / 10, act_hist=hist, saturation=0.0, dead_units=0, dead_fraction=0.0,
+            act_std=1 + i / 10, act_hist=hist, saturation=0.0, off_units=0, dead_units=0,
+            dead_fraction=0.0,
             weight_std=0.1, grad_norm=(grad_norms[i] if grad_norms else 10.0 ** -i),
             act_grad_std=1e-3, grad_hist=hist.copy(), update_ratio=math.nan))
     p = None
@@ -38,13 +39,15 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
         p = Plane(points=np.array([[0.0, 0.0], [0.5, -0.5], [-0.5, 0.5]], np.float32),
                   labels=np.array([0, 1, 2]), active_count=np.array([0, 2, 4]),
                   segments_x=seg, segments_y=seg.copy(),
-                  active_side=side, unit_dead=unit_dead,
+                  active_side=side, unit_off=unit_dead.copy(),
+                  unit_dead=unit_dead if activation == "relu" else np.zeros(units, bool),
                   view=(-1.0, 1.0, -2.0, 2.0),
                   grid_x=np.linspace(-1, 1, g).astype(np.float32),
                   grid_y=np.linspace(-2, 2, g).astype(np.float32),
                   grid_pred=np.arange(g * g).reshape(g, g) % n_classes,
                   grid_conf=np.full((g, g), 1.0, np.float32), max_active=units)
     return Snapshot(step=step, status="ok", message="", activation=activation,
+                    units_can_die=activation == "relu",
                     n_classes=n_classes, loss=1.1, expected_initial_loss=math.log(n_classes),
                     act_edges=edges, pre_edges=edges, grad_edges=edges, layers=layers, plane=p,
                     plane_reason="" if plane else "needs 2-D inputs")

@@ -140,5 +140,11 @@ def test_leaky_relu_has_no_dead_units_where_relu_has_many():
     relu.step(150)
     dead = relu.snapshot().layers[0].dead_units
     assert dead >= 8
+    leaky = Run(Config(**kill, activation="leaky_relu"))
+    leaky.step(150)
+    stats = leaky.snapshot().layers[0]
+    assert stats.off_units >= 8                          # knocked off the data cloud too ...
+    assert stats.dead_units == 0                         # ... but a leaky unit still gets gradient
+    assert not leaky.snapshot().plane.unit_dead.any()
     fresh = Run(Config(dataset="spiral", depth=2, width=64)).snapshot().layers[0].dead_units
     assert fresh <= 2

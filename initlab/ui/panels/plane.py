@@ -15,14 +15,9 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from initlab.core.activations import get_activation
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui.panels.base import (CLASS_COLORS, DEAD_COLOR, assign, axis, f32, figure,
                                     show_reason)
-
-
-def _relu_like(activation: str) -> bool:
-    return bool(get_activation(activation).relu_like)
 
 
 class _PlaneFigure:
@@ -80,7 +75,7 @@ class DeadUnits(_PlaneFigure):
         if not self.frame(snapshot):
             return
         p = snapshot.plane
-        dead = p.unit_dead if _relu_like(snapshot.activation) else np.zeros_like(p.unit_dead)
+        dead = p.unit_dead
         assign(self.count_scale, max=float(max(1, p.max_active)))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]),
                color=f32(p.active_count))
@@ -94,8 +89,12 @@ class DeadUnits(_PlaneFigure):
         assign(self.sides, x=f32(p.active_side[shown, 0]), y=f32(p.active_side[shown, 1]))
         n_dead = int(np.count_nonzero(dead))
         units = len(dead)
-        what = f"{n_dead} dead of {units} first-layer units" if _relu_like(snapshot.activation) \
-            else f"{units} first-layer units ({snapshot.activation} units do not die)"
+        if snapshot.units_can_die:
+            what = f"{n_dead} dead of {units} first-layer units"
+        else:
+            n_off = int(np.count_nonzero(p.unit_off))
+            what = (f"{units} {snapshot.activation} units, {n_off} off the data "
+                    f"(they still learn)")
         assign(self.figure, title=what)
 
 
