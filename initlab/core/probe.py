@@ -18,6 +18,7 @@ from initlab.core.snapshot import LayerStats, Plane, Snapshot
 BINS = 40
 PRE_RANGE = (-3.0, 3.0)
 GRAD_LOG10_RANGE = (-10.0, 2.0)
+GRAD_SAMPLE = 20_000           # weight-gradient entries in a layer's gradient histogram
 SATURATION_MARGIN = 0.02       # within 2% of the activation's range from a bound counts as saturated
 GRID_MAX, GRID_MIN = 60, 16    # decision-boundary grid cells per side
 GRID_FLOP_BUDGET = 4e7         # forward FLOPs for the whole grid: big nets get a coarser one
@@ -33,12 +34,26 @@ def histogram(values: np.ndarray, lo: float, hi: float, bins: int = BINS) -> np.
     NaN values are left out (a diverged run still draws).
     """
     flat = values.ravel()
-    idx = (flat - lo) * (bins / (hi - lo))
-    idx = idx[np.isfinite(idx)]
+    idx = flat.astype(np.float32)                 # half the memory traffic of float64
+    idx -= lo
+    idx *= bins / (hi - lo)
+    if not np.isfinite(idx.sum()):                # rare (a diverged run): drop NaN/Inf first
+        idx = idx[np.isfinite(idx)]
     np.clip(idx, 0, bins - 1, out=idx)
     counts = np.bincount(idx.astype(np.intp), minlength=bins)[:bins]
     total = max(1, flat.size)
     return (counts / total).astype(np.float32)
+
+
+def _sample(a: np.ndarray, limit: int = GRAD_SAMPLE) -> np.ndarray:
+    """Every k-th entry of a, at most `limit` of them (same entries every time)."""
+    flat = a.ravel()
+    return flat[::max(1, flat.size // limit)]
+
+
+def _norm(a: np.ndarray) -> float:
+    flat = a.ravel()
+    return float(np.sqrt(np.dot(flat, flat)))
 
 
 def _std(a: np.ndarray) -> float:
@@ -81,9 +96,9 @@ def take_snapshot(run) -> Snapshot:
                 saturation=saturation,
                 off_units=off, dead_units=dead, dead_fraction=dead / z.shape[1],
                 weight_std=_std(w),
-                grad_norm=float(np.sqrt(np.sum(gw * gw))),
+                grad_norm=_norm(gw),
                 act_grad_std=_std(model.act_grads[i]),
-                grad_hist=histogram(np.log10(np.abs(gw) + 1e-30), *GRAD_LOG10_RANGE),
+                grad_hist=histogram(np.log10(np.abs(_sample(gw)) + 1e-30), *GRAD_LOG10_RANGE),
                 update_ratio=float(ratios[i]) if ratios is not None else math.nan,
             ))
         if data.input_dim == 2:

@@ -32,7 +32,7 @@ class LayerStats:
     weight_std: float          # std of this layer's weight matrix
     grad_norm: float           # ||dL/dW|| of this layer's weights on the probe batch
     act_grad_std: float        # std of dL/d(activation) flowing back into this layer
-    grad_hist: np.ndarray      # (bins,) of log10 |dL/dW| over Snapshot.grad_edges
+    grad_hist: np.ndarray      # (bins,) of log10 |dL/dW| over grad_edges (a fixed 20k-entry sample)
     update_ratio: float        # ||delta W|| / ||W|| of the last training step (nan before any)
 
 
