@@ -124,3 +124,12 @@ def _figures(panel):
         if hasattr(panel, name):
             return panel.figures()
     return [v for v in vars(panel).values() if type(v).__name__ == "Figure"]
+
+
+def test_a_collapsed_layer_title_shows_its_tiny_std_not_zero(snapshot_factory):
+    snap = snapshot_factory(depth=2)
+    snap.layers[1].act_std = 3.1e-7
+    panel = ActivationHistograms()
+    panel.update(snap, History())
+    assert panel.figures()[1].title.endswith("std 3e-07")
+    assert "std 1.00" in panel.figures()[0].title

@@ -18,6 +18,15 @@ PER_ROW = 5
 Y_STEPS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 
 
+def short(value: float) -> str:
+    """Two significant digits, so a collapsed layer reads 'std 3e-07', not 'std 0.00'."""
+    if value == 0 or not np.isfinite(value):
+        return "0.00" if value == 0 else str(value)
+    if 0.01 <= abs(value) < 1000:
+        return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+    return f"{value:.0e}"
+
+
 class LayerHistogram:
     """One hidden layer's activation histogram (Bars over fixed edges)."""
 
@@ -73,7 +82,8 @@ class ActivationHistograms:
                       default=0.0)
         y_max = next((s for s in Y_STEPS if tallest <= s), 1.0)
         for stats, panel in zip(snapshot.layers, self.layers):
-            title = f"layer {stats.index + 1}  mean {stats.act_mean:.2f}  std {stats.act_std:.2f}"
+            title = (f"layer {stats.index + 1}  mean {short(stats.act_mean)}  "
+                     f"std {short(stats.act_std)}")
             panel.update(edges, self._centres, stats.act_hist, y_max, title,
                          layer_color(stats.index, depth))
 
