@@ -102,6 +102,22 @@ def make_widget(name: str, value: Any) -> w.Widget:
                          readout_format=spec.fmt, continuous_update=True, **common)
 
 
+def same_at_resolution(widget: w.Widget, shown: Any, new: Any) -> bool:
+    """True when `new` is only `shown` rounded to the slider's step.
+
+    A browser slider snaps the value it is given to its step and sends the snapped value back
+    (lr 3.0 comes back as 3.16, momentum 0.9 as 0.9000000000000001).  That is not the student
+    moving the control, and must not change the Config or clear a notice.
+    """
+    if isinstance(widget, w.FloatLogSlider):
+        if shown <= 0 or new <= 0:
+            return shown == new
+        return abs(math.log10(new) - math.log10(shown)) <= widget.step / 2 + 1e-9
+    if isinstance(widget, w.FloatSlider):
+        return abs(new - shown) <= widget.step / 2 + 1e-12
+    return new == shown
+
+
 def _widen(widget: w.Widget, value: Any) -> None:
     """Make a slider's range include `value` (a Config may allow more than the UI range)."""
     if isinstance(widget, w.FloatLogSlider):
@@ -134,6 +150,7 @@ class Controls:
         self.input_dim = input_dim
         self.widgets: dict[str, w.Widget] = {}
         self._muted = False
+        self._shown: dict[str, Any] = {}          # exact values last put into the widgets
         for name in names:
             widget = make_widget(name, getattr(config, name))
             widget.observe(self._observer(name), "value")
@@ -162,6 +179,10 @@ class Controls:
         def observe(change: dict) -> None:
             if self._muted or change["new"] != self.widgets[name].value:
                 return                            # our own update, or superseded by a later one
+            if name in self._shown and same_at_resolution(self.widgets[name],
+                                                          self._shown[name], change["new"]):
+                return                            # the browser snapping our value to its step
+            self._shown.pop(name, None)
             self.on_change(name, change["new"])
         return observe
 
@@ -174,6 +195,7 @@ class Controls:
                 if name == "n_classes":           # the slider offers what the data set has
                     widget.max = CLASS_RANGE[config.dataset][1]
                 _widen(widget, value)
+                self._shown[name] = value
                 if widget.value != value:
                     widget.value = value
                 relevant = RELEVANT.get(name)

@@ -286,3 +286,16 @@ def test_live_changes_while_paused_cost_no_new_snapshot():
     assert lab.run.history.steps == [1, 2, 3, 4, 5]
     lab.step(1)
     assert lab.snapshot is not first
+
+
+def test_a_browser_snapping_values_to_slider_steps_changes_nothing():
+    lab = Lab(optimizer="sgd", lr=3.0, notice="the link's note")
+    lr, momentum = lab.controls.widgets["lr"], lab.controls.widgets["momentum"]
+    lr.value = 10 ** 0.5                     # what the browser's slider sends back for 3.0
+    momentum.value = 0.9000000000000001
+    lab.coalescer.flush()
+    assert lab.config.lr == 3.0 and lab.config.momentum == 0.9
+    assert "the link" in lab.status.notice.value      # the notice is not cleared either
+    lr.value = 10 ** 0.1                     # a real move: one notch is 0.05 decades
+    lab.coalescer.flush()
+    assert lab.config.lr == pytest.approx(10 ** 0.1)
