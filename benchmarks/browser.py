@@ -23,6 +23,7 @@ from playwright.sync_api import sync_playwright
 from initlab import Config, Run, serve
 from initlab.ui.panels.histograms import short
 
+# the same flags as the browser tests: headless, loopback only, nothing fetched from outside
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,12 @@ from initlab import serve
 DEADLINE = 60_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
     """A JupyterLab server on 127.0.0.1 (empty token: loopback only) over a copy of the app."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(serve.app_notebook(), root / "lab.ipynb")
-    port = _free_port()
+    port = serve.free_port()
     log_path = Path(__file__).resolve().parents[2] / "artifacts" / "e2e" / "jupyterlab.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
