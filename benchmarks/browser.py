@@ -187,7 +187,10 @@ def main() -> None:
     parser.add_argument("--students", type=int, nargs="*", default=[5, 10])
     args = parser.parse_args()
     log = open("/tmp/initlab-browser-bench-voila.log", "w")
-    with serve.voila_server(serve.app_notebook(), log=log) as url, sync_playwright() as pw:
+    # served as `initlab serve` serves a class: with its pool of preheated kernels
+    with serve.voila_server(serve.app_notebook(), log=log, pool_size=serve.DEFAULT_POOL_SIZE) \
+            as url, sync_playwright() as pw:
+        time.sleep(5)                                # let the pool's first kernel warm up
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

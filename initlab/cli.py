@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="open a browser tab once serving")
     browser.add_argument("--no-browser", dest="open_browser", action="store_false",
                          help="do not open a browser (the default)")
+    serve.add_argument("--pool-size", type=int, default=serving.DEFAULT_POOL_SIZE,
+                       help="preheated kernels kept ready so a page opens faster "
+                            f"(default {serving.DEFAULT_POOL_SIZE}; 0 turns it off)")
     serve.add_argument("--cull-idle", type=int, default=serving.DEFAULT_CULL_IDLE,
                        metavar="SECONDS",
                        help="shut down kernels idle this long with no page connected "
@@ -42,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args.command is None else 2
     try:
         return serving.serve(args.notebook, port=args.port, host=args.host,
-                             cull_idle=args.cull_idle, open_browser=args.open_browser)
+                             cull_idle=args.cull_idle, open_browser=args.open_browser,
+                             pool_size=args.pool_size)
     except FileNotFoundError as err:
         print(f"initlab: {err}", file=sys.stderr)
         return 2

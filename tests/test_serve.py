@@ -39,6 +39,12 @@ def test_voila_command_culls_idle_kernels_with_jupyter_server_traitlets():
             "--MappingKernelManager.cull_connected=False"} <= set(cmd)
 
 
+def test_a_pool_of_preheated_kernels_is_asked_for_only_when_wanted():
+    assert "--preheat_kernel=True" not in serve.voila_command("lab.ipynb")
+    cmd = serve.voila_command("lab.ipynb", pool_size=2)
+    assert "--preheat_kernel=True" in cmd and "--pool_size=2" in cmd
+
+
 def test_cull_idle_zero_keeps_kernels_and_open_asks_for_a_browser():
     cmd = serve.voila_command("lab.ipynb", cull_idle=0, open_browser=True)
     assert not any("cull" in arg for arg in cmd)
@@ -109,7 +115,9 @@ def test_initlab_serve_command_serves_with_one_thread_kernels_and_refuses_a_busy
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "8"}  # the server must override this
     with open(output, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "initlab", "serve", str(ECHO), "--port", str(port)],
+            # no preheated pool: this echo notebook reads the link without waiting for the page
+            [sys.executable, "-m", "initlab", "serve", str(ECHO), "--port", str(port),
+             "--pool-size", "0"],
             env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/"

@@ -54,7 +54,10 @@ def voila_servers():
             path = Path(notebook).resolve() if notebook else serve.app_notebook()
             if path not in urls:
                 log = stack.enter_context(open(ARTIFACTS / f"voila-{path.stem}.log", "w"))
-                urls[path] = stack.enter_context(serve.voila_server(path, log=log))
+                # the app is served as `initlab serve` serves it: with preheated kernels
+                pool = serve.DEFAULT_POOL_SIZE if path == serve.app_notebook() else 0
+                urls[path] = stack.enter_context(serve.voila_server(path, log=log,
+                                                                    pool_size=pool))
             return urls[path]
         yield start
 
