@@ -1,108 +1,320 @@
 """The lab as students feel it: a live Voila server, headless Chromium, timings taken in the page.
 
-Prints: time to first full render; control-to-redraw latency (median, p90) for the default net and
-the largest (10 x 500); redraws per second while playing; memory per session; and 5 and 10
-concurrent students, each moving a control a few times, with latency and whether every page ends
-on the picture of its last value.
+Prints: time to first full render; control-to-redraw latency (median, p90) for the default preset
+and the largest (10 x 500), with where the time goes; redraws per second while playing; memory
+per session; and 5 and 10 concurrent students, each moving a control a few times, with latency and
+whether every page ends on the picture of its last value.
 
-Timings come from the page itself: a MutationObserver stamps every change to the histogram
-figures with performance.now(), and each change is dispatched (Enter in the slider's readout)
-from inside the page after stamping its start, so network, kernel and rendering are all counted.
+Timings come from the page itself.  A MutationObserver stamps every change to the figures with
+performance.now(); each change is dispatched (Enter in the slider's readout) from inside the page
+after stamping its start, so network, kernel and rendering are all counted.  A WebSocket wrapper
+installed before the page's scripts stamps every frame (size, message type, kernel busy/idle), and
+the kernel's own `lab.timings` (run, snapshot, panels) is read over a second client, so each change
+splits into: browser to kernel, kernel work (busy to idle), and drawing left after the kernel is
+idle.
 
-    python benchmarks/browser.py [--changes 30] [--students 5 10]
+    python benchmarks/browser.py [--changes 30] [--students 5 10] [--quick]
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import json
+import re
 import statistics
+import sys
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 from initlab import Config, Run, serve
+from initlab.core.presets import PRESETS
 from initlab.ui.panels.histograms import short
 
-# the same flags as the browser tests: headless, loopback only, nothing fetched from outside
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+from helpers import DISPATCH_JS, READY_JS, readout  # noqa: E402  (shared with the browser tests)
+
+# the same flags as the browser tests (tests/e2e/conftest.py; a script cannot import a conftest):
+# headless, loopback only, nothing fetched from outside
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-DEFAULT = "?init=gaussian&weight_std=0.1"             # the default net; std drives the histograms
-LARGEST = "?dataset=digits&n_classes=10&depth=10&width=500&init=gaussian&weight_std=0.1"
-# weight std values on the log slider's 0.05-decade grid, alternating so each change redraws
-EXPONENTS = [-1.0, -0.5, -1.5, -0.3, -2.0, -0.7]
+VIEWPORT = {"width": 1400, "height": 1000}
+# (name, link, control, values): values alternate so every change redraws every histogram
+DEFAULT = ("default preset", "?" + PRESETS["default"].query, "width",
+           ["48", "80", "56", "72", "40", "64"])
+LARGEST = ("largest preset (10 x 500, digits)", "?" + PRESETS["small init collapses"].query,
+           "weight std", [f"{10 ** e:.6g}" for e in (-1.0, -0.5, -1.5, -0.3, -2.0, -0.7)])
+FIELD = {"width": "width", "weight std": "weight_std"}
 
+# Stamp every WebSocket frame: time, bytes, message type, kernel execution state and, for widget
+# updates, the names of the traits sent.  Frames use Jupyter's binary v1 protocol (a count of
+# offsets, the offsets, then channel, header, parent header, metadata, content, buffers) or JSON.
+WEBSOCKET_JS = """(() => {
+  const Native = window.WebSocket;
+  window.__ws = [];
+  const utf8 = new TextDecoder();
+  const parse = d => {
+    if (typeof d === 'string') { const m = JSON.parse(d); return [m.header, m.content]; }
+    const view = new DataView(d), n = Number(view.getBigUint64(0, true)), at = [];
+    for (let i = 1; i <= n; i++) at.push(Number(view.getBigUint64(8 * i, true)));
+    const part = i => JSON.parse(utf8.decode(new Uint8Array(d, at[i], at[i + 1] - at[i])));
+    return [part(1), part(4)];
+  };
+  const size = d => typeof d === 'string' ? d.length : (d.byteLength || d.size || 0);
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', e => {
+        const frame = {t: performance.now(), dir: 'in', n: size(e.data)};
+        try {
+          const [header, content] = parse(e.data);
+          frame.type = header.msg_type;
+          frame.state = content.execution_state;
+          const data = content.data || {};
+          if (data.method === 'update' || data.method === 'echo_update')
+            frame.traits = Object.keys(data.state || {}).sort().join(',');
+        } catch (err) { frame.type = 'unparsed'; }
+        window.__ws.push(frame);
+      });
+    }
+    send(d) {
+      window.__ws.push({t: performance.now(), dir: 'out', n: size(d)});
+      return super.send(d);
+    }
+  };
+})();"""
+
+# __hist: changes to the histogram figures; __all: changes to any figure (the whole redraw).
 OBSERVER_JS = """() => {
-  window.__marks = [];
-  const obs = new MutationObserver(() => window.__marks.push(performance.now()));
+  window.__hist = []; window.__all = [];
+  const hist = new MutationObserver(() => window.__hist.push(performance.now()));
+  const all = new MutationObserver(() => window.__all.push(performance.now()));
   document.querySelectorAll('.bqplot.figure').forEach(f => {
+    const opts = {subtree: true, attributes: true, childList: true, characterData: true};
     const t = f.querySelector('.mainheading');
-    if (t && t.textContent.startsWith('layer '))
-      obs.observe(f, {subtree: true, attributes: true, childList: true, characterData: true});
+    if (t && t.textContent.startsWith('layer ')) hist.observe(f, opts);
+    all.observe(f, opts);
   });
-}"""
-
-DISPATCH_JS = """(value) => {
-  const row = [...document.querySelectorAll('.widget-inline-hbox')].find(r =>
-      (r.querySelector('.widget-label') || {}).textContent === 'weight std');
-  const readout = row.querySelector('.widget-readout');
-  readout.textContent = value;
-  window.__marks = [];
-  window.__t0 = performance.now();
-  readout.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 13, bubbles: true}));
 }"""
 
 LAST_TITLE_JS = """() => { const t = [...document.querySelectorAll('.bqplot.figure .mainheading')]
   .map(e => e.textContent).filter(x => x.startsWith('layer ')); return t[t.length - 1]; }"""
 
+# One change's story, from the stamps: dispatch, first frame out, kernel busy, kernel idle,
+# comm messages received and their bytes, first and last histogram change, last figure change.
+SPLIT_JS = """(t0) => {
+  const ws = window.__ws.filter(f => f.t >= t0);
+  const out = ws.find(f => f.dir === 'out');
+  const busy = ws.find(f => f.dir === 'in' && f.state === 'busy' && out && f.t >= out.t);
+  const idle = busy && ws.find(f => f.dir === 'in' && f.state === 'idle' && f.t >= busy.t);
+  const comm = ws.filter(f => f.dir === 'in' && f.type === 'comm_msg' && (!idle || f.t <= idle.t));
+  const traits = {};
+  comm.forEach(f => { if (f.traits) traits[f.traits] = (traits[f.traits] || 0) + 1; });
+  return {out: out ? out.t - t0 : null, busy: busy ? busy.t - t0 : null, traits,
+          idle: idle ? idle.t - t0 : null, messages: comm.length,
+          bytes: comm.reduce((a, f) => a + f.n, 0),
+          first: window.__hist.length ? Math.min(...window.__hist) - t0 : null,
+          hist: window.__hist.length ? Math.max(...window.__hist) - t0 : null,
+          all: window.__all.length ? Math.max(...window.__all) - t0 : null};
+}"""
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
+
+def pct(values: list, q: float) -> float:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return float("nan")
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def expected_title_end(query: str, exponent: float) -> str:
-    config = Config.from_query(query).replace(weight_std=10 ** exponent)
+def med(values: list) -> float:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def expected_title_end(query: str, label: str, value: str) -> str:
+    """How the last histogram's title ends once `label` shows `value` (computed by the core)."""
+    field = FIELD[label]
+    kind = int if field == "width" else float
+    config = Config.from_query(query).replace(**{field: kind(value)})
     return f"std {short(Run(config).snapshot().layers[-1].act_std)}"
+
+
+def new_page(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(WEBSOCKET_JS)
+    page = context.new_page()
+    page.cdp = context.new_cdp_session(page)
+    page.cdp.send("Performance.enable")
+    kernels: list[str] = []
+    page.on("websocket", lambda ws: kernels.extend(re.findall(r"/api/kernels/([\w-]+)", ws.url)))
+    page.kernels = kernels                            # the kernel ids this page talks to
+    return page
+
+
+def close_page(page) -> None:
+    """Close as a student's tab closes: Voila's beforeunload handler asks the server to shut
+    the page's kernel down (a plain context.close() skips it, and kernels would pile up)."""
+    with page.expect_event("close", timeout=30_000):
+        page.close(run_before_unload=True)
+    page.context.close()
 
 
 def open_lab(page, url: str, query: str) -> float:
     """Load the app; returns ms from navigation start to every panel's marks in the DOM."""
     page.goto(url + query, timeout=120_000)
-    page.wait_for_function(
-        "() => document.querySelectorAll('.bqplot.figure rect.bar').length > 0 && "
-        "[...document.querySelectorAll('.bqplot.figure .mainheading')]"
-        ".some(t => t.textContent.startsWith('update / weight'))",
-        timeout=120_000)
-    rendered = page.evaluate("() => performance.now()")
-    page.locator(".lm-TabBar-tab", has_text="network").click()
+    # stamp the moment the page is first seen complete (polled every 10 ms)
+    page.wait_for_function("() => { const ok = (" + READY_JS + ")(); if (ok && !window.__ready) "
+                           "window.__ready = performance.now(); return ok; }",
+                           timeout=120_000, polling=10)
+    rendered = page.evaluate("() => window.__ready")
     page.evaluate(OBSERVER_JS)
     return rendered
 
 
-def change_and_wait(page, exponent: float, expected_end: str, settle_ms: int = 250) -> float:
-    """Dispatch one change; ms from dispatch to the last histogram mutation of its redraw."""
-    page.evaluate(DISPATCH_JS, f"{10 ** exponent:.6g}")
+def show_network_tab(page) -> None:
+    """Width and weight std both live on the network tab."""
+    page.locator(".lm-TabBar-tab", has_text=re.compile("^network$")).click()
+
+
+def kernel_process(kernel_id: str) -> tuple[int, str]:
+    """(pid, connection file) of a running kernel, from its command line (-f kernel-<id>.json)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        found = [a for a in args if a.endswith(f"kernel-{kernel_id}.json")]
+        if found:
+            return int(cmdline.parent.name), found[0]
+    raise LookupError(f"no running kernel {kernel_id}")
+
+
+# Installed in the page's kernel by KernelTimings: times every comm message the kernel handles.
+HOOK = """
+import time as _bench_time
+_bench_kernel = get_ipython().kernel
+_bench_comm = []
+def _bench_timed(stream, idents, msg, _handle=_bench_kernel.shell_handlers['comm_msg']):
+    start = _bench_time.perf_counter()
+    try:
+        return _handle(stream, idents, msg)
+    finally:
+        _bench_comm.append(_bench_time.perf_counter() - start)
+_bench_kernel.shell_handlers['comm_msg'] = _bench_timed
+"""
+READ = ("__import__('json').dumps({'lab': lab.timings, "
+        "'comm': (_bench_comm.copy(), _bench_comm.clear())[0]})")
+
+
+class KernelTimings:
+    """The kernel's side of each change, read over a second client: the lab's own `lab.timings`
+    (run, snapshot, panels: seconds of the last redraw) and the time spent handling each comm
+    message (a hook installed in the kernel; the benchmark's own requests are not comm messages).
+    """
+
+    def __init__(self, kernel_id: str) -> None:
+        from jupyter_client import BlockingKernelClient
+        self.client = BlockingKernelClient(connection_file=kernel_process(kernel_id)[1])
+        self.client.load_connection_file()
+        self.client.start_channels()
+        self._run(HOOK)
+
+    def _run(self, code: str, expressions: dict | None = None) -> dict:
+        msg_id = self.client.execute(code, silent=True, store_history=False,
+                                     user_expressions=expressions or {})
+        while True:
+            reply = self.client.get_shell_msg(timeout=30)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]
+
+    def read(self) -> dict:
+        """{'lab': {run, snapshot, panels}, 'comm': [seconds per comm message since last read]}"""
+        text = self._run("", {"t": READ})["user_expressions"]["t"]["data"]["text/plain"]
+        return json.loads(ast.literal_eval(text))      # the repr of a JSON string
+
+    def close(self) -> None:
+        self.client.stop_channels()
+
+
+BROWSER_METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+def main_thread_ms(cdp) -> dict[str, float]:
+    """The page's main-thread time so far, in ms: all tasks, and of those script, layout and
+    style recalculation (Chrome's own counters)."""
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {name: 1000 * metrics[name] for name in BROWSER_METRICS}
+
+
+def change_and_wait(page, label: str, value: str, expected_end: str,
+                    settle_ms: int = 250) -> dict:
+    """Dispatch one change and wait for its picture; returns SPLIT_JS's figures (ms) and the
+    browser main thread's busy time over the change (`browser`, ms)."""
+    page.evaluate("() => { window.__hist = []; window.__all = []; }")
+    busy = main_thread_ms(page.cdp)
+    t0 = page.evaluate(DISPATCH_JS, [label, value])
     page.wait_for_function(f"(end) => ({LAST_TITLE_JS})().endsWith(end)", arg=expected_end,
                            timeout=60_000)
     page.wait_for_timeout(settle_ms)               # let the redraw's remaining marks land
-    return page.evaluate("() => Math.max(...window.__marks) - window.__t0")
+    split = page.evaluate(SPLIT_JS, t0)
+    after = main_thread_ms(page.cdp)
+    split.update({name: after[name] - busy[name] for name in BROWSER_METRICS})
+    return split
 
 
-def latency(page, url: str, query: str, changes: int) -> tuple[float, list[float]]:
+def latency(browser, url: str, preset: tuple, changes: int) -> dict:
+    name, query, label, values = preset
+    page = new_page(browser)
     first_render = open_lab(page, url, query)
-    ends = {e: expected_title_end(query, e) for e in EXPONENTS}
-    times = []
+    show_network_tab(page)
+    ends = {v: expected_title_end(query, label, v) for v in values}
+    kernel = KernelTimings(page.kernels[-1])
+    splits, kernel_side = [], []
     for i in range(changes):
-        e = EXPONENTS[i % len(EXPONENTS)]
-        if i and e == EXPONENTS[(i - 1) % len(EXPONENTS)]:
-            continue
-        times.append(change_and_wait(page, e, ends[e]))
-    return first_render, times
+        value = values[i % len(values)]
+        splits.append(change_and_wait(page, label, value, ends[value]))
+        kernel_side.append(kernel.read())
+    kernel.close()
+    close_page(page)
+    return dict(name=name, first_render=first_render, splits=splits, kernel=kernel_side)
 
 
-def redraw_rate(page, url: str, seconds: float = 5.0) -> tuple[float, int]:
-    """Loss-path updates per second while playing, and the steps trained meanwhile."""
+def report_latency(r: dict) -> None:
+    s, k = r["splits"], r["kernel"]
+    hist = [x["hist"] for x in s]
+    print(f"  {r['name']}: control -> histograms redrawn: median {med(hist):.0f} ms, "
+          f"p90 {pct(hist, 0.9):.0f} ms over {len(hist)} changes "
+          f"(first histogram change {med([x['first'] for x in s]):.0f} ms, whole dashboard "
+          f"{med([x['all'] for x in s]):.0f} ms)")
+    run, snap, panels = (1000 * med([t["lab"][key] for t in k])
+                         for key in ("run", "snapshot", "panels"))
+    handling = med([1000 * sum(t["comm"]) for t in k])
+    print(f"    where the time goes (medians per change): kernel handling its comm messages "
+          f"{handling:.0f} ms (lab.timings: run {run:.0f} + snapshot {snap:.0f} + panels "
+          f"{panels:.0f} ms); browser main thread busy "
+          f"{med([x['TaskDuration'] for x in s]):.0f} ms "
+          f"(script {med([x['ScriptDuration'] for x in s]):.0f}, layout "
+          f"{med([x['LayoutDuration'] for x in s]):.0f}, style "
+          f"{med([x['RecalcStyleDuration'] for x in s]):.0f} ms); "
+          f"{med([x['messages'] for x in s]):.0f} comm messages, "
+          f"{med([x['bytes'] for x in s]) / 1024:.1f} kB received")
+    counts: dict[str, int] = {}
+    for x in s:
+        for traits, count in x["traits"].items():
+            counts[traits] = counts.get(traits, 0) + count
+    common = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
+    print("    widget updates per change, by traits sent: " + "; ".join(
+        f"{traits or '(none)'} x{count / len(s):.1f}" for traits, count in common))
+    print(f"    timeline in the page (medians): frame out {med([x['out'] for x in s]):.0f} ms, "
+          f"kernel busy seen {med([x['busy'] for x in s]):.0f} ms, kernel idle seen "
+          f"{med([x['idle'] for x in s]):.0f} ms, last histogram change {med(hist):.0f} ms")
+
+
+def redraw_rate(browser, url: str, seconds: float = 5.0) -> tuple[float, float, float]:
+    """Loss-path redraws per second while playing, steps per second, kB/s received."""
+    page = new_page(browser)
     open_lab(page, url, "")
     page.evaluate("""() => { window.__frames = 0;
       const loss = [...document.querySelectorAll('.bqplot.figure')].find(f =>
@@ -110,81 +322,104 @@ def redraw_rate(page, url: str, seconds: float = 5.0) -> tuple[float, int]:
       new MutationObserver(() => window.__frames++).observe(loss,
           {subtree: true, attributes: true, attributeFilter: ['d']}); }""")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_timeout(1000)
-    start_frames = page.evaluate("() => window.__frames")
+    page.wait_for_function("() => window.__frames > 3", timeout=60_000)
+    start = page.evaluate("() => [window.__frames, performance.now()]")
     start_step = _step(page)
     page.wait_for_timeout(seconds * 1000)
-    frames = page.evaluate("() => window.__frames") - start_frames
+    end = page.evaluate("() => [window.__frames, performance.now()]")
     steps = _step(page) - start_step
+    received = page.evaluate("([a, b]) => window.__ws.filter(f => f.dir === 'in' && f.t >= a && "
+                             "f.t <= b).reduce((s, f) => s + f.n, 0)", [start[1], end[1]])
     page.get_by_role("button", name="Pause").click()
-    return frames / seconds, steps
+    close_page(page)
+    elapsed = (end[1] - start[1]) / 1000
+    return (end[0] - start[0]) / elapsed, steps / elapsed, received / 1024 / elapsed
 
 
 def _step(page) -> int:
-    import re
-    return int(re.search(r"step (\d+)", page.inner_text("body")).group(1))
+    return int(re.search(r"step (\d+) ·", page.inner_text("body")).group(1))
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
 
 
-def processes() -> tuple[list[int], list[int]]:
-    """(voila server pids, kernel pids) among this machine's processes."""
-    servers, kernels = [], []
+def server_processes(url: str) -> tuple[int, list[int]]:
+    """(pid of the Voila server on `url`'s port, pids of its kernels): only ours, not the
+    other servers a shared machine may be running."""
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    server, parents = None, {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
+            parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        if "ipykernel_launcher" in cmd:
-            kernels.append(int(proc.name))
-        elif "voila" in cmd and "python" in cmd and "benchmarks/browser.py" not in cmd:
-            servers.append(int(proc.name))
-    return servers, kernels
+        if "-m voila" in cmd and f"--port={port}" in cmd:
+            server = int(proc.name)
+    return server, [pid for pid, ppid in parents.items() if ppid == server]
+
+
+def memory(url: str) -> tuple[float, list[float]]:
+    server, kernels = server_processes(url)
+    return rss_mb(server), [rss_mb(k) for k in kernels]
 
 
 def students(browser, url: str, n: int, moves: int = 5, gap_s: float = 2.0) -> dict:
-    """n students, one browser context each, each moving weight std `moves` times."""
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(n)]
-    pages = [c.new_page() for c in contexts]
+    """n students, one browser context each, all moving a control at about the same time."""
+    _, query, label, values = DEFAULT
+    pages = [new_page(browser) for _ in range(n)]
     for page in pages:
-        open_lab(page, url, DEFAULT)
-    servers, kernels = processes()
-    memory = (sum(rss_mb(p) for p in servers), sum(rss_mb(p) for p in kernels), len(kernels))
-    ends = {e: expected_title_end(DEFAULT, e) for e in EXPONENTS}
-    times, stale = [], 0
-    deadline = time.monotonic() + 60 + moves * gap_s * 3
+        open_lab(page, url, query)
+        show_network_tab(page)
+        page.kernel = KernelTimings(page.kernels[-1])
+    server, kernels = memory(url)
+    mine = [rss_mb(kernel_process(page.kernels[-1])[0]) for page in pages]
+    ends = {v: expected_title_end(query, label, v) for v in values}
+    times, late = [], 0
+    deadline = time.monotonic() + 120 + moves * gap_s * 3
+    last = {}
     for m in range(moves):
         for k, page in enumerate(pages):             # everyone moves at about the same time
-            e = EXPONENTS[(m + k) % len(EXPONENTS)]
-            page.evaluate(DISPATCH_JS, f"{10 ** e:.6g}")
+            last[k] = values[(m + k) % len(values)]
+            page.evaluate("() => { window.__hist = []; window.__all = []; }")
+            page.t0 = page.evaluate(DISPATCH_JS, [label, last[k]])
         for k, page in enumerate(pages):
-            e = EXPONENTS[(m + k) % len(EXPONENTS)]
             try:
                 page.wait_for_function(f"(end) => ({LAST_TITLE_JS})().endsWith(end)",
-                                       arg=ends[e], timeout=max(1000, (deadline - time.monotonic()) * 1000))
+                                       arg=ends[last[k]],
+                                       timeout=max(1000, (deadline - time.monotonic()) * 1000))
                 page.wait_for_timeout(50)
-                times.append(page.evaluate("() => Math.max(...window.__marks) - window.__t0"))
+                times.append(page.evaluate(SPLIT_JS, page.t0)["hist"])
             except Exception:                          # noqa: BLE001 - counted, reported
-                stale += 1
+                late += 1
         time.sleep(gap_s)
-    final_ok = sum(page.evaluate(LAST_TITLE_JS).endswith(ends[EXPONENTS[(moves - 1 + k) % len(EXPONENTS)]])
+    # every page's final picture and control must show its own last value
+    final_ok = sum(page.evaluate(LAST_TITLE_JS).endswith(ends[last[k]])
+                   and readout(page, label) == last[k]
                    for k, page in enumerate(pages))
-    for c in contexts:
-        c.close()
-    return dict(times=times, stale=stale, final_ok=final_ok, memory=memory)
+    handling = [1000 * sum(page.kernel.read()["comm"]) / moves for page in pages]
+    for page in pages:
+        page.kernel.close()
+        close_page(page)
+    return dict(times=times, late=late, final_ok=final_ok, server=server, kernels=kernels,
+                mine=mine, handling=handling)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=30)
     parser.add_argument("--students", type=int, nargs="*", default=[5, 10])
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the three fresh-page first renders (45 s of waiting)")
     args = parser.parse_args()
     log = open("/tmp/initlab-browser-bench-voila.log", "w")
     # served as `initlab serve` serves a class: with its pool of preheated kernels
@@ -192,42 +427,41 @@ def main() -> None:
             as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=CHROMIUM_ARGS)
-        renders = []
-        for _ in range(3):                           # each page takes the pool's ready kernel
-            time.sleep(15)                           # ... once the pool has refilled
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            renders.append(open_lab(page, url, DEFAULT))
-            page.close()
-        print(f"first full render, fresh page with a preheated kernel waiting: median "
-              f"{statistics.median(renders):.0f} ms of {', '.join(f'{r:.0f}' for r in renders)}")
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        first, times = latency(page, url, DEFAULT, args.changes)
-        print(f"first full render right after the previous page took the pool's kernel: "
-              f"{first:.0f} ms")
-        print(f"control -> histogram redraw, default net: median {statistics.median(times):.0f} ms, "
-              f"p90 {pct(times, 0.9):.0f} ms over {len(times)} changes")
-        page.close()
-        servers, kernels = processes()
-        print(f"memory, one session: server {sum(rss_mb(p) for p in servers):.0f} MB, "
-              f"kernel {sum(rss_mb(p) for p in kernels):.0f} MB ({len(kernels)} kernel(s) alive)")
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        first, times = latency(page, url, LARGEST, max(6, args.changes // 3))
-        print(f"first full render (10 x 500 net): {first:.0f} ms")
-        print(f"control -> histogram redraw, 10 x 500 net: median {statistics.median(times):.0f} ms, "
-              f"p90 {pct(times, 0.9):.0f} ms over {len(times)} changes")
-        page.close()
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        rate, steps = redraw_rate(page, url)
-        print(f"playing (default net): {rate:.1f} loss-curve redraws/s, {steps / 5:.0f} steps/s")
-        page.close()
+        if not args.quick:
+            renders = []
+            for _ in range(3):                       # each page takes the pool's ready kernel
+                time.sleep(15)                       # ... once the pool has refilled
+                page = new_page(browser)
+                renders.append(open_lab(page, url, DEFAULT[1]))
+                close_page(page)
+            each = ", ".join(f"{r:.0f}" for r in renders)
+            print(f"first full render, fresh page with a preheated kernel waiting: median "
+                  f"{statistics.median(renders):.0f} ms of {each}")
+        results = [latency(browser, url, preset, args.changes) for preset in (DEFAULT, LARGEST)]
+        for r in results:
+            print(f"first full render, {r['name']}, page opened right after another: "
+                  f"{r['first_render']:.0f} ms")
+        print("control -> redraw (Enter in the readout, stamped in the page):")
+        for r in results:
+            report_latency(r)
+        server, kernels = memory(url)
+        print(f"memory with no page open: server {server:.0f} MB; {len(kernels)} kernels alive, "
+              f"{med(kernels):.0f} MB each: the preheated spare and the closed pages' kernels "
+              f"(Voila's shutdown beacon is refused, 403 '_xsrf' missing: they wait for the cull)")
+        rate, steps, kbs = redraw_rate(browser, url)
+        print(f"playing (default preset): {rate:.1f} loss-curve redraws/s, {steps:.0f} steps/s, "
+              f"{kbs:.0f} kB/s of frames received")
         for n in args.students:
             r = students(browser, url, n)
-            server, kernel, alive = r["memory"]
-            t = r["times"]
-            print(f"{n} students: redraw median {statistics.median(t):.0f} ms, p90 {pct(t, 0.9):.0f} ms "
-                  f"over {len(t)} moves; {r['stale']} late/lost; {r['final_ok']}/{n} end on their "
-                  f"last value; RSS server {server:.0f} MB + kernels {kernel:.0f} MB over {alive} "
-                  f"kernels = {(server + kernel) / max(1, alive):.0f} MB per open session")
+            t, kernels = r["times"], r["kernels"]
+            print(f"{n} students: redraw median {med(t):.0f} ms, p90 {pct(t, 0.9):.0f} ms over "
+                  f"{len(t)} moves; {r['late']} late or lost; {r['final_ok']}/{n} end on their "
+                  f"last value and show it; kernel handling per move median "
+                  f"{med(r['handling']):.0f} ms")
+            print(f"  memory: server {r['server']:.0f} MB + the {n} pages' kernels "
+                  f"{sum(r['mine']):.0f} MB (median {med(r['mine']):.0f}) = "
+                  f"{(r['server'] + sum(r['mine'])) / n:.0f} MB per open session; "
+                  f"{len(kernels)} kernels alive in all (closed pages' kernels wait for the cull)")
         browser.close()
 
 

@@ -12,7 +12,7 @@ DEADLINE_MS = 30_000           # one control change to its picture, on a loaded 
 LOAD_MS = 120_000              # a page load: Voila may be starting a kernel for it
 TALL = {"width": 1280, "height": 2300}   # the whole dashboard fits: screenshots show every panel
 
-# ---- reading the SVG ------------------------------------------------------------------------------
+# ---- reading the SVG ----------------------------------------------------------------------------
 # A JS prelude defining `figs()` and `hists()`; predicates below are written against it.
 PRELUDE = """
 const title = f => (f.querySelector('.mainheading') || {}).textContent || '';
@@ -92,7 +92,7 @@ def wait_last(page, predicate: str, timeout: float = DEADLINE_MS) -> None:
                            + predicate + "); }", timeout=timeout)
 
 
-# ---- console ----------------------------------------------------------------------------------------
+# ---- console ------------------------------------------------------------------------------------
 # The only expected errors: the CDN icon font, unreachable on purpose (loopback only).
 BENIGN = re.compile(r"Failed to load resource: net::ERR_NAME_NOT_RESOLVED")
 
@@ -106,7 +106,7 @@ def watch_console(page) -> list[str]:
     return errors
 
 
-# ---- driving the page ------------------------------------------------------------------------------
+# ---- driving the page ---------------------------------------------------------------------------
 def open_app(page, url: str, query: str = "") -> None:
     """Load the app (tall viewport: the whole dashboard on screen) and wait for every panel."""
     page.set_viewport_size(TALL)

@@ -10,8 +10,9 @@ import time
 
 import pytest
 from helpers import (DEADLINE_MS, centre_share, choose, dispatch, drag_slider, edge_share,
-                     export_settings, figures, histograms, open_app, readout, selected, status_area, step_count,
-                     tab, title_std, type_into_slider, wait_last, watch_console)
+                     export_settings, figures, histograms, open_app, readout, selected,
+                     status_area, step_count, tab, title_std, type_into_slider, wait_last,
+                     watch_console)
 
 from initlab import Config, Run
 from initlab.ui.panels.histograms import short
