@@ -144,7 +144,6 @@ class Lab(w.VBox):
         outcome = self._run.apply(self._config)
         if outcome == "rebuilt":
             self.controls.input_dim = self._run.data.input_dim
-            self.controls.implied.value = ""
             self.controls.show(self._config)
         return outcome
 
