@@ -28,21 +28,27 @@ def fixed_edges(lo: float, hi: float, bins: int = BINS) -> np.ndarray:
     return np.linspace(lo, hi, bins + 1).astype(np.float32)
 
 
-def histogram(values: np.ndarray, lo: float, hi: float, bins: int = BINS) -> np.ndarray:
-    """Fractions (bins,) float32 of values in equal bins on [lo, hi]; outliers go to the end bins.
+def histogram(values: np.ndarray, lo: float, hi: float, bins: int = BINS
+              ) -> tuple[np.ndarray, float, float]:
+    """Fractions of values in equal bins on [lo, hi], and the shares below lo and above hi.
 
-    NaN values are left out (a diverged run still draws).
+    Returns (hist (bins,) float32, below, above): hist.sum() + below + above == 1.  Values outside
+    the range are never folded into the end bins (a pile at the edge would then look like
+    saturation).  NaN values are left out (a diverged run still draws).
     """
     flat = values.ravel()
     idx = flat.astype(np.float32)                 # half the memory traffic of float64
     idx -= lo
     idx *= bins / (hi - lo)
-    if not np.isfinite(idx.sum()):                # rare (a diverged run): drop NaN/Inf first
-        idx = idx[np.isfinite(idx)]
-    np.clip(idx, 0, bins - 1, out=idx)
+    if not np.isfinite(idx.sum()):                # rare (a diverged run): drop NaN first
+        idx = idx[~np.isnan(idx)]
+    total = max(1, idx.size)
+    below = int(np.count_nonzero(idx < 0))
+    above = int(np.count_nonzero(idx > bins))
+    idx = idx[(idx >= 0) & (idx <= bins)] if below or above else idx
+    np.minimum(idx, bins - 1, out=idx)            # exactly hi belongs to the last bin
     counts = np.bincount(idx.astype(np.intp), minlength=bins)[:bins]
-    total = max(1, flat.size)
-    return (counts / total).astype(np.float32)
+    return (counts / total).astype(np.float32), below / total, above / total
 
 
 def _sample(a: np.ndarray, limit: int = GRAD_SAMPLE) -> np.ndarray:
@@ -86,19 +92,20 @@ def take_snapshot(run) -> Snapshot:
             off = int(np.count_nonzero(np.all(z <= 0, axis=0)))
             dead = off if act.dies else 0
             w = model.dense[i].params["w"]
+            act_hist, below, above = histogram(a, lo, hi)
             gw = model.dense[i].grads["w"]
             layers.append(LayerStats(
                 index=i,
                 pre_mean=float(np.mean(z)), pre_std=_std(z),
-                pre_hist=histogram(z, *PRE_RANGE),
+                pre_hist=histogram(z, *PRE_RANGE)[0],
                 act_mean=float(np.mean(a)), act_std=_std(a),
-                act_hist=histogram(a, lo, hi),
+                act_hist=act_hist, act_outside=below + above, act_above=above,
                 saturation=saturation,
                 off_units=off, dead_units=dead, dead_fraction=dead / z.shape[1],
                 weight_std=_std(w),
                 grad_norm=_norm(gw),
                 act_grad_std=_std(model.act_grads[i]),
-                grad_hist=histogram(np.log10(np.abs(_sample(gw)) + 1e-30), *GRAD_LOG10_RANGE),
+                grad_hist=histogram(np.log10(np.abs(_sample(gw)) + 1e-30), *GRAD_LOG10_RANGE)[0],
                 update_ratio=float(ratios[i]) if ratios is not None else math.nan,
             ))
         if data.input_dim == 2:

@@ -15,8 +15,8 @@ import numpy as np
 class LayerStats:
     """Statistics of one hidden layer on the probe batch.
 
-    Histograms are fractions of all values (sum to 1, float32), over the Snapshot's fixed edges;
-    values outside the edges are counted in the first or last bin.
+    Histograms are fractions of all values (float32) over the Snapshot's fixed edges; values
+    outside the edges are not in any bin: act_hist.sum() + act_outside == 1.
     """
     index: int                 # 0-based hidden layer index
     pre_mean: float            # pre-activation (after normalisation, before the non-linearity)
@@ -25,6 +25,8 @@ class LayerStats:
     act_mean: float            # activation (the layer's output, before dropout)
     act_std: float
     act_hist: np.ndarray       # (bins,) over Snapshot.act_edges
+    act_outside: float         # share of activations outside the edges (below or above), in [0, 1]
+    act_above: float           # the part of act_outside above the last edge
     saturation: float          # share of activations within 2% of a bound (tanh, sigmoid); else 0
     off_units: int             # units whose pre-activation is <= 0 on every probe example
     dead_units: int            # off units that get no gradient at all (ReLU): they never recover

@@ -23,7 +23,7 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
         hist[i if hist_bin is None else hist_bin] = 1.0
         layers.append(LayerStats(
             index=i, pre_mean=0.0, pre_std=1.0, pre_hist=hist.copy(), act_mean=i / 10,
-            act_std=1 + i / 10, act_hist=hist, saturation=0.0, off_units=0, dead_units=0,
+            act_std=1 + i / 10, act_hist=hist, act_outside=0.0, act_above=0.0, saturation=0.0, off_units=0, dead_units=0,
             dead_fraction=0.0,
             weight_std=0.1, grad_norm=(grad_norms[i] if grad_norms else 10.0 ** -i),
             act_grad_std=1e-3, grad_hist=hist.copy(), update_ratio=math.nan))

@@ -93,7 +93,7 @@ def test_snapshot_is_plain_arrays_with_fixed_edges():
     assert len(snap.layers) == run.config.depth
     layer = snap.layers[0]
     assert layer.act_hist.dtype == np.float32
-    assert layer.act_hist.sum() == pytest.approx(1.0, abs=1e-5)
+    assert layer.act_hist.sum() + layer.act_outside == pytest.approx(1.0, abs=1e-5)
     assert math.isnan(layer.update_ratio)                  # no step taken yet
     run.step(1)
     snap2 = run.snapshot()
@@ -167,3 +167,12 @@ def test_a_live_change_keeps_the_snapshot_because_it_measures_the_same_numbers()
     again = run.snapshot()
     assert again.loss == snap.loss
     assert np.array_equal(again.layers[-1].act_hist, snap.layers[-1].act_hist)
+
+
+def test_values_outside_the_bins_are_counted_apart_not_piled_into_the_edge_bin():
+    # N(0, 1) weights in a deep ReLU net: activations grow far past the histogram's top (3)
+    snap = Run(Config(activation="relu", init="gaussian", weight_std=1.0, depth=4)).snapshot()
+    last = snap.layers[-1]
+    assert last.act_outside > 0.3 and last.act_above == pytest.approx(last.act_outside)
+    assert last.act_hist.sum() + last.act_outside == pytest.approx(1.0, abs=1e-5)
+    assert last.act_hist[-1] < 0.1                          # no false pile at the edge
