@@ -63,8 +63,8 @@ LOSS_FLAT_STEPS = 100
 LOSS_FLAT_DROP = 0.05           # relative drop from the first to the last steps
 LOSS_WINDOW = 20
 CONVERGED_LOSS = 0.1            # x ln C: below this a small loss change or update is just done
-# Measured: 400 steps on 60 noisy spiral points leave a 17% train/validation gap (600: 4-9%); the
-# default's gap is 0.  A validation loss rising far above its best also counts.
+# Measured: 400 steps on 60 noisy spiral points leave a 17% train/validation gap (with 600
+# points: 4-9%); the default's gap is 0.  A validation loss rising far above its best also counts.
 OVERFIT_GAP = 0.15              # train accuracy minus validation accuracy, last evaluations
 OVERFIT_EVALS = 3
 VAL_LOSS_RISE = 2.0             # x the best validation loss so far ...
