@@ -1,4 +1,4 @@
-"""Issue 11, items 1-2: an experiment is a fresh start; the weight-std slider works in every scheme."""
+"""Issue 11, items 1-2: an experiment is a fresh start; the weight-std slider works everywhere."""
 from __future__ import annotations
 
 import html
