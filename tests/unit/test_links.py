@@ -111,3 +111,12 @@ def test_all_json_text_goes_through_one_parser():
     assert parse_json_text(b'{"a": 1}') == {"a": 1}
     with pytest.raises(ValueError, match="at most 2 MB"):
         parse_json_text(" " * 2_000_001)
+
+
+def test_the_lectures_comparisons_open_as_two_runs_from_their_link():
+    pairs = {n: p for n, p in PRESETS.items() if p.compare is not None}
+    assert {"small init collapses", "xavier shrinks relu", "batch norm rescues", "dead relus",
+            "deep sigmoid vanishes"} <= set(pairs)
+    for preset in pairs.values():
+        a, b = from_query(preset.compare_query)
+        assert a == preset.config and b == preset.compare_config and b != a
