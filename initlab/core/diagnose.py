@@ -36,6 +36,7 @@ CODES = ("diverged", "initial_loss", "exploding_gradients", "vanishing_gradients
 # healthy default starts at 1.0-1.6 x ln C over seeds 0-4; N(0, 1) on the 10x500 tanh net at 14x.
 INITIAL_LOSS_WARNING = 2.0      # x ln C
 INITIAL_LOSS_PROBLEM = 5.0      # x ln C
+INITIAL_LOSS_STEPS = 100        # after this many steps the start is history: told as "info"
 # Measured: after 300 steps the default ReLU net has at most 27% dead units in a layer (seeds 0-4);
 # the "dead relus" preset (SGD, lr 3) ends with 88-94%.
 DEAD_INFO = 0.15                # share of a layer's units
@@ -191,13 +192,17 @@ def _initial_loss(f: _Facts) -> Finding | None:
     if ratio < INITIAL_LOSS_WARNING:
         return None
     severity = "problem" if ratio >= INITIAL_LOSS_PROBLEM else "warning"
+    if f.steps >= INITIAL_LOSS_STEPS:
+        severity = "info"
     fix = _init_fix(f.config) if _hand_picked_init(f.config) else None
     return _finding(
         "initial_loss", severity,
         f"The loss started at {first:.3g}, {ratio:.1f} times ln C = {f.ln_c:.3g}. An untrained "
         "net should find every class about equally likely, which gives ln C. Far more means the "
         "first scores are huge: the weights start too large. "
-        + ("Try a scale set by the layer sizes." if fix else "Try a smaller initial scale."),
+        + ("Try a scale set by the layer sizes." if fix else "Try a smaller initial scale.")
+        + (" (This loss includes the L1/L2 penalty, which adds to it.)"
+           if f.config.l1 > 0 or f.config.l2 > 0 else ""),
         {"initial_loss": float(first), "ln_c": f.ln_c, "ratio": float(ratio)}, fix)
 
 

@@ -149,3 +149,15 @@ def test_evidence_holds_plain_numbers():
     evidence = found["vanishing_gradients"].evidence
     assert len(evidence["act_grad_std"]) == 12
     assert all(isinstance(v, float) and math.isfinite(v) for v in evidence["act_grad_std"])
+
+
+def test_a_bad_start_is_a_problem_at_first_and_only_history_once_training_is_under_way():
+    run = trained(0, init="gaussian", weight_std=1.0)
+    assert by_code(diagnose(run))["initial_loss"].severity == "problem"
+    run.step(100)
+    assert by_code(diagnose(run))["initial_loss"].severity == "info"
+
+
+def test_an_initial_loss_raised_by_a_penalty_says_so():
+    found = by_code(diagnose(trained(0, init="gaussian", weight_std=1.0, l2=0.01)))
+    assert "includes the L1/L2 penalty" in found["initial_loss"].message
