@@ -200,8 +200,8 @@ class Lab(w.VBox):
                 notice = f"{value} has {lo}..{hi} classes: classes set to {changes['n_classes']}."
         if name == "weight_std" and self._config.init not in HAND_SET_INITS:
             changes["init"] = "gaussian"          # the slider sets a scale: that is N(0, std^2)
-            notice = (f"weight std {value:.3g} is the gaussian scheme's scale: init switched "
-                      f"from {self._config.init} to gaussian.")
+            notice = (f"init switched from {self._config.init} to gaussian: N(0, {value:.3g}²) "
+                      "in every layer.")
         try:
             config = self._config.replace(**changes)
         except ValueError as err:

@@ -155,7 +155,7 @@ class Controls:
             widget = make_widget(name, getattr(config, name))
             widget.observe(self._observer(name), "value")
             self.widgets[name] = widget
-        self.implied = w.HTML(layout=w.Layout(margin="0 0 0 104px"))
+        self.implied = w.HTML(layout=w.Layout(margin="0 0 0 104px", width="256px"))
         self.widget = self._layout(names)
         self.show(config)
 
@@ -220,12 +220,14 @@ def implied_text(config: Config, input_dim: int) -> str:
     """For schemes other than gaussian/constant: the std the scheme gives each kind of layer."""
     if config.init in HAND_SET_INITS:
         return ""
-    first = first_layer_std(config, input_dim)
-    text = f"{config.init} gives std {first:.3g} in the first layer (fan-in {input_dim})"
     if config.depth > 1:
         pieces = config.maxout_pieces if config.activation == "maxout" else 1
         hidden = implied_std(config.init, config.width, config.width * pieces,
                              weight_std=config.weight_std, activation=config.activation,
                              leaky_slope=config.leaky_slope)
-        text += f", {hidden:.3g} in the hidden layers (fan-in {config.width})"
-    return f"<span style='color:#555;font-size:90%'>{text}</span>"
+        text = (f"{config.init} gives std {hidden:.3g} in the hidden layers (fan-in "
+                f"{config.width}); the slider shows the first layer's (fan-in {input_dim})")
+    else:
+        text = (f"{config.init} gives std {first_layer_std(config, input_dim):.3g} in the "
+                f"first layer (fan-in {input_dim})")
+    return f"<span style='color:#555;font-size:90%;line-height:1.3'>{text}</span>"

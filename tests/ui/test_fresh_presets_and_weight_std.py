@@ -50,7 +50,7 @@ def test_choosing_a_named_scheme_moves_the_slider_to_its_first_layer_std(init, f
     lab.controls.widgets["init"].value = init
     assert lab.config.init == init
     assert lab.controls.widgets["weight_std"].value == pytest.approx(first_std)
-    assert "in the first layer (fan-in 2)" in lab.controls.implied.value
+    assert "the slider shows the first layer's (fan-in 2)" in lab.controls.implied.value
 
 
 def test_the_slider_follows_the_data_sets_input_size():
