@@ -175,11 +175,14 @@ def _finding(code: str, severity: str, message: str, evidence: dict,
 def _diverged(f: _Facts) -> Finding | None:
     if not f.diverged:
         return None
+    # Run.message reads "diverged at step N: the loss <what>; <hint>": keep the what.
+    what = f.message.split(": ", 1)[-1].split(";")[0] if ": " in f.message else (
+        "the loss is no longer a finite number")
     return _finding(
         "diverged", "problem",
-        f"Training blew up ({f.message or 'the loss is no longer a finite number'}). Each update "
-        "overshot so far that the next one was even bigger. A smaller learning rate (or gradient "
-        "clipping) keeps the steps in check; change it, then press reset.",
+        f"Training blew up at step {f.steps}: {what}. Each update overshot so far that the next "
+        "one was even bigger. A smaller learning rate (or gradient clipping) keeps the steps in "
+        "check; change it, then press reset.",
         {"step": f.steps, "lr": f.config.lr}, _lower_lr(f.config))
 
 

@@ -109,6 +109,8 @@ def test_a_diverged_run_is_told_to_lower_the_learning_rate_and_nothing_from_nan_
     assert [f.code for f in findings] == ["diverged"]
     assert findings[0].fix == {"lr": 5.0}
     assert findings[0].evidence["step"] == run.step_count
+    assert findings[0].message.startswith(f"Training blew up at step {run.step_count}: the loss "
+                                          "exploded to")
 
 
 def test_a_finished_run_with_tiny_updates_is_not_told_to_raise_the_learning_rate():
