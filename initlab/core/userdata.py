@@ -21,6 +21,7 @@ import numpy as np
 
 from initlab.core.config import Config
 from initlab.core.data import Data, Preprocessor, stratified_split
+from initlab.core.run import DATA_FIELDS, Run
 
 FEATURE_COUNTS = (2, 64)       # 2-D points, or 8x8 digit-like images
 MAX_CLASSES = 10               # the most classes any data set of the lab has (digits)
@@ -239,6 +240,25 @@ def raw_from_input(preprocessor: Preprocessor, z: np.ndarray) -> np.ndarray:
     if p.kind == "whiten":
         z = z * np.sqrt(p.explained_variance_ + p.eps_)
     return z @ p.components_ + p.mean_
+
+
+BUILT_IN_FIELDS = frozenset({"dataset", "n_classes", "n_samples", "noise"})
+
+
+def follow_config(run: Run, points: Points, config: Config) -> tuple[Run, str]:
+    """Move a Run that trains on `points` to `config`; returns (run, outcome).
+
+    Run.apply alone would drop the points on any data-field change.  Here a change of
+    preprocessing, validation share, dtype or seed rebuilds the Data from the same points (a new
+    Run); choosing a built-in data set (dataset, classes, samples, noise) leaves the points, as
+    Run.apply does; everything else is Run.apply's.  outcome: "unchanged", "adjusted", "rebuilt".
+    """
+    changed = run.config.changed_fields(config)
+    if changed & BUILT_IN_FIELDS or not changed & ((DATA_FIELDS - BUILT_IN_FIELDS) | {"seed"}):
+        return run, run.apply(config)
+    rebuilt = Run(config, data=make_user_data(points, config), probe_size=run.probe_size,
+                  eval_every=run.eval_every)
+    return rebuilt, "rebuilt"
 
 
 # ---- what a click does ----------------------------------------------------------------------

@@ -7,8 +7,8 @@ import pytest
 from initlab.core.config import Config
 from initlab.core.data import Preprocessor
 from initlab.core.run import Run
-from initlab.core.userdata import (MAX_BYTES, Points, add_point, make_user_data, parse_csv,
-                                   points_from_data, points_from_rows, raw_from_input,
+from initlab.core.userdata import (MAX_BYTES, Points, add_point, follow_config, make_user_data,
+                                   parse_csv, points_from_data, points_from_rows, raw_from_input,
                                    remove_point)
 
 
@@ -142,3 +142,20 @@ def test_a_click_in_the_picture_maps_back_to_raw_coordinates(kind):
     raw = np.random.default_rng(2).normal([1.0, -2.0], [0.5, 3.0], (50, 2))
     prep = Preprocessor(kind).fit(raw)
     np.testing.assert_allclose(raw_from_input(prep, prep.transform(raw)), raw, atol=1e-9)
+
+
+def test_own_points_stay_when_preprocessing_or_seed_change_and_go_for_a_built_in_set():
+    points = parse_csv(two_blobs_csv(40))
+    config = Config()
+    run = Run(config, data=make_user_data(points, config))
+    run.step(5)
+    same, outcome = follow_config(run, points, config.replace(lr=0.1))
+    assert same is run and outcome == "adjusted" and run.data.name == "custom"
+    whitened, outcome = follow_config(run, points, config.replace(preprocessing="whiten"))
+    assert outcome == "rebuilt" and whitened.data.name == "custom" and whitened.step_count == 0
+    np.testing.assert_allclose(np.cov(whitened.data.x_train.T, bias=True), np.eye(2), atol=1e-3)
+    reseeded, _ = follow_config(whitened, points, whitened.config.replace(seed=3))
+    assert reseeded.data.name == "custom" and len(reseeded.data.y_train) == 32
+    spiral, outcome = follow_config(reseeded, points, reseeded.config.replace(dataset="moons",
+                                                                             n_classes=2))
+    assert outcome == "rebuilt" and spiral.data.name == "moons"
