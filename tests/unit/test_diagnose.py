@@ -163,3 +163,12 @@ def test_a_bad_start_is_a_problem_at_first_and_only_history_once_training_is_und
 def test_an_initial_loss_raised_by_a_penalty_says_so():
     found = by_code(diagnose(trained(0, init="gaussian", weight_std=1.0, l2=0.01)))
     assert "includes the L1/L2 penalty" in found["initial_loss"].message
+
+
+def test_units_dead_or_saturated_in_a_net_that_has_learned_are_only_info():
+    run = trained(300, activation="sigmoid", init="xavier_normal")    # loss ~0.03, one layer
+    found = by_code(diagnose(run))                                      # half saturated
+    assert max(found["saturation"].evidence["saturation"]) > 0.3
+    assert found["saturation"].severity == "info" and found["saturation"].fix is None
+    dead = by_code(diagnose(trained(300, dataset="circles", seed=1)))["dead_units"]
+    assert max(dead.evidence["dead_fraction"]) > 0.4 and dead.severity == "info"
