@@ -1,7 +1,7 @@
 """initlab: see why neural-network training succeeds or fails."""
 from initlab.core.config import Config
 
-__all__ = ["Config", "Run", "Lab"]
+__all__ = ["Config", "Run", "Lab", "diagnose"]
 __version__ = "0.1.0"
 
 
@@ -10,6 +10,9 @@ def __getattr__(name):
     if name == "Run":
         from initlab.core.run import Run
         return Run
+    if name == "diagnose":
+        from initlab.core.diagnose import diagnose
+        return diagnose
     if name == "Lab":
         from initlab.ui.app import Lab
         return Lab

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from initlab.core.config import Config
+from initlab.core.config import FIELDS, Config
 from initlab.core.data import Data, make_data
 from initlab.core.losses import softmax_cross_entropy
 from initlab.core.model import MLP
@@ -90,12 +90,27 @@ class Run:
             self._build()
             return "rebuilt"
         self.model.set_live(config)
+        self._mark_change(old, config)
         if config.optimizer != self._optimizer:
             self.opt_state = {}        # a new rule starts with fresh velocities / caches
             self._optimizer = config.optimizer
         # The cached snapshot stays valid: a live change alters no weight, and the probe pass
         # runs without dropout or penalties, so it would measure exactly the same numbers.
         return "adjusted"
+
+    def _mark_change(self, old: Config, new: Config) -> None:
+        """Record a live change in history.changes for the curves' markers (not at step 0).
+        Changes at one step (a slider drag while paused) merge into one marker."""
+        if self.step_count == 0:
+            return
+        changes = self.history.changes
+        if changes and changes[-1][0] == self.step_count:
+            changes.pop()
+            old = self._marked_from
+        else:
+            self._marked_from = old
+        if old.changed_fields(new):
+            changes.append((self.step_count, change_label(old, new)))
 
     # ---- training ---------------------------------------------------------------------------
     @property
@@ -231,6 +246,15 @@ class Run:
             from initlab.core.probe import take_snapshot
             self._snapshot = take_snapshot(self)
         return self._snapshot
+
+
+def change_label(old: Config, new: Config) -> str:
+    """Short label of what changed, e.g. "lr 0.01 -> 0.1, optimizer adam -> sgd"."""
+    def text(v):
+        return f"{v:g}" if isinstance(v, float) else str(v)
+    changed = old.changed_fields(new)
+    return ", ".join(f"{n} {text(getattr(old, n))} -> {text(getattr(new, n))}"
+                     for n in FIELDS if n in changed)
 
 
 def _norm(a: np.ndarray) -> float:

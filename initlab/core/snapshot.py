@@ -93,6 +93,7 @@ class History:
     train_acc: list = field(default_factory=list)
     val_acc: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
+    changes: list = field(default_factory=list)      # (step, "lr 0.01 -> 0.1"): live changes
 
     def __len__(self) -> int:
         return len(self.steps)

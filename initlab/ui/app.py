@@ -20,7 +20,7 @@ from initlab.core.config import CLASS_RANGE, Config
 from initlab.core.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
-from initlab.ui.controls import Controls
+from initlab.ui.controls import HAND_SET_INITS, Controls
 from initlab.ui.live import HIDDEN, Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
 
@@ -198,6 +198,10 @@ class Lab(w.VBox):
             if not lo <= self._config.n_classes <= hi:
                 changes["n_classes"] = min(max(self._config.n_classes, lo), hi)
                 notice = f"{value} has {lo}..{hi} classes: classes set to {changes['n_classes']}."
+        if name == "weight_std" and self._config.init not in HAND_SET_INITS:
+            changes["init"] = "gaussian"          # the slider sets a scale: that is N(0, std^2)
+            notice = (f"init switched from {self._config.init} to gaussian: N(0, {value:.3g}²) "
+                      "in every layer.")
         try:
             config = self._config.replace(**changes)
         except ValueError as err:
@@ -249,6 +253,8 @@ class Lab(w.VBox):
             return
         preset = PRESETS[change["new"]]
         self._use(preset.config, preset.lesson)
+        if self._sync_run() != "rebuilt":         # an experiment is a fresh start, even when
+            self._run.reset()                     # only live fields (lr, optimiser) differ
         self.coalescer.flush()
 
     def _export(self) -> None:

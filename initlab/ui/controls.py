@@ -17,6 +17,7 @@ from initlab.core.config import CLASS_RANGE, FIELDS, Config
 from initlab.core.init import implied_std
 
 GROUPS = ("data", "network", "training")
+HAND_SET_INITS = ("gaussian", "constant")     # the schemes whose scale is the weight-std slider
 LABEL_WIDTH = "100px"
 
 
@@ -72,7 +73,6 @@ RELEVANT: dict[str, Callable[[Config], bool]] = {
     "n_classes": lambda c: CLASS_RANGE[c.dataset][0] < CLASS_RANGE[c.dataset][1],
     "leaky_slope": lambda c: c.activation == "leaky_relu",
     "maxout_pieces": lambda c: c.activation == "maxout",
-    "weight_std": lambda c: c.init in ("gaussian", "constant"),
     "bn_momentum": lambda c: c.norm == "batch",
     "momentum": lambda c: c.optimizer != "sgd" and c.optimizer != "adagrad",
     "lr_decay": lambda c: c.lr_schedule in ("step", "exponential"),
@@ -155,7 +155,7 @@ class Controls:
             widget = make_widget(name, getattr(config, name))
             widget.observe(self._observer(name), "value")
             self.widgets[name] = widget
-        self.implied = w.HTML(layout=w.Layout(margin="0 0 0 104px"))
+        self.implied = w.HTML(layout=w.Layout(margin="0 0 0 104px", width="256px"))
         self.widget = self._layout(names)
         self.show(config)
 
@@ -192,6 +192,8 @@ class Controls:
         try:
             for name, widget in self.widgets.items():
                 value = getattr(config, name)
+                if name == "weight_std" and config.init not in HAND_SET_INITS:
+                    value = first_layer_std(config, self.input_dim) or value
                 if name == "n_classes":           # the slider offers what the data set has
                     widget.max = CLASS_RANGE[config.dataset][1]
                 _widen(widget, value)
@@ -205,15 +207,27 @@ class Controls:
         self.implied.value = implied_text(config, self.input_dim)
 
 
+def first_layer_std(config: Config, input_dim: int) -> float:
+    """The std of the first layer's weights under config.init (what the slider shows for a
+    named scheme); 0 for 'zeros' and 'constant'."""
+    pieces = config.maxout_pieces if config.activation == "maxout" else 1
+    return implied_std(config.init, input_dim, config.width * pieces,
+                       weight_std=config.weight_std, activation=config.activation,
+                       leaky_slope=config.leaky_slope)
+
+
 def implied_text(config: Config, input_dim: int) -> str:
-    """For schemes other than gaussian/constant: the std the scheme gives a hidden layer."""
-    if config.init in ("gaussian", "constant"):
+    """For schemes other than gaussian/constant: the std the scheme gives each kind of layer."""
+    if config.init in HAND_SET_INITS:
         return ""
     if config.depth > 1:
-        fan_in, where = config.width, "hidden layers"
+        pieces = config.maxout_pieces if config.activation == "maxout" else 1
+        hidden = implied_std(config.init, config.width, config.width * pieces,
+                             weight_std=config.weight_std, activation=config.activation,
+                             leaky_slope=config.leaky_slope)
+        text = (f"{config.init} gives std {hidden:.3g} in the hidden layers (fan-in "
+                f"{config.width}); the slider shows the first layer's (fan-in {input_dim})")
     else:
-        fan_in, where = input_dim, "first layer"
-    std = implied_std(config.init, fan_in, config.width, weight_std=config.weight_std,
-                      activation=config.activation, leaky_slope=config.leaky_slope)
-    return (f"<span style='color:#555;font-size:90%'>{config.init} gives std {std:.3g} "
-            f"in the {where} (fan-in {fan_in})</span>")
+        text = (f"{config.init} gives std {first_layer_std(config, input_dim):.3g} in the "
+                f"first layer (fan-in {input_dim})")
+    return f"<span style='color:#555;font-size:90%;line-height:1.3'>{text}</span>"

@@ -1,0 +1,186 @@
+"""Links and JSON that carry one run's settings or two (compare mode), and the student's points.
+
+Query syntax:  run A's fields that differ from the defaults as `name=value`; run B's fields that
+differ from A's with a `b.` prefix.  B starts from A, so `?depth=10&b.init=he_normal` is "A: ten
+layers; B: the same with He init".  `compare=1` turns compare mode on when B equals A.
+
+    to_query(Config(depth=10), Config(depth=10, init="he_normal"))
+        -> 'depth=10&b.init=he_normal'
+    from_query('?depth=10&b.init=he_normal') -> (Config(depth=10, ...), Config(..., init=...))
+
+JSON:  {"a": {fields}, "b": {fields} (absent without compare), "points": [[x1, x2, label], ...]
+(absent without own data)}.  Today's plain single-Config JSON ({"depth": 10, ...}) still loads.
+B's fields are read on top of A's, so a hand-written {"a": {...}, "b": {"init": "he_normal"}} works.
+All JSON text goes through `parse_json_text`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from initlab.core.config import FIELDS, Config, parse_text
+from initlab.core.userdata import MAX_BYTES, Points, points_from_rows
+
+B_PREFIX = "b."
+COMPARE_KEY = "compare"
+# Keys a page's URL may carry that are not experiment settings (Voila's own, a server token).
+IGNORED_KEYS = frozenset({"theme", "template", "token"})
+IGNORED_PREFIX = "voila"
+JSON_KEYS = ("a", "b", "points")
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a link or a JSON file restores: run A, run B (None: no compare) and own points."""
+    a: Config
+    b: Config | None = None
+    points: Points | None = None
+
+
+# ---- query strings --------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _pairs(config: Config, base: Config, prefix: str = "") -> list[str]:
+    return [f"{prefix}{name}={quote(_text(getattr(config, name)), safe='')}"
+            for name in FIELDS if getattr(config, name) != getattr(base, name)]
+
+
+def to_query(a: Config, b: Config | None = None) -> str:
+    """Query string (no leading '?') for run A and, in compare mode, run B.
+
+    Writes only A's fields that differ from the defaults, and B's that differ from A's.
+    """
+    parts = _pairs(a, Config())
+    if b is not None:
+        b_parts = _pairs(b, a, B_PREFIX)
+        parts += b_parts or [f"{COMPARE_KEY}=1"]
+    return "&".join(parts)
+
+
+def from_query(query: str, base: Config | None = None) -> tuple[Config, Config | None]:
+    """(config A, config B or None) from a query string such as 'depth=10&b.init=he_normal'.
+
+    A starts from `base` (default: the defaults), B from A.  Raises ValueError naming the key
+    for an unknown key, a repeated key or a bad value.
+    """
+    a_changes: dict[str, Any] = {}
+    b_changes: dict[str, Any] = {}
+    compare = False
+    seen: set[str] = set()
+    for key, raw in parse_qsl(query.lstrip("?"), keep_blank_values=True):
+        if key in IGNORED_KEYS or key.startswith(IGNORED_PREFIX):
+            continue
+        if key in seen:
+            raise ValueError(f"link key {key!r} appears twice: give each setting once")
+        seen.add(key)
+        if key == COMPARE_KEY:
+            compare = _flag(raw)
+            continue
+        name, target = (key[len(B_PREFIX):], b_changes) if key.startswith(B_PREFIX) else (
+            key, a_changes)
+        if name not in FIELDS:
+            raise ValueError(f"link key {key!r} is not a setting: allowed are the Config fields "
+                             f"({', '.join(FIELDS)}), each optionally prefixed 'b.' for run B")
+        try:
+            target[name] = _checked(name, parse_text(name, raw))
+        except ValueError as err:
+            raise ValueError(f"link key {key!r}: {err}") from None
+    a = _build(base or Config(), a_changes, "run A")
+    if not (compare or b_changes):
+        return a, None
+    return a, _build(a, b_changes, "run B")
+
+
+def _checked(name: str, value: Any) -> Any:
+    """value, if the field allows it on its own (fields that fit together are checked later)."""
+    try:
+        Config().replace(**{name: value})
+    except ValueError as err:
+        if str(err).startswith(f"{name}=") and " is not allowed" in str(err):
+            raise
+    return value
+
+
+def _flag(raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in ("", "1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"link key {COMPARE_KEY!r}: {raw!r} is not allowed: expected 1 or 0")
+
+
+def _build(base: Config, changes: dict[str, Any], which: str) -> Config:
+    try:
+        return base.replace(**changes)
+    except ValueError as err:
+        raise ValueError(f"{which}'s settings from the link do not fit together: {err}") from None
+
+
+# ---- JSON -----------------------------------------------------------------------------------
+def parse_json_text(text: str | bytes) -> Any:
+    """The one place JSON text is parsed: the value, or ValueError saying where it is broken."""
+    if len(text) > MAX_BYTES:
+        raise ValueError(f"the JSON is {len(text) / 1e6:.1f} MB: at most "
+                         f"{MAX_BYTES / 1e6:.0f} MB is allowed")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"the JSON is not valid: {err.msg} at line {err.lineno} column "
+                         f"{err.colno}") from None
+    except UnicodeDecodeError:
+        raise ValueError("the JSON is not UTF-8 text") from None
+
+
+def to_json(a: Config, b: Config | None = None, points: Points | None = None,
+            **dump_options: Any) -> str:
+    """JSON text of run A, run B (compare mode) and own points (if any)."""
+    doc: dict[str, Any] = {"a": a.to_dict()}
+    if b is not None:
+        doc["b"] = b.to_dict()
+    if points is not None:
+        doc["points"] = points.rows()
+    return json.dumps(doc, **dump_options)
+
+
+def from_json(text: str | bytes) -> Session:
+    """A Session from to_json's text, or from a plain single-Config JSON object.
+
+    Raises ValueError naming the key (and for points the row and column) that is wrong.
+    """
+    doc = parse_json_text(text)
+    if not isinstance(doc, dict):
+        raise ValueError(f"the JSON must be an object, got {type(doc).__name__}")
+    if "a" not in doc:                              # today's plain export: one Config
+        return Session(Config.from_dict(doc))
+    unknown = [k for k in doc if k not in JSON_KEYS]
+    if unknown:
+        raise ValueError(f"JSON key {unknown[0]!r} is not allowed: expected "
+                         f"{', '.join(repr(k) for k in JSON_KEYS)}")
+    a = _config_from(doc["a"], Config(), "a")
+    b = None if doc.get("b") is None else _config_from(doc["b"], a, "b")
+    points = None
+    if doc.get("points") is not None:
+        if not isinstance(doc["points"], list):
+            raise ValueError("JSON key 'points' must be a list of rows [x1, x2, label]")
+        try:
+            points = points_from_rows(doc["points"])
+        except ValueError as err:
+            raise ValueError(f"JSON key 'points': {err}") from None
+    return Session(a, b, points)
+
+
+def _config_from(fields: Any, base: Config, key: str) -> Config:
+    if not isinstance(fields, dict):
+        raise ValueError(f"JSON key {key!r} must be an object of settings, got "
+                         f"{type(fields).__name__}")
+    try:
+        return base.replace(**fields)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"JSON key {key!r}: {err}") from None

@@ -1,0 +1,174 @@
+"""The babysitting assistant: each finding fires on the failure it names and not next to it."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from initlab import diagnose
+from initlab.core.config import Config
+from initlab.core.diagnose import CODES, SEVERITIES, Finding
+from initlab.core.run import Run
+
+DEEP_TANH = dict(activation="tanh", depth=5, width=100)
+WIDE_TANH = dict(activation="tanh", depth=6, width=300)
+DEEP_SIGMOID = dict(activation="sigmoid", depth=12, init="xavier_normal")
+SGD = dict(optimizer="sgd", momentum=0.0)
+FEW_NOISY_POINTS = dict(noise=0.5, width=128)
+
+# code: (config that triggers it, steps, a near config that does not, steps)
+CASES = {
+    "diverged": (dict(SGD, lr=50.0), 20, dict(SGD, lr=0.5), 20),
+    "initial_loss": (dict(init="gaussian", weight_std=1.0), 0,
+                     dict(init="gaussian", weight_std=0.1), 0),
+    "dead_units": (dict(depth=2, optimizer="sgd", lr=3.0, grad_clip=5.0), 300,
+                   dict(depth=2, optimizer="sgd", lr=0.3, grad_clip=5.0), 300),
+    "saturation": (dict(DEEP_TANH, init="gaussian", weight_std=1.0), 0,
+                   dict(DEEP_TANH, init="xavier_normal"), 0),
+    "vanishing_gradients": (DEEP_SIGMOID, 0, dict(DEEP_SIGMOID, residual=True), 0),
+    "exploding_gradients": (dict(WIDE_TANH, init="gaussian", weight_std=1.0), 0,
+                            dict(WIDE_TANH, init="xavier_normal"), 0),
+    "update_ratio_high": (dict(SGD, lr=3.0, grad_clip=1.0), 30,
+                          dict(SGD, lr=0.3, grad_clip=1.0), 30),
+    "update_ratio_low": (dict(SGD, lr=1e-5), 30, dict(SGD, lr=1e-4), 30),
+    "loss_flat": (dict(SGD, lr=1e-5), 200, dict(SGD, lr=1e-3), 200),
+    "overfitting": (dict(FEW_NOISY_POINTS, n_samples=60), 400,
+                    dict(FEW_NOISY_POINTS, n_samples=600), 400),
+    "small_batch_norm": (dict(norm="batch", batch_size=4), 0, dict(norm="batch", batch_size=8), 0),
+}
+
+
+def trained(steps: int = 0, **fields) -> Run:
+    run = Run(Config(**fields))
+    run.step(steps)
+    return run
+
+
+def by_code(findings: list[Finding]) -> dict[str, Finding]:
+    return {f.code: f for f in findings}
+
+
+def test_every_code_has_a_case():
+    assert set(CASES) == set(CODES)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_each_finding_fires_on_its_failure_and_not_on_a_near_config(code):
+    fires, fire_steps, near, near_steps = CASES[code]
+    found = by_code(diagnose(trained(fire_steps, **fires)))
+    assert code in found
+    finding = found[code]
+    assert finding.severity in ("warning", "problem")
+    assert finding.evidence and all(isinstance(k, str) for k in finding.evidence)
+    assert len(finding.message) > 80                   # says what, why and what to try
+    assert code not in by_code(diagnose(trained(near_steps, **near)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_healthy_default_trained_300_steps_raises_no_warning_or_problem(seed):
+    findings = diagnose(trained(300, seed=seed))
+    assert [f for f in findings if f.severity != "info"] == []
+
+
+def test_small_init_deep_tanh_is_told_its_gradients_vanish_and_to_switch_to_xavier():
+    run = trained(0, activation="tanh", depth=10, width=100, init="gaussian", weight_std=0.01)
+    found = by_code(diagnose(run))
+    vanishing = found["vanishing_gradients"]
+    assert vanishing.severity == "problem"
+    assert vanishing.evidence["ratio"] < 1e-4
+    assert vanishing.fix == {"init": "xavier_normal"}
+    assert vanishing.fix_label == "switch init to Xavier"
+    fixed = trained(0, **run.config.replace(**vanishing.fix).to_dict())
+    assert "vanishing_gradients" not in by_code(diagnose(fixed))
+
+
+def test_relu_with_a_hand_picked_init_is_told_to_switch_to_he():
+    found = by_code(diagnose(trained(0, init="gaussian", weight_std=1.0)))
+    assert found["initial_loss"].fix == {"init": "he_normal"}
+    assert found["initial_loss"].evidence["ratio"] > 5
+
+
+def test_findings_come_worst_first_and_every_fix_is_a_valid_one_knob_change():
+    run = trained(0, **WIDE_TANH, init="gaussian", weight_std=1.0, norm="batch", batch_size=4)
+    findings = diagnose(run)
+    ranks = [(SEVERITIES.index(f.severity), CODES.index(f.code)) for f in findings]
+    assert ranks == sorted(ranks) and len(findings) >= 2
+    for f in findings:
+        if f.fix is not None:
+            assert len(f.fix) == 1 and f.fix_label
+            assert run.config.replace(**f.fix) != run.config
+        else:
+            assert f.fix_label == ""
+
+
+def test_a_diverged_run_is_told_to_lower_the_learning_rate_and_nothing_from_nan_numbers():
+    run = trained(20, **SGD, lr=50.0)
+    findings = diagnose(run)
+    assert [f.code for f in findings] == ["diverged"]
+    assert findings[0].fix == {"lr": 5.0}
+    assert findings[0].evidence["step"] == run.step_count
+    assert findings[0].message.startswith(f"Training blew up at step {run.step_count}: the loss "
+                                          "exploded to")
+
+
+def test_a_finished_run_with_tiny_updates_is_not_told_to_raise_the_learning_rate():
+    run = trained(1000)                          # loss ~0: small updates are right
+    ratio = float(np.median(np.median(np.array(run.history.update_ratio[-20:]), axis=0)))
+    codes = by_code(diagnose(run))
+    assert "update_ratio_low" not in codes and "loss_flat" not in codes
+    assert ratio < 1e-3
+
+
+def test_diagnose_reads_the_cached_snapshot_and_never_runs_the_network(monkeypatch):
+    run = trained(50)
+    snap = run.snapshot()
+
+    def no_forward(*args, **kwargs):
+        raise AssertionError("diagnose ran the network")
+    monkeypatch.setattr(run.model, "forward", no_forward)
+    monkeypatch.setattr(run.model, "backward", no_forward)
+    diagnose(run)
+    assert run.snapshot() is snap
+
+
+@pytest.mark.parametrize("fields", [{}, dict(dataset="digits", n_classes=10, n_samples=600,
+                                              depth=10, width=500, activation="tanh")])
+def test_diagnosing_costs_under_two_milliseconds(fields):
+    run = trained(20, **fields)
+    run.snapshot()
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        diagnose(run)
+        times.append(time.perf_counter() - t0)
+    assert float(np.median(times)) < 2e-3
+
+
+def test_evidence_holds_plain_numbers():
+    found = by_code(diagnose(trained(0, **DEEP_SIGMOID)))
+    evidence = found["vanishing_gradients"].evidence
+    assert len(evidence["act_grad_std"]) == 12
+    assert all(isinstance(v, float) and math.isfinite(v) for v in evidence["act_grad_std"])
+
+
+def test_a_bad_start_is_a_problem_at_first_and_only_history_once_training_is_under_way():
+    run = trained(0, init="gaussian", weight_std=1.0)
+    assert by_code(diagnose(run))["initial_loss"].severity == "problem"
+    run.step(100)
+    assert by_code(diagnose(run))["initial_loss"].severity == "info"
+
+
+def test_an_initial_loss_raised_by_a_penalty_says_so():
+    found = by_code(diagnose(trained(0, init="gaussian", weight_std=1.0, l2=0.01)))
+    assert "includes the L1/L2 penalty" in found["initial_loss"].message
+
+
+def test_units_dead_or_saturated_in_a_net_that_has_learned_are_only_info():
+    run = trained(300, activation="sigmoid", init="xavier_normal")    # loss ~0.03, one layer
+    found = by_code(diagnose(run))                                      # half saturated
+    assert max(found["saturation"].evidence["saturation"]) > 0.3
+    assert found["saturation"].severity == "info" and found["saturation"].fix is None
+    dead = by_code(diagnose(trained(300, dataset="circles", seed=1)))["dead_units"]
+    assert max(dead.evidence["dead_fraction"]) > 0.4 and dead.severity == "info"
