@@ -207,6 +207,23 @@ def spread(values: np.ndarray, fmt: str = ".3g") -> str:
     return " / ".join(format(f, fmt) for f in (v.min(), np.median(v), v.max()))
 
 
+def seed_table(rows: dict[str, np.ndarray], fmt: str = ".3g",
+               seeds: Iterable[int] = SEEDS) -> str:
+    """A plain-text table: one row per measured quantity, one column per seed, then the
+    min / median / max.  rows maps a label to its per-seed values (len(seeds),)."""
+    seeds = list(seeds)
+    for label, values in rows.items():
+        if len(values) != len(seeds):
+            raise ValueError(f"rows[{label!r}] has {len(values)} values: expected one per seed "
+                             f"({len(seeds)})")
+    width = max(len(label) for label in rows) + 2
+    lines = [f"{'seed':<{width}}" + "".join(f"{s:>10}" for s in seeds) + "   min / median / max"]
+    for label, values in rows.items():
+        lines.append(f"{label:<{width}}" + "".join(f"{format(v, fmt):>10}" for v in values)
+                     + "   " + spread(values, fmt))
+    return "\n".join(lines)
+
+
 # ---- the data cloud and dead ReLUs -----------------------------------------------------------
 def moved_data(data: Data, offset: float) -> Data:
     """The same data with every input coordinate shifted by `offset` (train and validation).
