@@ -12,6 +12,7 @@ dropout layers) on a toy problem small enough to draw, so a notebook only plots 
 - dropout_mean: the average of many dropout masks applied to the same activations
 - moved_data: a run's data slid off the origin (what a forgotten zero-centring looks like)
 - push_off_cloud: move first-layer ReLU units' lines past the edge of the data cloud
+- one_sign_share: how many first-layer units get a one-signed weight update from one example
 - gradient_flow: per-layer local slopes and how much the backward pass grows or shrinks
 - learn_identity: gradient descent on batch norm's gamma and beta until it undoes itself
 - over_seeds / spread: run a measurement on several seeds and summarise the spread
@@ -232,6 +233,8 @@ def moved_data(data: Data, offset: float) -> Data:
     moved away from the origin is missed by many of those lines.  Pass the result to
     Run(config, data=...).
     """
+    if not math.isfinite(offset):
+        raise ValueError(f"offset={offset!r} is not allowed: expected a finite number")
     return dataclasses.replace(
         data, x_train=data.x_train + offset, x_val=data.x_val + offset,
         raw_train=data.raw_train + offset, raw_val=data.raw_val + offset)
@@ -243,8 +246,30 @@ def push_off_cloud(run, units: np.ndarray, margin: float = 1.0) -> None:
     update).  Changes run.model in place."""
     dense = run.model.dense[0]
     units = np.asarray(units)
+    width = dense.params["b"].shape[0]
+    if not (np.issubdtype(units.dtype, np.integer) and np.all((units >= 0) & (units < width))):
+        raise ValueError(f"units={units!r} is not allowed: expected unit indices 0..{width - 1}")
+    if not margin >= 0:
+        raise ValueError(f"margin={margin!r} is not allowed: expected a number >= 0")
     reach = (run.data.x_train @ dense.params["w"][:, units]).max(axis=0)
     dense.params["b"][units] = -reach - margin
+
+
+def one_sign_share(run, example: int = 0) -> float:
+    """Share of first-layer units whose weight gradient from training example `example` alone
+    has a single sign, among the units that get any gradient from it (zero entries ignored).
+    That gradient is x * dL/dz_j for unit j, so with an all-positive input x every unit's update
+    moves all its weights the same way (1.0)."""
+    x = run.data.x_train[example:example + 1]
+    with np.errstate(all="ignore"):
+        scores = run.model.forward(x, "probe")
+        _, dscores, _ = softmax_cross_entropy(scores, run.data.y_train[example:example + 1])
+        run.model.backward(dscores)
+    grad = run.model.dense[0].grads["w"]                    # (inputs, units)
+    signs = np.sign(grad)
+    learning = (signs != 0).any(axis=0)
+    one_sign = ~((signs > 0).any(axis=0) & (signs < 0).any(axis=0))
+    return float(np.mean(one_sign[learning])) if learning.any() else math.nan
 
 
 def gradient_flow(run) -> dict[str, np.ndarray]:
@@ -297,6 +322,10 @@ def learn_identity(z: np.ndarray, steps: int = 100, lr: float = 0.1
     beta (units,), error (steps + 1,)): the learned parameters (they approach the batch's std
     and mean) and the mean absolute error |BN(z) - z| before each step and at the end.
     """
+    if not (isinstance(steps, int) and steps >= 0):
+        raise ValueError(f"steps={steps!r} is not allowed: expected an integer >= 0")
+    if not lr > 0:
+        raise ValueError(f"lr={lr!r} is not allowed: expected a number > 0")
     z = np.asarray(z, dtype=np.float64)
     layer = BatchNorm(z.shape[1])
     error = []

@@ -68,7 +68,8 @@ def test_sigmoid_saturates_and_passes_about_zero_gradient_for_large_inputs():
 def test_all_positive_inputs_give_same_sign_updates_and_a_zig_zag():
     """Claim 2: with all-positive inputs (sigmoid outputs) every update moves both weights the
     same way, and reaching a (+, -) target takes at least twice as long as with zero-centred
-    (tanh) inputs."""
+    (tanh) inputs.  In the lab: on raw digit pixels every first-layer unit's one-example update
+    has a single sign; on standardised pixels almost none does."""
     def measure(seed):
         pre = np.random.default_rng(seed).normal(0.0, 2.0, (300, 2))
         positive, up_pos = demos.zigzag(get_activation("sigmoid").forward(pre)[0], (1.0, -1.0))
@@ -81,6 +82,16 @@ def test_all_positive_inputs_give_same_sign_updates_and_a_zig_zag():
     values = [measure(s) for s in SEEDS]
     holds_on(values, lambda v: v[0] == 1.0)                   # two quadrants only, every step
     holds_on(values, lambda v: v[2] < 10**6 and 2 * v[2] < v[1])
+
+    def in_the_lab(seed):
+        # raw digit pixels are all >= 0: each unit's one-example update has a single sign
+        shares = []
+        for prep in ("none", "standardize"):
+            run = Run(Config(dataset="digits", n_classes=10, n_samples=600, preprocessing=prep,
+                             depth=1, width=32, seed=seed))
+            shares.append(demos.one_sign_share(run))
+        return shares
+    holds_on([in_the_lab(s) for s in SEEDS], lambda v: v[0] == 1.0 and v[1] < 0.1)
 
 
 def test_tanh_is_zero_centred_and_still_saturates():
@@ -503,3 +514,27 @@ def test_gradient_flow_matches_the_model_backward_pass(seed):
     snap = Run(run.config).snapshot()
     assert np.allclose(flow["weight_grad"], snap.column("grad_norm"))
     assert np.allclose(flow["grad_std"], snap.column("act_grad_std"))
+
+
+def test_the_demo_helpers_refuse_bad_input_by_name():
+    run = Run(Config(dataset="spiral", depth=1, width=8))
+    with pytest.raises(ValueError, match="units=.*0..7"):
+        demos.push_off_cloud(run, np.array([8]))
+    with pytest.raises(ValueError, match="margin=-1"):
+        demos.push_off_cloud(run, np.array([0]), margin=-1.0)
+    with pytest.raises(ValueError, match="offset=nan"):
+        demos.moved_data(run.data, float("nan"))
+    with pytest.raises(ValueError, match="steps=-1"):
+        demos.learn_identity(np.ones((4, 2)), steps=-1)
+    with pytest.raises(ValueError, match="lr=0"):
+        demos.learn_identity(np.ones((4, 2)), lr=0.0)
+    with pytest.raises(ValueError, match="rows\\['gain'\\] has 2 values"):
+        demos.seed_table({"gain": [1.0, 2.0]})
+
+
+def test_seed_table_shows_every_seed_and_the_spread():
+    table = demos.seed_table({"gain": np.array([3.4, 3.6, 3.5, 3.5, 3.3])}, ".2g").splitlines()
+    assert table[0].split()[:6] == ["seed", "0", "1", "2", "3", "4"]
+    assert table[1].split()[1:6] == ["3.4", "3.6", "3.5", "3.5", "3.3"]
+    assert table[1].endswith("3.3 / 3.5 / 3.6")
+    assert demos.over_seeds(lambda seed: (seed, 2 * seed)).shape == (5, 2)
