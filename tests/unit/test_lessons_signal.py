@@ -168,7 +168,9 @@ def knocked_off(activation: str, seed: int) -> tuple[int, int, int, float]:
     fresh = run.snapshot().layers[0].off_units
     run.step(150)
     stats = run.snapshot().layers[0]
-    off = np.all(run.model.acts[0].z <= 0, axis=0)
+    dense = run.model.dense[0]                   # no norm layer: z = x w + b on the probe batch
+    z = run.data.x_train[run.probe_index] @ dense.params["w"] + dense.params["b"]
+    off = np.all(z <= 0, axis=0)
     before = run.model.weights[0][:, off].copy()
     run.apply(run.config.replace(lr=0.1))
     run.step(200)
