@@ -221,8 +221,8 @@ def test_standardised_inputs_train_faster_than_raw_pixels():
 
 # ---- initialisation (claims 11-19) -----------------------------------------------------------
 def test_constant_init_leaves_every_unit_of_a_layer_identical():
-    """Claim 11: from equal weights the 16 units of each hidden layer stay exact copies after
-    200 SGD steps, although the weights move."""
+    """Claim 11: from equal weights the 16 units of each hidden layer stay copies (to 1e-9;
+    measured: bit for bit) after 200 SGD steps, although the weights move."""
     def measure(seed):
         run = Run(Config(init="constant", weight_std=0.1, activation="tanh", depth=2, width=16,
                          optimizer="sgd", lr=0.5, seed=seed))
@@ -230,7 +230,7 @@ def test_constant_init_leaves_every_unit_of_a_layer_identical():
         run.step(200)
         spread = max(np.ptp(w, axis=1).max() for w in run.model.weights[:-1])
         return spread, np.abs(run.model.weights[0] - start).max()
-    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-12 and v[1] > 0.01)
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-9 and v[1] > 0.01)
 
 
 def test_small_init_collapses_deep_tanh_activations_on_every_seed():
