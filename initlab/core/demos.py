@@ -10,21 +10,34 @@ dropout layers) on a toy problem small enough to draw, so a notebook only plots 
 - correlated_cloud: a stretched, tilted, off-centre 2-D Gaussian cloud for preprocessing
 - normalised_in_batches: one example's normalised units in many random batches (batch vs layer norm)
 - dropout_mean: the average of many dropout masks applied to the same activations
+- moved_data: a run's data slid off the origin (what a forgotten zero-centring looks like)
+- push_off_cloud: move first-layer ReLU units' lines past the edge of the data cloud
+- one_sign_share: how many first-layer units get a one-signed weight update from one example
+- gradient_flow: per-layer local slopes and how much the backward pass grows or shrinks
+- learn_identity: gradient descent on batch norm's gamma and beta until it undoes itself
+- over_seeds / spread: run a measurement on several seeds and summarise the spread
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Callable, Iterable
 
 import numpy as np
 
 from initlab.core.activations import Maxout, get_activation
+from initlab.core.data import Data
 from initlab.core.layers import BatchNorm, Dropout, LayerNorm
+from initlab.core.losses import softmax_cross_entropy
 from initlab.core.optim import get_rule, learning_rate
 
 # The optimiser bowl: loss = 0.5 * (1 * w0^2 + 100 * w1^2), minimum at (0, 0).  SGD must keep
 # lr < 2 / 100 for the steep w1, and then crawls along the shallow w0.
 BOWL = (1.0, 100.0)
 BOWL_START = (-4.0, 0.3)
+# Every claim is checked on these seeds; a claim holds when it holds on at least 4 of them.
+SEEDS = (0, 1, 2, 3, 4)
+FLAT_SLOPE = 0.01        # a local slope below this passes (almost) no gradient: a flat unit
 
 
 # ---- activations -----------------------------------------------------------------------------
@@ -181,3 +194,147 @@ def dropout_mean(a: np.ndarray, p: float, draws: int, rng: np.random.Generator) 
     for _ in range(draws):
         total += layer.forward(a, train=True)
     return total / draws
+
+
+# ---- seeds -----------------------------------------------------------------------------------
+def over_seeds(measure: Callable[[int], float], seeds: Iterable[int] = SEEDS) -> np.ndarray:
+    """measure(seed) for every seed: (len(seeds),) float64 (or (seeds, k) if it returns k)."""
+    return np.array([measure(int(seed)) for seed in seeds], dtype=np.float64)
+
+
+def spread(values: np.ndarray, fmt: str = ".3g") -> str:
+    """'min / median / max' of per-seed values, e.g. for a claim cell's printout."""
+    v = np.asarray(values, dtype=np.float64)
+    return " / ".join(format(f, fmt) for f in (v.min(), np.median(v), v.max()))
+
+
+def seed_table(rows: dict[str, np.ndarray], fmt: str = ".3g",
+               seeds: Iterable[int] = SEEDS) -> str:
+    """A plain-text table: one row per measured quantity, one column per seed, then the
+    min / median / max.  rows maps a label to its per-seed values (len(seeds),)."""
+    seeds = list(seeds)
+    for label, values in rows.items():
+        if len(values) != len(seeds):
+            raise ValueError(f"rows[{label!r}] has {len(values)} values: expected one per seed "
+                             f"({len(seeds)})")
+    width = max(len(label) for label in rows) + 2
+    lines = [f"{'seed':<{width}}" + "".join(f"{s:>10}" for s in seeds) + "   min / median / max"]
+    for label, values in rows.items():
+        lines.append(f"{label:<{width}}" + "".join(f"{format(v, fmt):>10}" for v in values)
+                     + "   " + spread(values, fmt))
+    return "\n".join(lines)
+
+
+# ---- the data cloud and dead ReLUs -----------------------------------------------------------
+def moved_data(data: Data, offset: float) -> Data:
+    """The same data with every input coordinate shifted by `offset` (train and validation).
+
+    With zero biases a first-layer unit's switching line passes through the origin; a cloud
+    moved away from the origin is missed by many of those lines.  Pass the result to
+    Run(config, data=...).
+    """
+    if not math.isfinite(offset):
+        raise ValueError(f"offset={offset!r} is not allowed: expected a finite number")
+    return dataclasses.replace(
+        data, x_train=data.x_train + offset, x_val=data.x_val + offset,
+        raw_train=data.raw_train + offset, raw_val=data.raw_val + offset)
+
+
+def push_off_cloud(run, units: np.ndarray, margin: float = 1.0) -> None:
+    """Set the biases of first-layer `units` so that their pre-activation is <= -margin on every
+    training example: their lines now lie past the edge of the data cloud (as after one huge
+    update).  Changes run.model in place."""
+    dense = run.model.dense[0]
+    units = np.asarray(units)
+    width = dense.params["b"].shape[0]
+    if not (np.issubdtype(units.dtype, np.integer) and np.all((units >= 0) & (units < width))):
+        raise ValueError(f"units={units!r} is not allowed: expected unit indices 0..{width - 1}")
+    if not margin >= 0:
+        raise ValueError(f"margin={margin!r} is not allowed: expected a number >= 0")
+    reach = (run.data.x_train @ dense.params["w"][:, units]).max(axis=0)
+    dense.params["b"][units] = -reach - margin
+
+
+def one_sign_share(run, example: int = 0) -> float:
+    """Share of first-layer units whose weight gradient from training example `example` alone
+    has a single sign, among the units that get any gradient from it (zero entries ignored).
+    That gradient is x * dL/dz_j for unit j, so with an all-positive input x every unit's update
+    moves all its weights the same way (1.0)."""
+    x = run.data.x_train[example:example + 1]
+    with np.errstate(all="ignore"):
+        scores = run.model.forward(x, "probe")
+        _, dscores, _ = softmax_cross_entropy(scores, run.data.y_train[example:example + 1])
+        run.model.backward(dscores)
+    grad = run.model.dense[0].grads["w"]                    # (inputs, units)
+    signs = np.sign(grad)
+    learning = (signs != 0).any(axis=0)
+    one_sign = ~((signs > 0).any(axis=0) & (signs < 0).any(axis=0))
+    return float(np.mean(one_sign[learning])) if learning.any() else math.nan
+
+
+def gradient_flow(run) -> dict[str, np.ndarray]:
+    """How the backward pass treats each hidden layer of `run` on its probe batch, at its
+    current weights (nothing is trained; running averages are untouched).
+
+    Per hidden layer i, arrays of shape (depth,):
+      slope_median  median of f'(z) over the layer's (example, unit) values
+      slope_rms     root-mean-square of f'(z)
+      flat_share    share of values with f'(z) < FLAT_SLOPE: they pass (almost) no gradient
+      grad_std      std of dL/da_i, the gradient arriving at the layer's output
+      weight_grad   ||dL/dW_i||
+      gain          grad_std[i - 1] / grad_std[i]: how much the gradient grows on its way from
+                    layer i's output to layer i - 1's (nan for i = 0)
+      predicted     sqrt(units) * std(W_i) * slope_rms[i]: the gain expected for random weights
+                    (nan for i = 0)
+    """
+    model = run.model
+    x = run.data.x_train[run.probe_index]
+    y = run.data.y_train[run.probe_index]
+    with np.errstate(all="ignore"):
+        scores = model.forward(x, "probe")
+        _, dscores, _ = softmax_cross_entropy(scores, y)
+        model.backward(dscores)
+        out = {key: np.full(len(model.acts), np.nan) for key in
+               ("slope_median", "slope_rms", "flat_share", "grad_std", "weight_grad", "gain",
+                "predicted")}
+        for i, layer in enumerate(model.acts):
+            a, cache = model.activation.forward(layer.z.copy())
+            slope = model.activation.backward(np.ones_like(a), cache)
+            out["slope_median"][i] = np.median(slope)
+            out["slope_rms"][i] = np.sqrt(np.mean(slope * slope))
+            out["flat_share"][i] = np.mean(np.abs(slope) < FLAT_SLOPE)
+            out["grad_std"][i] = np.std(model.act_grads[i])
+            out["weight_grad"][i] = np.linalg.norm(model.dense[i].grads["w"])
+            if i > 0:
+                w = model.dense[i].params["w"]
+                out["predicted"][i] = math.sqrt(w.shape[1]) * np.std(w) * out["slope_rms"][i]
+        out["gain"][1:] = out["grad_std"][:-1] / out["grad_std"][1:]
+    return out
+
+
+# ---- batch norm can undo itself ---------------------------------------------------------------
+def learn_identity(z: np.ndarray, steps: int = 100, lr: float = 0.1
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Learn batch norm's gamma and beta by gradient descent so that BN(z) reproduces z.
+
+    z (N, units) is one batch of pre-activations; the loss is mean((BN(z) - z)^2) and the
+    gradients come from the lab's BatchNorm backward pass.  Returns (gamma (units,),
+    beta (units,), error (steps + 1,)): the learned parameters (they approach the batch's std
+    and mean) and the mean absolute error |BN(z) - z| before each step and at the end.
+    """
+    if not (isinstance(steps, int) and steps >= 0):
+        raise ValueError(f"steps={steps!r} is not allowed: expected an integer >= 0")
+    if not lr > 0:
+        raise ValueError(f"lr={lr!r} is not allowed: expected a number > 0")
+    z = np.asarray(z, dtype=np.float64)
+    layer = BatchNorm(z.shape[1])
+    error = []
+    for _ in range(steps + 1):
+        out = layer.forward(z, train=True, update_running=False)
+        error.append(float(np.mean(np.abs(out - z))))
+        if len(error) > steps:
+            break
+        layer.backward(2 * (out - z) / z.shape[0])
+        for key in ("gamma", "beta"):
+            layer.params[key] -= lr * layer.grads[key]
+    return layer.params["gamma"].copy(), layer.params["beta"].copy(), np.array(error)

@@ -1,0 +1,542 @@
+"""Claims 1-30 of the lessons (shared LESSONS.md): activations, preprocessing, initialisation,
+batch norm and layer norm, each a number checked on the five seeds of demos.SEEDS.
+
+A claim that depends on random draws must hold on at least 4 of the 5 seeds (most hold on all 5
+and say so); exact identities are checked once.  Failures print every seed's value.  The deep
+experiments use the lecture's 10 x 500 network on the standardised 8x8 digits.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from initlab import Config, Run
+from initlab.core import demos
+from initlab.core.activations import get_activation
+from initlab.core.data import PREPROCESSING, Preprocessor
+from initlab.core.layers import BatchNorm, LayerNorm
+
+SEEDS = demos.SEEDS
+DEEP = dict(depth=10, width=500, dataset="digits", n_classes=10, n_samples=600,
+            preprocessing="standardize")
+SCALES = {"small": dict(init="gaussian", weight_std=0.01),
+          "large": dict(init="gaussian", weight_std=1.0),
+          "xavier": dict(init="xavier_normal"),
+          "he": dict(init="he_normal")}
+
+
+def holds_on(values: list, condition, need: int = len(SEEDS)) -> list:
+    """Assert condition(value) on at least `need` of the per-seed values; print them all if not."""
+    holds = [bool(condition(v)) for v in values]
+    assert sum(holds) >= need, (f"held on {sum(holds)} of {len(values)} seeds (need {need}); "
+                                f"per seed: {values}")
+    return values
+
+
+@lru_cache(maxsize=None)
+def deep_snapshot(activation: str, scale: str, seed: int, norm: str = "none"):
+    """Snapshot of the untrained 10 x 500 network on the digits."""
+    return Run(Config(**DEEP, **SCALES[scale], activation=activation, norm=norm,
+                      seed=seed)).snapshot()
+
+
+@lru_cache(maxsize=None)
+def deep_flow(scale: str, seed: int, norm: str = "none") -> dict:
+    """demos.gradient_flow of the untrained 10 x 500 tanh network."""
+    return demos.gradient_flow(Run(Config(**DEEP, **SCALES[scale], activation="tanh", norm=norm,
+                                          seed=seed)))
+
+
+# ---- activations (claims 1-8) ----------------------------------------------------------------
+def test_sigmoid_saturates_and_passes_about_zero_gradient_for_large_inputs():
+    """Claim 1: sigmoid's slope is at most 0.25 and ~0 for large |x|; in a wide sigmoid layer
+    fed large pre-activations most values pass almost no gradient."""
+    x = np.array([-10.0, -5.0, 0.0, 5.0, 10.0])
+    _, slope = demos.curve("sigmoid", x)
+    assert slope[2] == 0.25 and max(slope[[0, 4]]) < 5e-5 and max(slope[[1, 3]]) < 7e-3
+
+    def flat_share(seed):
+        run = Run(Config(**{**DEEP, "depth": 2}, activation="sigmoid", init="gaussian",
+                         weight_std=1.0, seed=seed))
+        return demos.gradient_flow(run)["flat_share"][1]
+    holds_on([flat_share(s) for s in SEEDS], lambda share: share > 0.7)
+
+
+def test_all_positive_inputs_give_same_sign_updates_and_a_zig_zag():
+    """Claim 2: with all-positive inputs (sigmoid outputs) every update moves both weights the
+    same way, and reaching a (+, -) target takes at least twice as long as with zero-centred
+    (tanh) inputs.  In the lab: on raw digit pixels every first-layer unit's one-example update
+    has a single sign; on standardised pixels almost none does."""
+    def measure(seed):
+        pre = np.random.default_rng(seed).normal(0.0, 2.0, (300, 2))
+        positive, up_pos = demos.zigzag(get_activation("sigmoid").forward(pre)[0], (1.0, -1.0))
+        centred, up_cen = demos.zigzag(get_activation("tanh").forward(pre)[0], (1.0, -1.0))
+        same_sign = np.mean(np.sign(up_pos[:, 0]) == np.sign(up_pos[:, 1]))
+        near = [np.flatnonzero(np.linalg.norm(p - (1.0, -1.0), axis=1) < 0.1) for p in
+                (positive, centred)]
+        slow, fast = (int(n[0]) if len(n) else 10**6 for n in near)
+        return same_sign, slow, fast
+    values = [measure(s) for s in SEEDS]
+    holds_on(values, lambda v: v[0] == 1.0)                   # two quadrants only, every step
+    holds_on(values, lambda v: v[2] < 10**6 and 2 * v[2] < v[1])
+
+    def in_the_lab(seed):
+        # raw digit pixels are all >= 0: each unit's one-example update has a single sign
+        shares = []
+        for prep in ("none", "standardize"):
+            run = Run(Config(dataset="digits", n_classes=10, n_samples=600, preprocessing=prep,
+                             depth=1, width=32, seed=seed))
+            shares.append(demos.one_sign_share(run))
+        return shares
+    holds_on([in_the_lab(s) for s in SEEDS], lambda v: v[0] == 1.0 and v[1] < 0.1)
+
+
+def test_tanh_is_zero_centred_and_still_saturates():
+    """Claim 3: tanh outputs of symmetric inputs average ~0 (sigmoid's ~0.5); tanh's slope
+    is 1 at 0 and below 1e-8 at |x| = 10."""
+    x = np.array([-10.0, 0.0, 10.0])
+    f, slope = demos.curve("tanh", x)
+    assert np.array_equal(f[::-1], -f) and slope[1] == 1.0 and max(slope[[0, 2]]) < 1e-8
+
+    def means(seed):
+        z = np.random.default_rng(seed).normal(0.0, 2.0, 2000)
+        return demos.curve("tanh", z)[0].mean(), demos.curve("sigmoid", z)[0].mean()
+    holds_on([means(s) for s in SEEDS], lambda m: abs(m[0]) < 0.05 and abs(m[1] - 0.5) < 0.03)
+
+
+def test_relu_passes_no_gradient_below_zero_and_all_of_it_above():
+    """Claim 4 (exact): ReLU's slope is exactly 0 for every negative input, 1 for every
+    positive one."""
+    x = np.concatenate([-np.logspace(-8, 3, 50), np.logspace(-8, 3, 50)])
+    _, slope = demos.curve("relu", x)
+    assert np.all(slope[:50] == 0.0) and np.all(slope[50:] == 1.0)
+
+
+def test_a_relu_off_the_data_cloud_never_fires_and_never_updates():
+    """Claim 5: eight first-layer units pushed past the edge of the data cloud output 0 on
+    every training example and keep their weights bit for bit through 200 steps, while the
+    others learn."""
+    def measure(seed):
+        run = Run(Config(dataset="spiral", depth=2, width=32, seed=seed))
+        off = np.arange(8)
+        demos.push_off_cloud(run, off)
+        dense = run.model.dense[0]
+        before = dense.params["w"].copy(), dense.params["b"].copy()
+        run.step(200)
+        z = run.data.x_train @ dense.params["w"] + dense.params["b"]
+        fired = int(np.count_nonzero(z[:, off] > 0))
+        frozen = (np.array_equal(dense.params["w"][:, off], before[0][:, off])
+                  and np.array_equal(dense.params["b"][off], before[1][off]))
+        others_moved = np.abs(dense.params["w"][:, 8:] - before[0][:, 8:]).max()
+        return fired, frozen, others_moved
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] == 0 and v[1] and v[2] > 0.01)
+
+
+def test_an_initialisation_that_misses_the_data_cloud_starts_with_dead_relus():
+    """Claim 6: zero biases put every first-layer line through the origin; with the spiral
+    moved 3 units off the origin (no centring) about 20 or more of 64 ReLUs are negative on
+    every training example at init, and stay exactly where they are through 200 steps.
+    Centred, none start dead."""
+    def measure(seed):
+        cfg = Config(dataset="spiral", depth=2, width=64, preprocessing="none", seed=seed)
+        centred = Run(cfg).snapshot().layers[0].dead_units
+        run = Run(cfg, data=demos.moved_data(Run(cfg).data, 3.0))
+        drawn = run.snapshot().layers[0].dead_units          # on the probe batch
+        dense = run.model.dense[0]
+        dead = np.all(run.data.x_train @ dense.params["w"] + dense.params["b"] <= 0, axis=0)
+        w0 = dense.params["w"][:, dead].copy()
+        run.step(200)
+        still = np.array_equal(dense.params["w"][:, dead], w0)
+        return centred, drawn, int(dead.sum()), still
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] == 0 and v[2] >= 20 and v[3])
+
+
+# Plain SGD with strong momentum at a learning rate far too high; clipping keeps the loss finite
+# so that what happens is units dying, not the run exploding.
+KILL = dict(dataset="spiral", depth=2, width=64, optimizer="sgd", lr=3.0, momentum=0.9,
+            grad_clip=5.0, clip_mode="norm")
+
+
+@lru_cache(maxsize=None)
+def knocked_off(activation: str, seed: int) -> tuple[int, int, int, float]:
+    """150 steps at lr 3, then 200 at lr 0.1.  Returns (off units at the start, off and dead
+    units after the high rate, the smallest weight change of those units during recovery)."""
+    run = Run(Config(**KILL, activation=activation, seed=seed))
+    fresh = run.snapshot().layers[0].off_units
+    run.step(150)
+    stats = run.snapshot().layers[0]
+    dense = run.model.dense[0]                   # no norm layer: z = x w + b on the probe batch
+    z = run.data.x_train[run.probe_index] @ dense.params["w"] + dense.params["b"]
+    off = np.all(z <= 0, axis=0)
+    before = run.model.weights[0][:, off].copy()
+    run.apply(run.config.replace(lr=0.1))
+    run.step(200)
+    moved = np.abs(run.model.weights[0][:, off] - before).max(axis=0)
+    return fresh, stats.off_units, stats.dead_units, float(moved.min()) if off.any() else math.nan
+
+
+def test_a_too_high_learning_rate_knocks_relus_off_the_data_cloud():
+    """Claim 7: a fresh ReLU network has no dead first-layer units; 150 steps at lr 3 kill at
+    least 8 of 64 (20-53 measured), and a lower rate does not bring any back."""
+    values = [knocked_off("relu", s) for s in SEEDS]
+    holds_on(values, lambda v: v[0] == 0 and v[2] >= 8 and v[1] == v[2] and v[3] == 0.0)
+
+
+def test_leaky_relu_units_off_the_cloud_keep_a_gradient_and_keep_learning():
+    """Claim 8: the same high rate pushes as many leaky units off the cloud, but every one of
+    them still moves when training continues (ReLU's dead ones moved by exactly 0 above)."""
+    values = [knocked_off("leaky_relu", s) for s in SEEDS]
+    holds_on(values, lambda v: v[1] >= 8 and v[2] == 0 and v[3] > 0.0)
+
+
+# ---- preprocessing (claims 9-10) -------------------------------------------------------------
+def test_zero_centring_and_normalising_the_inputs():
+    """Claim 9: fitted on training data, 'center' gives zero means, 'standardize' unit
+    variances, 'whiten' the identity covariance."""
+    def measure(seed):
+        cloud = demos.correlated_cloud(500, np.random.default_rng(seed))
+        out = {k: Preprocessor(k).fit_transform(cloud) for k in PREPROCESSING}
+        return (np.abs(out["center"].mean(axis=0)).max(),
+                np.abs(out["standardize"].var(axis=0) - 1).max(),
+                np.abs(np.cov(out["whiten"].T, bias=True) - np.eye(2)).max())
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-12 and v[1] < 1e-9 and v[2] < 1e-3)
+
+
+def test_standardised_inputs_train_faster_than_raw_pixels():
+    """Claim 10: on the digits (raw pixels in [0, 1], all positive) a 2-layer ReLU net with
+    momentum SGD reaches less than half the training loss after 150 steps when the inputs are
+    standardised, at each of two learning rates (measured 3-8x lower)."""
+    def loss(prep, lr, seed):
+        run = Run(Config(dataset="digits", n_classes=10, n_samples=600, preprocessing=prep,
+                         depth=2, width=64, optimizer="momentum", lr=lr, seed=seed))
+        run.step(150)
+        return run.loss()
+    for lr in (0.01, 0.03):
+        values = [(loss("none", lr, s), loss("standardize", lr, s)) for s in SEEDS]
+        holds_on(values, lambda v: v[1] < 0.5 * v[0])
+
+
+# ---- initialisation (claims 11-19) -----------------------------------------------------------
+def test_constant_init_leaves_every_unit_of_a_layer_identical():
+    """Claim 11: from equal weights the 16 units of each hidden layer stay copies (to 1e-9;
+    measured: bit for bit) after 200 SGD steps, although the weights move."""
+    def measure(seed):
+        run = Run(Config(init="constant", weight_std=0.1, activation="tanh", depth=2, width=16,
+                         optimizer="sgd", lr=0.5, seed=seed))
+        start = run.model.weights[0].copy()
+        run.step(200)
+        spread = max(np.ptp(w, axis=1).max() for w in run.model.weights[:-1])
+        return spread, np.abs(run.model.weights[0] - start).max()
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-9 and v[1] > 0.01)
+
+
+def test_small_init_collapses_deep_tanh_activations_on_every_seed():
+    """Claim 12: with N(0, 0.01^2) the activation std shrinks at every layer, by ~0.2 per
+    layer, to below 1e-4 of the first layer's by the tenth."""
+    def measure(seed):
+        std = deep_snapshot("tanh", "small", seed).column("act_std")
+        return std[-1] / std[0], bool(np.all(np.diff(std) < 0))
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-4 and v[1])
+
+
+def test_small_init_leaves_every_weight_gradient_near_zero():
+    """Claim 13: with N(0, 0.01^2) every layer's weight gradient is below 1e-5 (~4e-7: the
+    layer's shrunken input times the shrunken gradient arriving from above), a million times
+    below Xavier's."""
+    def measure(seed):
+        small = deep_snapshot("tanh", "small", seed).column("grad_norm")
+        xavier = deep_snapshot("tanh", "xavier", seed).column("grad_norm")
+        return small.max(), xavier.min() / small.max()
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-5 and v[1] > 1e5)
+
+
+@lru_cache(maxsize=None)
+def small_init_accuracy(depth: int, seed: int, norm: str = "none", weight_std: float = 0.01
+                        ) -> float:
+    """Validation accuracy of a 64-wide tanh net on the spiral after 300 momentum steps."""
+    run = Run(Config(depth=depth, width=64, activation="tanh", init="gaussian",
+                     weight_std=weight_std, optimizer="momentum", lr=0.05, norm=norm, seed=seed))
+    run.step(300)
+    return run.accuracy("val")
+
+
+def test_small_init_is_fine_for_a_small_net_but_not_a_deep_one():
+    """Claim 14: N(0, 0.01^2) trains a 2-layer tanh net on the spiral (> 85% validation
+    accuracy) while the same init leaves an 8-layer net at chance (1/3)."""
+    values = [(small_init_accuracy(2, s), small_init_accuracy(8, s)) for s in SEEDS]
+    holds_on(values, lambda v: v[0] > 0.85 and v[1] < 0.4)
+
+
+def test_large_init_saturates_deep_tanh_on_every_seed():
+    """Claim 15: with N(0, 1) over 80% of the activations of layers 2-10 sit within 2% of
+    +-1 (measured 93%)."""
+    holds_on([deep_snapshot("tanh", "large", s).column("saturation")[1:].min() for s in SEEDS],
+             lambda share: share > 0.8)
+
+
+def test_saturated_tanh_units_pass_no_gradient_yet_the_layer_gradient_grows():
+    """Claim 16, what really happens: with N(0, 1) at width 500, 89% of the tanh slopes in
+    layers 2-10 are below 0.01 (median ~1e-12), so a saturated unit passes ~0 gradient.  But
+    the few unsaturated values carry weights of scale sqrt(500) * 1 ~ 22: going down one layer
+    multiplies the gradient by sqrt(500) * rms(slope) ~ 22 * 0.157 ~ 3.5, so the first layer's
+    weight gradient is >1000x the last's.  The gain matches its prediction within 15%."""
+    def measure(seed):
+        flow = deep_flow("large", seed)
+        error = np.abs(flow["gain"][1:] / flow["predicted"][1:] - 1).max()
+        return (flow["flat_share"][1:].min(), flow["slope_median"][1:].max(),
+                flow["gain"][1:].min(), error, flow["weight_grad"][0] / flow["weight_grad"][-1])
+    holds_on([measure(s) for s in SEEDS],
+             lambda v: v[0] > 0.8 and v[1] < 1e-6 and v[2] > 2.5 and v[3] < 0.15 and v[4] > 1e3)
+
+
+def test_xavier_keeps_the_spread_of_deep_tanh_activations():
+    """Claim 17: with Xavier init the tenth layer keeps > 40% of the first layer's activation
+    std (and > 0.15), and fewer than 5% of activations saturate anywhere."""
+    def measure(seed):
+        snap = deep_snapshot("tanh", "xavier", seed)
+        std = snap.column("act_std")
+        return std[-1], std[-1] / std[0], snap.column("saturation").max()
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] > 0.15 and v[1] > 0.4 and v[2] < 0.05)
+
+
+def test_xavier_halves_the_relu_variance_per_layer():
+    """Claim 18: with ReLU, Xavier init keeps 1/sqrt(2) of the std per layer (within 10%)."""
+    def per_layer(seed):
+        std = deep_snapshot("relu", "xavier", seed).column("act_std")
+        return (std[-1] / std[0]) ** (1 / 9)
+    holds_on([per_layer(s) for s in SEEDS], lambda r: abs(r * math.sqrt(2) - 1) < 0.1)
+
+
+def test_he_init_keeps_the_relu_spread_through_depth():
+    """Claim 19: He init (variance x2) keeps the tenth ReLU layer's std within 50% of the
+    first's."""
+    def ratio(seed):
+        std = deep_snapshot("relu", "he", seed).column("act_std")
+        return std[-1] / std[0]
+    holds_on([ratio(s) for s in SEEDS], lambda r: 0.5 < r < 1.5)
+
+
+# ---- batch norm (claims 20-28) ---------------------------------------------------------------
+def test_batch_norm_standardises_each_unit_over_the_batch():
+    """Claim 20: batch norm makes every unit of every layer mean 0 over the batch, and std
+    sqrt(var / (var + eps)) with eps = 1e-5: 1 within 1% for over 95% of the units, for Xavier
+    and N(0, 1) weights alike.  The rest are first-layer units whose two small weights give
+    them a variance near eps: those come out narrower than 1."""
+    def measure(seed):
+        mean_error, std_error, near_one = 0.0, 0.0, []
+        for scale in ("xavier", "large"):
+            run = Run(Config(depth=4, width=64, activation="tanh", norm="batch", seed=seed,
+                             **SCALES[scale]))
+            run.model.forward(run.data.x_train[:64], "probe")
+            for norm in run.model.norms:
+                xhat, inv_std = norm.xhat, norm.inv_std
+                expected = np.sqrt(1 - norm.eps * inv_std ** 2)     # sqrt(var / (var + eps))
+                mean_error = max(mean_error, np.abs(xhat.mean(axis=0)).max())
+                std_error = max(std_error, np.abs(xhat.std(axis=0) - expected).max())
+                near_one.append(np.mean(np.abs(xhat.std(axis=0) - 1) < 0.01))
+        return mean_error, std_error, min(near_one)
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-12 and v[1] < 1e-9 and v[2] > 0.95)
+
+
+def test_gamma_and_beta_can_undo_batch_norm():
+    """Claim 21: gamma = batch std and beta = batch mean give back the input exactly, and
+    gradient descent on gamma and beta alone finds them (error < 1e-6 of the input's scale)."""
+    def measure(seed):
+        run = Run(Config(depth=2, width=32, norm="batch", seed=seed))
+        z = run.model.dense[0].forward(run.data.x_train[:64])
+        layer = BatchNorm(32)
+        layer.params["gamma"][:] = np.sqrt(z.var(axis=0) + layer.eps)
+        layer.params["beta"][:] = z.mean(axis=0)
+        exact = np.abs(layer.forward(z, train=True, update_running=False) - z).max()
+        gamma, beta, error = demos.learn_identity(z)
+        return (exact, error[-1] / np.abs(z).mean(),
+                np.abs(gamma / z.std(axis=0) - 1).max(), np.abs(beta - z.mean(axis=0)).max())
+    holds_on([measure(s) for s in SEEDS],
+             lambda v: v[0] < 1e-12 and v[1] < 1e-6 and v[2] < 1e-3 and v[3] < 1e-6)
+
+
+def test_batch_norm_before_tanh_keeps_units_out_of_saturation():
+    """Claim 22: N(0, 1) saturates > 80% of the deep tanh activations; with batch norm before
+    each tanh at most 10% (~5%: the share of a unit Gaussian beyond +-1.95)."""
+    def measure(seed):
+        return (deep_snapshot("tanh", "large", seed).column("saturation")[1:].min(),
+                deep_snapshot("tanh", "large", seed, "batch").column("saturation").max())
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] > 0.8 and v[1] < 0.1)
+
+
+def test_batch_norm_keeps_the_weight_gradients_alike_across_depth():
+    """Claim 23: without batch norm the deep tanh net's weight gradients span > 1000x across
+    the 10 layers (N(0, 1)) or are all ~1e-7 (N(0, 0.01^2)); with batch norm they are within
+    2x of each other and above 1 for both inits."""
+    def measure(seed):
+        out = []
+        for scale in ("large", "small"):
+            plain = deep_snapshot("tanh", scale, seed).column("grad_norm")
+            normed = deep_snapshot("tanh", scale, seed, "batch").column("grad_norm")
+            out += [plain.max() / plain.min(), plain.max(),
+                    normed.max() / normed.min(), normed.min()]
+        return out
+    holds_on([measure(s) for s in SEEDS],
+             lambda v: v[0] > 1e3 and v[5] < 1e-5 and max(v[2], v[6]) < 2 and min(v[3], v[7]) > 1)
+
+
+@lru_cache(maxsize=None)
+def high_rate(norm: str, seed: int) -> tuple[bool, float]:
+    run = Run(Config(depth=6, width=64, activation="relu", optimizer="sgd", lr=1.0, momentum=0.0,
+                     norm=norm, seed=seed))
+    run.step(100)
+    return run.diverged, run.accuracy("val")
+
+
+def test_batch_norm_allows_a_much_higher_learning_rate():
+    """Claim 24: plain SGD at lr 1.0 on a 6-layer ReLU net diverges; with batch norm it trains
+    to > 80% validation accuracy in 100 steps."""
+    holds_on([high_rate("none", s) for s in SEEDS], lambda v: v[0] or v[1] < 0.5)
+    holds_on([high_rate("batch", s) for s in SEEDS], lambda v: not v[0] and v[1] > 0.8)
+
+
+def test_batch_norm_makes_the_network_nearly_indifferent_to_the_weight_scale():
+    """Claim 25: at init, the deep tanh net's activation std per layer is the same (within 5%)
+    for weight std 0.01 and 1 with batch norm, while without it the two differ by > 1000x by
+    the last layer; and after 300 steps the 8-layer batch-norm net learns from the tiny init
+    that leaves the plain one at chance (> 80% on at least 4 seeds; 82-100% measured)."""
+    def at_init(seed):
+        small, large = (deep_snapshot("tanh", scale, seed, "batch").column("act_std")
+                        for scale in ("small", "large"))
+        plain_small, plain_large = (deep_snapshot("tanh", scale, seed).column("act_std")
+                                    for scale in ("small", "large"))
+        return np.abs(small / large - 1).max(), plain_large[-1] / plain_small[-1]
+    holds_on([at_init(s) for s in SEEDS], lambda v: v[0] < 0.05 and v[1] > 1e3)
+    trained = [(small_init_accuracy(8, s), small_init_accuracy(8, s, "batch")) for s in SEEDS]
+    holds_on(trained, lambda v: v[0] < 0.4 and v[1] > 0.8, need=4)
+
+
+@lru_cache(maxsize=None)
+def regularised(norm: str, batch_size: int, seed: int) -> tuple[float, float]:
+    """(training loss, validation loss) in eval mode after 250 Adam steps on a small, noisy
+    spiral (100 training examples) that a 3-layer net can memorise."""
+    run = Run(Config(dataset="spiral", n_samples=200, noise=0.3, val_fraction=0.5, depth=3,
+                     width=64, optimizer="adam", lr=0.01, batch_size=batch_size, norm=norm,
+                     seed=seed))
+    run.step(250)
+    d = run.data
+    return run.evaluate(d.x_train, d.y_train)[1], run.evaluate(d.x_val, d.y_val)[1]
+
+
+def test_batch_norm_noise_acts_as_a_regulariser():
+    """Claim 26, measured: in batches of 16 the batch statistics are noisy, and the net can no
+    longer drive its training loss to ~0 (it stays > 0.02; plain: < 0.005); the gap between
+    validation and training loss shrinks on every seed.  Remove the noise (batch norm on the
+    whole training set at once) and the training loss goes to ~0 again: the effect is the
+    noise.  A lower validation loss than the plain net's is NOT reliable (2 of 5 seeds)."""
+    def measure(seed):
+        plain, noisy = regularised("none", 16, seed), regularised("batch", 16, seed)
+        exact = regularised("batch", 100, seed)
+        return (plain[0], noisy[0], exact[0], plain[1] - plain[0], noisy[1] - noisy[0])
+    holds_on([measure(s) for s in SEEDS],
+             lambda v: v[0] < 0.005 and v[1] > 0.02 and v[2] < 0.005 and v[4] < v[3])
+
+
+def test_batch_norm_uses_running_averages_at_test_time():
+    """Claim 27: in eval mode batch norm uses its running mean and variance: an example gets
+    the same scores alone or in a batch, the layer computes exactly (z - running_mean) /
+    sqrt(running_var + eps) * gamma + beta, and the running variance tracks the training
+    data's (within 2x) after 200 steps."""
+    def measure(seed):
+        run = Run(Config(norm="batch", depth=2, width=32, seed=seed))
+        run.step(200)
+        x = run.data.x_val
+        alone = run.model.forward(x[:1], "eval")
+        in_batch = run.model.forward(x[:64], "eval")[:1]
+        bn, dense = run.model.norms[0], run.model.dense[0]
+        z = dense.x @ dense.params["w"] + dense.params["b"]
+        expected = ((z - bn.running_mean) / np.sqrt(bn.running_var + bn.eps)
+                    * bn.params["gamma"] + bn.params["beta"])
+        ratio = bn.running_var / dense.forward(run.data.x_train).var(axis=0)
+        return (np.abs(alone - in_batch).max(), np.abs(run.model.acts[0].z - expected).max(),
+                ratio.min(), ratio.max())
+    holds_on([measure(s) for s in SEEDS],
+             lambda v: v[0] < 1e-12 and v[1] < 1e-12 and 0.5 < v[2] and v[3] < 2)
+
+
+def test_batch_norm_is_noisy_in_small_batches():
+    """Claim 28: one example's normalised units move from batch to batch more than twice as
+    much at batch size 4 as at 64; in a batch of one they are all exactly 0."""
+    def measure(seed):
+        run = Run(Config(depth=2, width=32, seed=seed))
+        z = run.model.dense[0].forward(run.data.x_train)
+        rng = np.random.default_rng(seed)
+        small, large = (demos.normalised_in_batches("batch", z, 0, b, 100, rng).std(axis=0).mean()
+                        for b in (4, 64))
+        alone = demos.normalised_in_batches("batch", z, 0, 1, 3, rng)
+        return small, large, np.abs(alone).max()
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] > 2 * v[1] > 0 and v[2] == 0.0)
+
+
+# ---- layer norm (claims 29-30) ---------------------------------------------------------------
+def test_layer_norm_is_per_example_and_ignores_the_batch():
+    """Claim 29: layer norm gives every example mean 0 and std 1 over its units (exactly
+    sqrt(var / (var + eps)), eps = 1e-5), and one
+    example's output is the same (to 1e-12) alone and in any batch of 1, 4 or 64."""
+    def measure(seed):
+        run = Run(Config(depth=2, width=32, seed=seed))
+        z = run.model.dense[0].forward(run.data.x_train)
+        layer = LayerNorm(32)
+        out = layer.forward(z[:64].copy(), train=True)
+        expected = np.sqrt(1 - layer.eps * layer.inv_std[:, 0] ** 2)   # sqrt(var / (var + eps))
+        rows = np.abs(out.mean(axis=1)).max(), np.abs(out.std(axis=1) - expected).max()
+        alone = LayerNorm(32).forward(z[:1].copy(), train=True)
+        worst = max(np.ptp(demos.normalised_in_batches("layer", z, 0, b, 20,
+                                                       np.random.default_rng(seed)), axis=0).max()
+                    for b in (1, 4, 64))
+        return max(rows), worst, np.abs(alone[0] - out[0]).max()
+    holds_on([measure(s) for s in SEEDS],
+             lambda v: v[0] < 1e-9 and v[1] < 1e-12 and v[2] < 1e-12)
+
+
+def test_layer_norm_computes_the_same_in_training_and_at_test():
+    """Claim 30: a layer-norm net trained 100 steps gives bit-identical scores in train-mode
+    and eval-mode passes (no dropout): there are no running statistics."""
+    def measure(seed):
+        run = Run(Config(norm="layer", depth=3, width=32, seed=seed))
+        run.step(100)
+        x = run.data.x_val
+        return np.array_equal(run.model.forward(x, "train"), run.model.forward(x, "eval"))
+    holds_on([measure(s) for s in SEEDS], lambda same: same)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradient_flow_matches_the_model_backward_pass(seed):
+    """demos.gradient_flow reads the same gradients as the lab's snapshot."""
+    run = Run(Config(depth=3, width=16, activation="tanh", seed=seed))
+    flow = demos.gradient_flow(run)
+    snap = Run(run.config).snapshot()
+    assert np.allclose(flow["weight_grad"], snap.column("grad_norm"))
+    assert np.allclose(flow["grad_std"], snap.column("act_grad_std"))
+
+
+def test_the_demo_helpers_refuse_bad_input_by_name():
+    run = Run(Config(dataset="spiral", depth=1, width=8))
+    with pytest.raises(ValueError, match="units=.*0..7"):
+        demos.push_off_cloud(run, np.array([8]))
+    with pytest.raises(ValueError, match="margin=-1"):
+        demos.push_off_cloud(run, np.array([0]), margin=-1.0)
+    with pytest.raises(ValueError, match="offset=nan"):
+        demos.moved_data(run.data, float("nan"))
+    with pytest.raises(ValueError, match="steps=-1"):
+        demos.learn_identity(np.ones((4, 2)), steps=-1)
+    with pytest.raises(ValueError, match="lr=0"):
+        demos.learn_identity(np.ones((4, 2)), lr=0.0)
+    with pytest.raises(ValueError, match="rows\\['gain'\\] has 2 values"):
+        demos.seed_table({"gain": [1.0, 2.0]})
+
+
+def test_seed_table_shows_every_seed_and_the_spread():
+    table = demos.seed_table({"gain": np.array([3.4, 3.6, 3.5, 3.5, 3.3])}, ".2g").splitlines()
+    assert table[0].split()[:6] == ["seed", "0", "1", "2", "3", "4"]
+    assert table[1].split()[1:6] == ["3.4", "3.6", "3.5", "3.5", "3.3"]
+    assert table[1].endswith("3.3 / 3.5 / 3.6")
+    assert demos.over_seeds(lambda seed: (seed, 2 * seed)).shape == (5, 2)
