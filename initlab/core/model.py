@@ -15,6 +15,7 @@ Modes of the forward pass:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,11 +51,14 @@ class ProbeRecord:
 
 
 def frobenius_norm(a: np.ndarray) -> float:
-    """sqrt(sum a^2), summed in float64 so that tiny float32 values do not underflow."""
+    """sqrt(sum a^2) by one dot product; again in float64 when float32 squares could underflow
+    or overflow."""
     flat = a.ravel()
-    if flat.dtype != np.float64:
+    total = float(np.dot(flat, flat))
+    if flat.dtype != np.float64 and not 1e-28 < total < 1e36:
         flat = flat.astype(np.float64)
-    return float(np.sqrt(np.dot(flat, flat)))
+        total = float(np.dot(flat, flat))
+    return math.sqrt(total)
 
 
 class MLP:

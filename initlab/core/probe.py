@@ -57,13 +57,18 @@ def histogram(values: np.ndarray, lo: float, hi: float, bins: int = BINS
 
 
 def _mean_std(a: np.ndarray) -> tuple[float, float]:
-    """Mean and std of all entries; again in float64 when float32 squares may underflow."""
-    if not a.size:
+    """Mean and std of all entries from a sum and a dot product; np.std in float64 when those
+    could cancel (a large mean) or float32 squares could underflow or overflow."""
+    flat = a.ravel()
+    n = flat.size
+    if not n:
         return 0.0, 0.0
-    mean, std = float(np.mean(a)), float(np.std(a))
-    if a.dtype != np.float64 and not std > 1e-15:
-        mean, std = float(np.mean(a, dtype=np.float64)), float(np.std(a, dtype=np.float64))
-    return mean, std
+    mean = float(flat.sum(dtype=np.float64)) / n
+    square = float(np.dot(flat, flat)) / n
+    var = square - mean * mean
+    if var > 1e-3 * mean * mean and 1e-28 < square < 1e36:
+        return mean, math.sqrt(var)
+    return mean, float(np.std(flat, dtype=np.float64))
 
 
 def _weight_std(w: np.ndarray) -> float:
