@@ -27,6 +27,7 @@ from initlab.core.layers import (ActivationLayer, BatchNorm, Dense, Dropout, Lay
                                  batch_norm_backward, batch_norm_forward, layer_norm_backward,
                                  layer_norm_forward)
 from initlab.core.losses import l1_penalty, l2_penalty, softmax_cross_entropy
+from initlab.core.registry import not_allowed
 
 MODES = ("train", "eval", "probe")
 
@@ -205,7 +206,7 @@ class MLP:
     def forward(self, x: np.ndarray, mode: str = "train") -> np.ndarray:
         """x (N, D) -> class scores (N, C)."""
         if mode not in MODES:
-            raise ValueError(f"mode={mode!r} is not allowed: expected one of {MODES}")
+            raise not_allowed("mode", mode, MODES)
         train = mode == "train"
         h = x
         for i in range(len(self.acts)):

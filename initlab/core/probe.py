@@ -21,7 +21,7 @@ from initlab.core.model import MLP, ProbeRecord
 from initlab.core.snapshot import LayerStats, Plane, Snapshot
 
 BINS = 40
-SATURATION_MARGIN = 0.02       # within 2% of the activation's range from a bound counts as saturated
+SATURATION_MARGIN = 0.02       # within 2% of the activation's range from a bound: saturated
 GRID_MAX, GRID_MIN = 60, 12    # decision-boundary grid cells per side
 GRID_FLOP_BUDGET = 4e7         # forward FLOPs for the whole grid: big nets get a coarser one
 FAST_DTYPE = np.dtype(np.float32)

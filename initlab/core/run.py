@@ -19,6 +19,7 @@ from initlab.core.data import Data, make_data
 from initlab.core.losses import softmax_cross_entropy
 from initlab.core.model import MLP
 from initlab.core.optim import RULES, clip_gradients, learning_rate
+from initlab.core.registry import not_allowed
 from initlab.core.snapshot import History, Snapshot
 
 # A loss this many times above where it started counts as exploding.
@@ -214,7 +215,7 @@ class Run:
     def accuracy(self, split: str = "val") -> float:
         """Accuracy on the whole training ("train") or validation ("val") set."""
         if split not in ("train", "val"):
-            raise ValueError(f"split={split!r} is not allowed: expected 'train' or 'val'")
+            raise not_allowed("split", split, ("train", "val"))
         d = self.data
         x, y = (d.x_train, d.y_train) if split == "train" else (d.x_val, d.y_val)
         return self.evaluate(x, y)[0]

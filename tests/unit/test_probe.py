@@ -1,4 +1,4 @@
-"""The probe pass and the Snapshot it feeds: pure, explicit, per unit, and a picture for 64-D data."""
+"""The probe pass and the Snapshot it feeds: pure, explicit, per unit, a picture of 64-D data."""
 import math
 
 import numpy as np
@@ -17,7 +17,8 @@ def _probe_batch(run):
 def _state(run):
     """Everything a snapshot could disturb: parameters, gradients, caches, averages, streams."""
     m = run.model
-    arrays = [a.copy() for layer in m.dense for a in (*layer.params.values(), *layer.grads.values())]
+    arrays = [a.copy() for layer in m.dense
+              for a in (*layer.params.values(), *layer.grads.values())]
     arrays += [n.running_mean.copy() for n in m.norms if n is not None]
     arrays += [layer.z.copy() for layer in m.acts if layer.z is not None]
     streams = (run._batch_rng.bit_generator.state, m.drops[0].rng.bit_generator.state)
