@@ -7,7 +7,8 @@ from the same weights up to rounding.  Biases are not this module's business (th
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections import OrderedDict
+from typing import Any, Callable
 
 import numpy as np
 
@@ -15,6 +16,50 @@ from .activations import gain
 from .registry import Registry
 
 
+# ---- remembered draws ----------------------------------------------------------------------------
+DRAW_CACHE_BYTES = 32 * 2**20   # at most this much of standard-normal draws is kept (LRU)
+_draws: OrderedDict[tuple, tuple[np.ndarray, dict]] = OrderedDict()
+
+
+def _frozen(state: Any) -> Any:
+    """A hashable copy of a bit generator's state (dicts, ints, arrays)."""
+    if isinstance(state, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in state.items()))
+    if isinstance(state, np.ndarray):
+        return state.tobytes()
+    return state
+
+
+def standard_normal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """rng.standard_normal(shape) (read-only), remembered by the generator's state and the shape.
+
+    A rebuild with the same seed and layer shapes (moving the weight-std slider, switching the
+    activation) gets the very same numbers without drawing them again, and rng is left exactly
+    where drawing would leave it.  Drawing is most of the cost of building a big net.
+    """
+    key = (_frozen(rng.bit_generator.state), tuple(shape))
+    hit = _draws.get(key)
+    if hit is not None:
+        _draws.move_to_end(key)
+        z, end = hit
+        rng.bit_generator.state = end
+        return z
+    z = rng.standard_normal(shape)
+    z.flags.writeable = False
+    _draws[key] = (z, rng.bit_generator.state)
+    total = sum(v[0].nbytes for v in _draws.values())
+    while total > DRAW_CACHE_BYTES and len(_draws) > 1:
+        total -= _draws.popitem(last=False)[1][0].nbytes
+    return z
+
+
+def _normal(rng: np.random.Generator, std: float, shape: tuple[int, int]) -> np.ndarray:
+    """N(0, std^2) draws: the same numbers as rng.normal(0.0, std, shape), which computes
+    0 + std * z from the same standard-normal z."""
+    return float(std) * standard_normal(rng, shape)
+
+
+# ---- the schemes --------------------------------------------------------------------------------
 class Scheme:
     """An init scheme: draw(fan_in, fan_out, rng, *, weight_std, activation, leaky_slope) -> W,
     and std(fan_in, fan_out, *, weight_std, activation, leaky_slope) -> the std it implies.
@@ -59,12 +104,12 @@ def _constant(fan_in, fan_out, rng, *, weight_std, **kw):
 
 @scheme("gaussian", std=lambda fan_in, fan_out, *, weight_std, **kw: float(weight_std))
 def _gaussian(fan_in, fan_out, rng, *, weight_std, **kw):
-    return rng.normal(0.0, weight_std, (fan_in, fan_out))
+    return _normal(rng, weight_std, (fan_in, fan_out))
 
 
 @scheme("xavier_normal", std=_xavier_std)
 def _xavier_normal(fan_in, fan_out, rng, **kw):
-    return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), (fan_in, fan_out))
+    return _normal(rng, math.sqrt(2.0 / (fan_in + fan_out)), (fan_in, fan_out))
 
 
 @scheme("xavier_uniform", std=_xavier_std)
@@ -75,7 +120,7 @@ def _xavier_uniform(fan_in, fan_out, rng, **kw):
 
 @scheme("he_normal", std=_he_std)
 def _he_normal(fan_in, fan_out, rng, *, activation, leaky_slope, **kw):
-    return rng.normal(0.0, gain(activation, leaky_slope) / math.sqrt(fan_in), (fan_in, fan_out))
+    return _normal(rng, gain(activation, leaky_slope) / math.sqrt(fan_in), (fan_in, fan_out))
 
 
 @scheme("he_uniform", std=_he_std)
@@ -86,7 +131,7 @@ def _he_uniform(fan_in, fan_out, rng, *, activation, leaky_slope, **kw):
 
 @scheme("lecun", std=lambda fan_in, fan_out, **kw: 1.0 / math.sqrt(fan_in))
 def _lecun(fan_in, fan_out, rng, **kw):
-    return rng.normal(0.0, 1.0 / math.sqrt(fan_in), (fan_in, fan_out))
+    return _normal(rng, 1.0 / math.sqrt(fan_in), (fan_in, fan_out))
 
 
 # orthogonal: the RMS of its entries, gain / sqrt(max(fan_in, fan_out))
@@ -94,7 +139,7 @@ def _lecun(fan_in, fan_out, rng, **kw):
         gain(activation, leaky_slope) / math.sqrt(max(fan_in, fan_out)))
 def _orthogonal(fan_in, fan_out, rng, *, activation, leaky_slope, **kw):
     rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
-    q, r = np.linalg.qr(rng.standard_normal((rows, cols)))
+    q, r = np.linalg.qr(standard_normal(rng, (rows, cols)))
     q *= np.where(np.diag(r) < 0, -1.0, 1.0)    # sign fix makes Q uniform over orthogonal matrices
     if fan_in < fan_out:
         q = q.T                                  # orthonormal rows instead of columns

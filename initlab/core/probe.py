@@ -63,7 +63,7 @@ def _mean_std(a: np.ndarray) -> tuple[float, float]:
     n = flat.size
     if not n:
         return 0.0, 0.0
-    mean = float(flat.sum(dtype=np.float64)) / n
+    mean = float(flat.sum()) / n                       # pairwise summation: float32 is enough
     square = float(np.dot(flat, flat)) / n
     var = square - mean * mean
     if var > 1e-3 * mean * mean and 1e-28 < square < 1e36:
@@ -90,23 +90,29 @@ def _trusted(record: ProbeRecord, layers: list[LayerStats]) -> bool:
     return all(math.isfinite(v) and (v == 0 or abs(v) > TINY) for v in values)
 
 
+def _share_per_unit(mask: np.ndarray) -> np.ndarray:
+    """(N, units) bool -> (units,) float32 share of the N examples where it is True."""
+    counts = np.add.reduce(mask.view(np.uint8), axis=0, dtype=np.int32)
+    return (counts / max(1, mask.shape[0])).astype(np.float32)
+
+
 def layer_stats(model: MLP, record: ProbeRecord, i: int, ratio: float) -> LayerStats:
     """LayerStats of hidden layer i from a probe record; ratio: last step's update ratio."""
     act = model.activation
     z, a = record.z[i], record.a[i]
-    n, units = a.shape
+    units = a.shape[1]
     lo, hi = act.hist_range
     act_hist, below, above = histogram(a, lo, hi)
     act_mean, act_std = _mean_std(a)
     # a unit is on where its pre-activation is > 0; a maxout unit where its largest piece is
     on = (a if act.fan_out_factor > 1 else z) > 0
-    unit_active = (np.count_nonzero(on, axis=0) / max(1, n)).astype(np.float32)
+    unit_active = _share_per_unit(on)
     if act.bounds is not None:
         blo, bhi = act.bounds
         mid, half = (blo + bhi) / 2, (bhi - blo) / 2
         dist = np.abs(a - mid if mid else a)       # distance from the middle of the range
         near = dist >= half - SATURATION_MARGIN * (bhi - blo)
-        unit_saturated = (np.count_nonzero(near, axis=0) / max(1, n)).astype(np.float32)
+        unit_saturated = _share_per_unit(near)
     else:
         unit_saturated = np.zeros(units, np.float32)
     off = int(np.count_nonzero(unit_active == 0))
