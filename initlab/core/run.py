@@ -17,7 +17,7 @@ import numpy as np
 from initlab.core.config import Config
 from initlab.core.data import Data, make_data
 from initlab.core.losses import softmax_cross_entropy
-from initlab.core.model import MLP
+from initlab.core.model import MLP, ProbeRecord
 from initlab.core.optim import RULES, clip_gradients, learning_rate
 from initlab.core.registry import not_allowed
 from initlab.core.snapshot import History, Snapshot
@@ -225,6 +225,13 @@ class Run:
         return self.evaluate(self.data.x_train, self.data.y_train)[1] + self.model.penalty(False)
 
     # ---- looking ----------------------------------------------------------------------------
+    def probe(self) -> ProbeRecord:
+        """The probe pass on the fixed probe batch, in the run's dtype: per hidden layer the
+        pre-activations, activations and gradients (see MLP.probe).  Changes nothing."""
+        x = self.data.x_train[self.probe_index]
+        with np.errstate(all="ignore"):
+            return self.model.probe(x, self.data.y_train[self.probe_index])
+
     def snapshot(self) -> Snapshot:
         """Statistics on the fixed probe batch (cached until the run changes)."""
         if self._snapshot is None:
