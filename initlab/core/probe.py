@@ -136,9 +136,11 @@ def take_snapshot(run) -> Snapshot:
     x = data.x_train[run.probe_index]
     y = data.y_train[run.probe_index]
     ratios = run.history.update_ratio[-1] if run.history.update_ratio else None
+
     def stats(record: ProbeRecord) -> list[LayerStats]:
         return [layer_stats(model, record, i, float(ratios[i]) if ratios is not None
                             else math.nan) for i in range(len(record.a))]
+
     with np.errstate(all="ignore"):
         params = model.cast_params(FAST_DTYPE)
         record = model.probe(x, y, params)
