@@ -5,9 +5,9 @@ learning-rate schedules, preprocessing modes, data sets) in registration order. 
 allowed values from the registries, so registering a new entry makes it selectable everywhere
 (validation, controls, links, JSON) at once.
 
-Iterating a Registry yields names (like a tuple of choices, so it can stand wherever a list of
-allowed values did); `registry[name]` or `registry.get(name)` gives the entry, or a ValueError
-that names the field, the value and the allowed ones.
+Iterating a Registry yields names (like a tuple of choices, so it can stand wherever a tuple of
+allowed values did, integer indexing included); `registry[name]` or `registry.get(name)` gives
+the entry, or a ValueError that names the field, the value and the allowed ones.
 """
 from __future__ import annotations
 
@@ -64,7 +64,11 @@ class Registry:
         except (KeyError, TypeError):
             raise not_allowed(self.field, name, self._entries) from None
 
-    __getitem__ = get
+    def __getitem__(self, key: str | int | slice) -> Any:
+        """registry["name"] -> the entry; registry[0], registry[1:] -> names, as on a tuple."""
+        if isinstance(key, (int, slice)):
+            return tuple(self._entries)[key]
+        return self.get(key)
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._entries)
