@@ -338,13 +338,14 @@ def plane_frame(x_train: np.ndarray) -> PlaneFrame | None:
         origin = x.mean(axis=0)
         centred = x - origin
         eigval, eigvec = np.linalg.eigh(centred.T @ centred)
-        axes = eigvec[:, np.argsort(eigval)[::-1][:2]].T
+        order = np.argsort(eigval)[::-1]
+        axes = eigvec[:, order[:2]].T
         big = np.argmax(np.abs(axes), axis=1)
         axes = axes * np.sign(axes[np.arange(2), big])[:, None]
+        share = eigval[order[:2]].sum() / max(eigval.sum(), 1e-300)
         labels = ("PC 1", "PC 2")
-        note = (f"A slice through the {d}-D inputs: the plane through their mean along the two "
-                f"directions in which they vary most; the other {d - 2} directions are held at "
-                f"the mean.")
+        note = (f"A slice through the mean of the {d}-D inputs along their two main directions "
+                f"({share:.0%} of the variance); the other {d - 2} are held at the mean.")
     frame = PlaneFrame(origin, axes, labels, note, (0.0, 1.0, 0.0, 1.0))
     pts = frame.project(x)
     lo, hi = pts.min(axis=0), pts.max(axis=0)

@@ -154,12 +154,13 @@ def test_digits_are_drawn_in_the_plane_of_their_two_main_directions():
     plane, frame = snap.plane, run.data.frame
     assert snap.plane_reason == "" and plane.axis_labels == ("PC 1", "PC 2")
     assert "62" in plane.note and "mean" in plane.note
-    # the frame: through the training mean along the two largest-variance directions
     x = run.data.x_train.astype(np.float64)
+    eig = np.sort(np.linalg.eigvalsh(np.cov(x.T, bias=True)))[::-1]
+    assert f"({eig[:2].sum() / eig.sum():.0%} of the variance)" in plane.note
+    # the frame: through the training mean along the two largest-variance directions
     assert np.allclose(frame.origin, x.mean(axis=0))
     assert np.allclose(frame.axes @ frame.axes.T, np.eye(2), atol=1e-10)
     var = np.var((x - frame.origin) @ frame.axes.T, axis=0)
-    eig = np.sort(np.linalg.eigvalsh(np.cov(x.T, bias=True)))[::-1]
     assert np.allclose(var, eig[:2], rtol=1e-8)
     # points are the probe inputs projected; every training point lies inside the view
     xp, y = _probe_batch(run)
