@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from initlab.core.data import PlaneFrame
 from initlab.core.layers import BatchNorm, batch_statistics
 from initlab.core.model import MLP, ProbeRecord
+from initlab.core.plane import PlaneFrame
 from initlab.core.snapshot import LayerStats, Plane, Snapshot
 
 BINS = 40
