@@ -86,7 +86,10 @@ def batch_norm_backward(dy: np.ndarray, cache: tuple, gamma: np.ndarray, batch_s
 
 def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
                        ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Per-example normalisation over the dim units: x, y (N, dim); cache = (xhat, inv_std (N, 1))."""
+    """Per-example normalisation over the dim units: x, y (N, dim).
+
+    Returns (y, cache) with cache = (xhat (N, dim), inv_std (N, 1)) for layer_norm_backward.
+    """
     xc = x - x.mean(axis=1, keepdims=True)
     return _normalise(xc, np.einsum("ij,ij->i", xc, xc)[:, None] / x.shape[1], eps, gamma, beta)
 

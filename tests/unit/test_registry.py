@@ -21,7 +21,8 @@ def test_a_registry_keeps_order_and_reads_like_a_tuple_of_names():
 def test_unknown_names_and_duplicates_are_refused_with_the_allowed_names():
     shapes = Registry("shape")
     shapes.register("circle", 1)
-    with pytest.raises(ValueError, match=r"^shape='oval' is not allowed: expected one of 'circle'$"):
+    with pytest.raises(ValueError,
+                       match=r"^shape='oval' is not allowed: expected one of 'circle'$"):
         shapes["oval"]
     with pytest.raises(ValueError, match="already registered"):
         shapes.register("circle", 2)
