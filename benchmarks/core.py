@@ -5,7 +5,12 @@ matrix products of those steps amount to, and the GFLOP/s of the same products d
 `A @ B` calls with the same shapes and dtype, measured in the same run.  The ratio says how much
 of the machine's matmul speed the rest of the step (activations, norms, optimiser) leaves.
 
-    python benchmarks/core.py [--seconds 2] [--threads 1] [--presets large ...]
+Then the cost of a rebuild, what a control that changes the architecture or the init waits for:
+a new Run plus its first Snapshot, median over --repeats, cold (a seed never built before, so
+every weight is drawn) and warm (the weight-std slider moved: same seed and shapes, the draws
+are remembered).
+
+    python benchmarks/core.py [--seconds 2] [--threads 1] [--presets large ...] [--repeats 15]
 
 --threads limits BLAS threads (both sides of the comparison run under the same limit).
 """
@@ -30,6 +35,33 @@ PRESETS = {
                                    batch_size=1000, activation="tanh", norm="batch",
                                    init="xavier_normal", lr=1e-3),
 }
+
+
+# the lecture's deep tanh net on the digits, and the lab's default
+REBUILDS = {
+    "10x500 tanh digits": Config(dataset="digits", depth=10, width=500, activation="tanh",
+                                 init="gaussian", weight_std=0.01),
+    "default": Config(init="gaussian", weight_std=0.5),
+}
+
+
+def time_rebuilds(config: Config, repeats: int, cold: bool) -> tuple[float, float, float]:
+    """Median (build, snapshot, CPU) seconds of Run(config) + snapshot(); cold: a new seed each
+    time.  CPU is this process's CPU time for both: on a shared machine it is the steadier
+    figure (single-threaded BLAS: on a quiet machine wall time is the same)."""
+    builds, snaps, cpu = [], [], []
+    Run(config).snapshot()                               # imports, the shipped digits file
+    for i in range(repeats):
+        changed = (config.replace(seed=1000 + i) if cold else
+                   config.replace(weight_std=config.weight_std * (1.1 if i % 2 else 1.0)))
+        c0, t0 = time.process_time(), time.perf_counter()
+        run = Run(changed)
+        t1 = time.perf_counter()
+        run.snapshot()
+        builds.append(t1 - t0)
+        snaps.append(time.perf_counter() - t1)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(builds), statistics.median(snaps), statistics.median(cpu)
 
 
 def matmul_shapes(run: Run) -> list[tuple[int, int, int]]:
@@ -77,6 +109,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     parser.add_argument("--presets", nargs="*", default=list(PRESETS))
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all)")
+    parser.add_argument("--repeats", type=int, default=15, help="rebuilds timed per setting")
     args = parser.parse_args()
     if args.threads:
         threadpool_limits(args.threads)
@@ -94,6 +127,14 @@ def main() -> None:
         achieved, plain = flops / step / 1e9, flops / bare / 1e9
         print(f"{name:22} {1 / step:9.1f} {step * 1e3:8.2f} {achieved:8.2f} {plain:15.2f} "
               f"{achieved / plain:6.0%}", flush=True)
+    print(f"\n{'rebuild (Run + snapshot)':28} {'build ms':>9} {'snapshot ms':>12} {'total ms':>9} "
+          f"{'CPU ms':>7}")
+    for name, config in REBUILDS.items():
+        for cold in (False, True):
+            build, snap, cpu = time_rebuilds(config, args.repeats, cold)
+            label = f"{name}, {'cold' if cold else 'warm'}"
+            print(f"{label:28} {build * 1e3:9.1f} {snap * 1e3:12.1f} {(build + snap) * 1e3:9.1f} "
+                  f"{cpu * 1e3:7.1f}", flush=True)
 
 
 if __name__ == "__main__":

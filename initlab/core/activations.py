@@ -2,6 +2,8 @@
 
 ``get_activation(name)`` returns an :class:`Activation`.  ``forward(z)`` maps pre-activations
 ``z`` (N, units) to activations ``a`` and a cache; ``backward(da, cache)`` maps dL/da to dL/dz.
+ACTIVATIONS is the one registry of names: a new non-linearity is one subclass with a ``name``,
+decorated with ``@registered_name(ACTIVATIONS)``, and Config accepts it at once.
 Maxout is the one exception to "same shape in and out": its z is (N, width * k), its a (N, width).
 Every function keeps the dtype of its input (float32 stays float32).
 """
@@ -11,7 +13,10 @@ import math
 
 import numpy as np
 
-NAMES = ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "maxout", "identity")
+from .registry import Registry, not_allowed, registered_name
+
+ACTIVATIONS = Registry("activation")
+NAMES = ACTIVATIONS            # the registered names, in order (iterate it like a tuple)
 
 
 class Activation:
@@ -28,6 +33,16 @@ class Activation:
     dies = False          # zero gradient for every negative input: a unit off the data is dead
     fan_out_factor = 1
 
+    @classmethod
+    def build(cls, *, leaky_slope: float = 0.01, pieces: int = 2) -> "Activation":
+        """An instance from the Config's knobs (most activations have none)."""
+        return cls()
+
+    @classmethod
+    def init_gain(cls, leaky_slope: float = 0.01) -> float:
+        """Recommended init gain: weight std = gain / sqrt(fan_in) keeps activations' spread."""
+        return 1.0
+
     def forward(self, z: np.ndarray) -> tuple[np.ndarray, object]:
         return z, None
 
@@ -38,8 +53,13 @@ class Activation:
         return f"{type(self).__name__}()"
 
 
+@registered_name(ACTIVATIONS)
 class ReLU(Activation):
     name, hist_range, relu_like, dies = "relu", (0.0, 3.0), True, True
+
+    @classmethod
+    def init_gain(cls, leaky_slope=0.01):
+        return math.sqrt(2.0)            # half the units are off
 
     def forward(self, z):
         return np.maximum(z, 0), z
@@ -48,11 +68,20 @@ class ReLU(Activation):
         return da * (z > 0)             # the kink at 0 gets gradient 0, like CS231n
 
 
+@registered_name(ACTIVATIONS)
 class LeakyReLU(Activation):
     name, hist_range, relu_like = "leaky_relu", (-0.5, 3.0), True
 
     def __init__(self, slope: float = 0.01):
         self.slope = float(slope)
+
+    @classmethod
+    def build(cls, *, leaky_slope=0.01, pieces=2):
+        return cls(leaky_slope)
+
+    @classmethod
+    def init_gain(cls, leaky_slope=0.01):
+        return math.sqrt(2.0 / (1.0 + leaky_slope ** 2))
 
     def forward(self, z):
         a = self.slope * z
@@ -71,6 +100,7 @@ class LeakyReLU(Activation):
         return f"LeakyReLU(slope={self.slope})"
 
 
+@registered_name(ACTIVATIONS)
 class ELU(Activation):
     """ELU with alpha = 1: z for z > 0, exp(z) - 1 otherwise."""
     name, hist_range, relu_like = "elu", (-1.0, 3.0), True
@@ -88,6 +118,7 @@ class ELU(Activation):
         return d
 
 
+@registered_name(ACTIVATIONS)
 class GELU(Activation):
     """GELU, tanh approximation: 0.5 z (1 + tanh(u)), u = c (z + 0.044715 z^3), c = sqrt(2/pi).
 
@@ -124,6 +155,7 @@ class GELU(Activation):
         return d
 
 
+@registered_name(ACTIVATIONS)
 class Tanh(Activation):
     name, hist_range, bounds = "tanh", (-1.0, 1.0), (-1.0, 1.0)
 
@@ -138,6 +170,7 @@ class Tanh(Activation):
         return d
 
 
+@registered_name(ACTIVATIONS)
 class Sigmoid(Activation):
     name, hist_range, bounds = "sigmoid", (0.0, 1.0), (0.0, 1.0)
 
@@ -158,14 +191,19 @@ class Sigmoid(Activation):
         return d
 
 
+@registered_name(ACTIVATIONS)
 class Maxout(Activation):
     """Maxout with k pieces: z (N, width * k) seen as (N, width, k), max over the pieces."""
     name, hist_range = "maxout", (-3.0, 3.0)
 
     def __init__(self, pieces: int = 2):
         if int(pieces) < 1:
-            raise ValueError(f"maxout_pieces={pieces!r} is not allowed: expected an integer >= 1")
+            raise not_allowed("maxout_pieces", pieces, "an integer >= 1")
         self.fan_out_factor = int(pieces)
+
+    @classmethod
+    def build(cls, *, leaky_slope=0.01, pieces=2):
+        return cls(pieces)
 
     def forward(self, z):
         n, m = z.shape
@@ -194,26 +232,12 @@ class Maxout(Activation):
         return f"Maxout(pieces={self.fan_out_factor})"
 
 
+ACTIVATIONS.register("identity", Activation)
+
+
 def get_activation(name: str, *, leaky_slope: float = 0.01, pieces: int = 2) -> Activation:
-    """Return the activation called ``name`` (one of NAMES); ValueError naming 'activation' else."""
-    if name == "relu":
-        return ReLU()
-    if name == "leaky_relu":
-        return LeakyReLU(leaky_slope)
-    if name == "elu":
-        return ELU()
-    if name == "gelu":
-        return GELU()
-    if name == "tanh":
-        return Tanh()
-    if name == "sigmoid":
-        return Sigmoid()
-    if name == "maxout":
-        return Maxout(pieces)
-    if name == "identity":
-        return Activation()
-    raise ValueError(f"activation={name!r} is not allowed: expected one of "
-                     + ", ".join(repr(n) for n in NAMES))
+    """The activation called ``name`` (a registered one); ValueError naming 'activation' else."""
+    return ACTIVATIONS.get(name).build(leaky_slope=leaky_slope, pieces=pieces)
 
 
 def gain(name: str, leaky_slope: float = 0.01) -> float:
@@ -222,11 +246,4 @@ def gain(name: str, leaky_slope: float = 0.01) -> float:
     relu sqrt(2) (half the units are off), leaky_relu sqrt(2 / (1 + slope^2)), everything else 1.
     tanh gets 1, not PyTorch's 5/3, so that Xavier on tanh is the lecture's Xavier.
     """
-    if name not in NAMES:
-        raise ValueError(f"activation={name!r} is not allowed: expected one of "
-                         + ", ".join(repr(n) for n in NAMES))
-    if name == "relu":
-        return math.sqrt(2.0)
-    if name == "leaky_relu":
-        return math.sqrt(2.0 / (1.0 + leaky_slope ** 2))
-    return 1.0
+    return ACTIVATIONS.get(name).init_gain(leaky_slope)

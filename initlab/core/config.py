@@ -1,17 +1,26 @@
 """Config: one validated description of an experiment.
 
 Every knob of the lab is a field here, and each field carries its own metadata (group, kind,
-allowed values, help text).  The UI builds its controls from that metadata, the URL query string and
-JSON files are parsed through it, and invalid values raise a ValueError that names the field, the
-value and what is allowed.
+allowed values, help text).  The allowed values of a choice are a registry (initlab.core.registry)
+kept where the concept lives, so a newly registered activation, scheme, optimiser, schedule,
+preprocessing mode or data set is a valid value at once.  The UI builds its controls from that
+metadata, the URL query string and JSON files are parsed through it, and invalid values raise a
+ValueError (written by registry.not_allowed) that names the field, the value and what is allowed.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
+
+from initlab.core.activations import ACTIVATIONS
+from initlab.core.data import DATASETS, PREPROCESSING
+from initlab.core.init import SCHEMES
+from initlab.core.optim import RULES, SCHEDULES
+from initlab.core.registry import not_allowed, one_of
 
 # Which fields rebuild the run when they change; all others apply to the running model.
 LIVE_FIELDS = frozenset(
@@ -19,9 +28,22 @@ LIVE_FIELDS = frozenset(
      "l1", "l2", "dropout", "grad_clip", "clip_mode", "bn_momentum"}
 )
 
-# Allowed class counts per dataset (inclusive ranges).
-CLASS_RANGE = {"spiral": (2, 8), "blobs": (2, 8), "circles": (2, 5), "moons": (2, 2),
-               "xor": (2, 2), "digits": (2, 10)}
+
+
+class _ClassRange(Mapping):
+    """Allowed class counts per data set, (lo, hi) inclusive: a live view of DATASETS."""
+
+    def __getitem__(self, name: str) -> tuple[int, int]:
+        return DATASETS.get(name).classes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(DATASETS)
+
+    def __len__(self) -> int:
+        return len(DATASETS)
+
+
+CLASS_RANGE = _ClassRange()
 
 
 def _f(default, kind, group, help, *, choices=None, lo=None, hi=None, lo_open=False,
@@ -36,7 +58,7 @@ def _f(default, kind, group, help, *, choices=None, lo=None, hi=None, lo_open=Fa
 class Config:
     # ---- data -----------------------------------------------------------------------------
     dataset: str = _f("spiral", "choice", "data", "Which data set to learn: 2-D toys or 8x8 digits.",
-                      choices=("spiral", "circles", "moons", "xor", "blobs", "digits"))
+                      choices=DATASETS)
     n_classes: int = _f(3, "int", "data", "Number of classes (spiral/blobs up to 8, circles up to 5, "
                         "moons and xor have 2, digits up to 10).", lo=2, hi=10, label="classes")
     n_samples: int = _f(600, "int", "data", "Total number of examples before the train/validation "
@@ -48,14 +70,13 @@ class Config:
     preprocessing: str = _f("standardize", "choice", "data",
                             "How inputs are transformed, fitted on training data only: zero-centre, "
                             "standardise, PCA (rotate) or PCA whitening.",
-                            choices=("none", "center", "standardize", "pca", "whiten"),
+                            choices=PREPROCESSING,
                             label="preprocess")
     # ---- network --------------------------------------------------------------------------
     depth: int = _f(3, "int", "network", "Number of hidden layers.", lo=1, hi=20)
     width: int = _f(64, "int", "network", "Units per hidden layer.", lo=1, hi=1024)
     activation: str = _f("relu", "choice", "network", "Non-linearity after every hidden layer.",
-                         choices=("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "maxout",
-                                  "identity"))
+                         choices=ACTIVATIONS)
     leaky_slope: float = _f(0.01, "float", "network", "Slope of leaky ReLU for negative inputs.",
                             lo=0.0, hi=1.0, hi_open=True)
     maxout_pieces: int = _f(2, "int", "network", "Linear pieces per maxout unit.", lo=2, hi=5,
@@ -63,8 +84,7 @@ class Config:
     init: str = _f("he_normal", "choice", "network",
                    "Weight initialisation scheme. 'gaussian' draws N(0, weight_std^2); 'constant' sets "
                    "every weight to weight_std.",
-                   choices=("zeros", "constant", "gaussian", "xavier_normal", "xavier_uniform",
-                            "he_normal", "he_uniform", "lecun", "orthogonal"))
+                   choices=SCHEMES)
     weight_std: float = _f(0.01, "logfloat", "network", "Standard deviation of the 'gaussian' "
                            "scheme (and the value of 'constant').", lo=0.0, hi=100.0,
                            label="weight std")
@@ -80,14 +100,13 @@ class Config:
     residual: bool = _f(False, "bool", "network", "Add skip connections between hidden layers of "
                         "equal width: h + f(h).")
     # ---- training -------------------------------------------------------------------------
-    optimizer: str = _f("adam", "choice", "training", "Update rule.",
-                        choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"))
+    optimizer: str = _f("adam", "choice", "training", "Update rule.", choices=RULES)
     lr: float = _f(0.01, "logfloat", "training", "Learning rate: the step size of every update.",
                    lo=0.0, hi=100.0, lo_open=True, label="learning rate")
     momentum: float = _f(0.9, "float", "training", "Momentum (and Adam's beta1; RMSProp's decay).",
                          lo=0.0, hi=1.0, hi_open=True)
     lr_schedule: str = _f("constant", "choice", "training", "How the learning rate decays over steps.",
-                          choices=("constant", "step", "exponential", "inverse_time", "cosine"),
+                          choices=SCHEDULES,
                           label="schedule")
     lr_decay: float = _f(0.5, "float", "training", "Decay factor of the step and exponential "
                          "schedules.", lo=0.0, hi=1.0, lo_open=True, label="decay factor")
@@ -186,7 +205,7 @@ def allowed(name: str) -> str:
     """Human-readable description of what a field accepts."""
     m = FIELDS[name].metadata
     if m["choices"]:
-        return "one of " + ", ".join(repr(c) for c in m["choices"])
+        return one_of(m["choices"])
     if m["kind"] == "bool":
         return "true or false"
     what = "an integer" if m["kind"] == "int" else "a number"
@@ -197,7 +216,7 @@ def allowed(name: str) -> str:
 
 def _validate(f: dataclasses.Field, value: Any) -> Any:
     m = f.metadata
-    bad = ValueError(f"{f.name}={value!r} is not allowed: expected {allowed(f.name)}")
+    bad = not_allowed(f.name, value, allowed(f.name))
     kind = m["kind"]
     if kind == "choice":
         if not isinstance(value, str) or value not in m["choices"]:
@@ -242,5 +261,5 @@ def parse_text(name: str, raw: str) -> Any:
         if kind in ("float", "logfloat"):
             return float(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not allowed: expected {allowed(name)}") from None
+        raise not_allowed(name, raw, allowed(name)) from None
     return raw

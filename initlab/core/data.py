@@ -4,6 +4,7 @@
 - load_digits: 1797 8x8 digits shipped in the package (digits.npz), pixels scaled to [0, 1]
 - Preprocessor: none / center / standardize / pca / whiten, fitted on training data only
 - make_data: a Config -> Data (stratified train/validation split, preprocessed, in the run's dtype)
+- DATASETS and PREPROCESSING: the registries Config reads its choices from
 
 How `noise` is scaled: the blur's standard deviation is `noise` times half the distance between
 neighbouring classes (in angle for the spiral).  At 0.1 the classes sit ten blur widths apart;
@@ -15,13 +16,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from initlab.core.config import Config
+from initlab.core.plane import PlaneFrame, plane_frame
+from initlab.core.registry import Registry, not_allowed, one_of
 
-TOY_SETS = ("spiral", "circles", "moons", "xor", "blobs")
-PREPROCESSING = ("none", "center", "standardize", "pca", "whiten")
+if TYPE_CHECKING:                      # config.py reads this module's registries
+    from initlab.core.config import Config
+
+DATASETS = Registry("dataset")         # name -> DataSet, the one list of data sets
+PREPROCESSING = Registry("preprocessing")   # name -> transform(preprocessor, x)
 WHITEN_EPS = 1e-5      # relative to the largest eigenvalue: caps the gain on near-empty directions
 CLUSTER_FLOOR = 0.1    # width of xor/blobs clusters at noise 0, in units of the half-spacing
 
@@ -41,17 +47,20 @@ def make_toy(name: str, n_samples: int, n_classes: int, noise: float,
     Classes are balanced (sizes differ by at most one) and the order is shuffled.  moons and xor
     have exactly 2 classes.  noise in [0, 1]: 0 is clean, 1 overlaps heavily (see module doc).
     """
-    if name not in _TOYS:
-        raise ValueError(f"dataset={name!r} is not a toy set: expected one of {TOY_SETS}")
-    if name in ("moons", "xor") and n_classes != 2:
-        raise ValueError(f"n_classes={n_classes!r} is not allowed for {name}: it has 2 classes")
+    toys = [n for n, d in DATASETS.items() if d.generator is not None]
+    if name not in toys:
+        raise not_allowed("dataset", name, "a toy set, " + one_of(toys))
+    lo, hi = DATASETS.get(name).classes
+    if lo == hi and n_classes != lo:
+        raise not_allowed("n_classes", n_classes, f"{lo} ({name} has {lo} classes)")
     if n_classes < 2 or n_samples < n_classes:
         raise ValueError(f"need n_classes >= 2 and n_samples >= n_classes, "
                          f"got n_classes={n_classes!r}, n_samples={n_samples!r}")
     if not 0.0 <= noise <= 1.0:
-        raise ValueError(f"noise={noise!r} is not allowed: expected a number in [0, 1]")
+        raise not_allowed("noise", noise, "a number in [0, 1]")
     counts = class_counts(n_samples, n_classes)
-    parts = [_TOYS[name](int(n), c, n_classes, float(noise), rng) for c, n in enumerate(counts)]
+    toy = DATASETS.get(name).generator
+    parts = [toy(int(n), c, n_classes, float(noise), rng) for c, n in enumerate(counts)]
     x = np.concatenate(parts).astype(np.float64)
     y = np.repeat(np.arange(n_classes, dtype=np.int64), counts)
     order = rng.permutation(n_samples)
@@ -107,7 +116,27 @@ def _blobs(n: int, c: int, k: int, noise: float, rng: np.random.Generator) -> np
     return centre + rng.normal(0.0, width, (n, 2))
 
 
-_TOYS = {"spiral": _spiral, "circles": _circles, "moons": _moons, "xor": _xor, "blobs": _blobs}
+@dataclass(frozen=True)
+class DataSet:
+    """A registered data set: load(config, rng) -> (X (N, D) float64, y (N,) int64), the
+    allowed class counts (inclusive), and for 2-D toys the per-class generator."""
+    load: Callable[["Config", np.random.Generator], tuple[np.ndarray, np.ndarray]]
+    classes: tuple[int, int]
+    generator: Callable[..., np.ndarray] | None = None
+
+
+def _toy(name: str, generator: Callable[..., np.ndarray], classes: tuple[int, int]) -> None:
+    def load(config, rng):
+        return make_toy(name, config.n_samples, config.n_classes, config.noise, rng)
+    DATASETS.register(name, DataSet(load, classes, generator))
+
+
+_toy("spiral", _spiral, (2, 8))
+_toy("circles", _circles, (2, 5))
+_toy("moons", _moons, (2, 2))
+_toy("xor", _xor, (2, 2))
+_toy("blobs", _blobs, (2, 8))
+TOY_SETS = tuple(DATASETS)             # the 2-D toys (digits is registered below)
 
 
 # ---- handwritten digits ----------------------------------------------------------------------
@@ -129,7 +158,7 @@ def load_digits(n_classes: int = 10, n_samples: int | None = None,
     Generator seeded with 0 when a subset is asked for.  Nothing is downloaded.
     """
     if not 2 <= n_classes <= 10:
-        raise ValueError(f"n_classes={n_classes!r} is not allowed for digits: expected 2..10")
+        raise not_allowed("n_classes", n_classes, "2..10 for digits")
     images, labels = _digits_arrays()
     keep = np.flatnonzero(labels < n_classes)
     if n_samples is not None and n_samples < len(keep):
@@ -139,6 +168,10 @@ def load_digits(n_classes: int = 10, n_samples: int | None = None,
         keep = keep[rng.permutation(len(keep))]
     x = images[keep].reshape(len(keep), 64).astype(np.float64) / 16.0
     return x, labels[keep].astype(np.int64)
+
+
+DATASETS.register("digits", DataSet(
+    lambda config, rng: load_digits(config.n_classes, config.n_samples, rng), (2, 10)))
 
 
 # ---- stratified sampling ---------------------------------------------------------------------
@@ -205,9 +238,7 @@ class Preprocessor:
     """
 
     def __init__(self, kind: str = "none") -> None:
-        if kind not in PREPROCESSING:
-            raise ValueError(f"preprocessing={kind!r} is not allowed: expected one of "
-                             f"{', '.join(repr(k) for k in PREPROCESSING)}")
+        PREPROCESSING.get(kind)                    # ValueError naming the allowed modes
         self.kind = kind
         self.mean_: np.ndarray | None = None
 
@@ -237,24 +268,21 @@ class Preprocessor:
         """x (M, D) -> preprocessed (M, D) float64, using the training statistics."""
         if self.mean_ is None:
             raise RuntimeError("Preprocessor.transform called before fit")
-        x = np.asarray(x, dtype=np.float64)
-        if self.kind == "none":
-            return x.copy()
-        centred = x - self.mean_
-        if self.kind == "center":
-            return centred
-        if self.kind == "standardize":
-            return centred / self.scale_
-        rotated = centred @ self.components_.T
-        if self.kind == "pca":
-            return rotated
-        return rotated / np.sqrt(self.explained_variance_ + self.eps_)
+        return PREPROCESSING.get(self.kind)(self, np.asarray(x, dtype=np.float64))
 
     def fit_transform(self, x: np.ndarray) -> np.ndarray:
         return self.fit(x).transform(x)
 
     def __repr__(self) -> str:
         return f"Preprocessor({self.kind!r})"
+
+
+PREPROCESSING.register("none", lambda p, x: x.copy())
+PREPROCESSING.register("center", lambda p, x: x - p.mean_)
+PREPROCESSING.register("standardize", lambda p, x: (x - p.mean_) / p.scale_)
+PREPROCESSING.register("pca", lambda p, x: (x - p.mean_) @ p.components_.T)
+PREPROCESSING.register("whiten", lambda p, x: ((x - p.mean_) @ p.components_.T)
+                       / np.sqrt(p.explained_variance_ + p.eps_))
 
 
 # ---- a Config's data -------------------------------------------------------------------------
@@ -264,6 +292,8 @@ class Data:
 
     x_train (N, D), x_val (M, D): preprocessed, in the run's dtype; y_*: int64 class labels.
     raw_train, raw_val: the same examples before preprocessing, float64.
+    frame: the plane the 2-D pictures are drawn in (computed from x_train when not given; None
+    when D < 2).
     """
     x_train: np.ndarray
     y_train: np.ndarray
@@ -275,14 +305,16 @@ class Data:
     input_dim: int
     preprocessor: Preprocessor
     name: str
+    frame: PlaneFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.frame is None:
+            self.frame = plane_frame(self.x_train)
 
 
 def make_data(config: Config, rng: np.random.Generator) -> Data:
     """Generate (or load) config.dataset, split it stratified, preprocess with training statistics."""
-    if config.dataset == "digits":
-        x, y = load_digits(config.n_classes, config.n_samples, rng)
-    else:
-        x, y = make_toy(config.dataset, config.n_samples, config.n_classes, config.noise, rng)
+    x, y = DATASETS.get(config.dataset).load(config, rng)
     train, val = stratified_split(y, config.val_fraction, rng)
     prep = Preprocessor(config.preprocessing).fit(x[train])
     dtype = np.dtype(config.dtype)

@@ -1,4 +1,4 @@
-"""Weight initialisation schemes, one registry.
+"""Weight initialisation schemes, one registry (SCHEMES): a new scheme is one decorated function.
 
 Every scheme returns a (fan_in, fan_out) float64 matrix drawn only from the Generator passed in;
 ``init_weights`` casts it to the run's dtype, so float32 and float64 runs with the same seed start
@@ -7,73 +7,143 @@ from the same weights up to rounding.  Biases are not this module's business (th
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections import OrderedDict
+from typing import Any, Callable
 
 import numpy as np
 
 from .activations import gain
+from .registry import Registry
 
 
+# ---- remembered draws ----------------------------------------------------------------------------
+DRAW_CACHE_BYTES = 32 * 2**20   # at most this much of standard-normal draws is kept (LRU)
+_draws: OrderedDict[tuple, tuple[np.ndarray, dict]] = OrderedDict()
+
+
+def _frozen(state: Any) -> Any:
+    """A hashable copy of a bit generator's state (dicts, ints, arrays)."""
+    if isinstance(state, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in state.items()))
+    if isinstance(state, np.ndarray):
+        return state.tobytes()
+    return state
+
+
+def standard_normal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """rng.standard_normal(shape) (read-only), remembered by the generator's state and the shape.
+
+    A rebuild with the same seed and layer shapes (moving the weight-std slider, switching the
+    activation) gets the very same numbers without drawing them again, and rng is left exactly
+    where drawing would leave it.  Drawing is most of the cost of building a big net.
+    """
+    key = (_frozen(rng.bit_generator.state), tuple(shape))
+    hit = _draws.get(key)
+    if hit is not None:
+        _draws.move_to_end(key)
+        z, end = hit
+        rng.bit_generator.state = end
+        return z
+    z = rng.standard_normal(shape)
+    z.flags.writeable = False
+    _draws[key] = (z, rng.bit_generator.state)
+    total = sum(v[0].nbytes for v in _draws.values())
+    while total > DRAW_CACHE_BYTES and len(_draws) > 1:
+        total -= _draws.popitem(last=False)[1][0].nbytes
+    return z
+
+
+def _normal(rng: np.random.Generator, std: float, shape: tuple[int, int]) -> np.ndarray:
+    """N(0, std^2) draws: the same numbers as rng.normal(0.0, std, shape), which computes
+    0 + std * z from the same standard-normal z."""
+    return float(std) * standard_normal(rng, shape)
+
+
+# ---- the schemes --------------------------------------------------------------------------------
+class Scheme:
+    """An init scheme: draw(fan_in, fan_out, rng, *, weight_std, activation, leaky_slope) -> W,
+    and std(fan_in, fan_out, *, weight_std, activation, leaky_slope) -> the std it implies.
+    Calling a Scheme draws."""
+
+    def __init__(self, draw: Callable[..., np.ndarray], std: Callable[..., float]):
+        self.draw, self.std = draw, std
+        self.__doc__ = draw.__doc__
+
+    def __call__(self, fan_in, fan_out, rng, **kw) -> np.ndarray:
+        return self.draw(fan_in, fan_out, rng, **kw)
+
+
+SCHEMES = Registry("init")
+
+
+def scheme(name: str, std: Callable[..., float]):
+    """Decorator: register the draw function below it as init scheme `name`."""
+    def decorate(draw):
+        SCHEMES.register(name, Scheme(draw, std))
+        return draw
+    return decorate
+
+
+def _he_std(fan_in, fan_out, *, activation, leaky_slope, **kw):
+    return gain(activation, leaky_slope) / math.sqrt(fan_in)
+
+
+def _xavier_std(fan_in, fan_out, **kw):
+    return math.sqrt(2.0 / (fan_in + fan_out))
+
+
+@scheme("zeros", std=lambda *a, **kw: 0.0)
 def _zeros(fan_in, fan_out, rng, **kw):
     return np.zeros((fan_in, fan_out))          # breaks nothing but symmetry
 
 
+@scheme("constant", std=lambda *a, **kw: 0.0)   # every weight equal: no spread
 def _constant(fan_in, fan_out, rng, *, weight_std, **kw):
     return np.full((fan_in, fan_out), float(weight_std))
 
 
+@scheme("gaussian", std=lambda fan_in, fan_out, *, weight_std, **kw: float(weight_std))
 def _gaussian(fan_in, fan_out, rng, *, weight_std, **kw):
-    return rng.normal(0.0, weight_std, (fan_in, fan_out))
+    return _normal(rng, weight_std, (fan_in, fan_out))
 
 
+@scheme("xavier_normal", std=_xavier_std)
 def _xavier_normal(fan_in, fan_out, rng, **kw):
-    return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), (fan_in, fan_out))
+    return _normal(rng, math.sqrt(2.0 / (fan_in + fan_out)), (fan_in, fan_out))
 
 
+@scheme("xavier_uniform", std=_xavier_std)
 def _xavier_uniform(fan_in, fan_out, rng, **kw):
     a = math.sqrt(6.0 / (fan_in + fan_out))     # U(-a, a) has std a / sqrt(3)
     return rng.uniform(-a, a, (fan_in, fan_out))
 
 
+@scheme("he_normal", std=_he_std)
 def _he_normal(fan_in, fan_out, rng, *, activation, leaky_slope, **kw):
-    return rng.normal(0.0, gain(activation, leaky_slope) / math.sqrt(fan_in), (fan_in, fan_out))
+    return _normal(rng, gain(activation, leaky_slope) / math.sqrt(fan_in), (fan_in, fan_out))
 
 
+@scheme("he_uniform", std=_he_std)
 def _he_uniform(fan_in, fan_out, rng, *, activation, leaky_slope, **kw):
     a = gain(activation, leaky_slope) * math.sqrt(3.0 / fan_in)
     return rng.uniform(-a, a, (fan_in, fan_out))
 
 
+@scheme("lecun", std=lambda fan_in, fan_out, **kw: 1.0 / math.sqrt(fan_in))
 def _lecun(fan_in, fan_out, rng, **kw):
-    return rng.normal(0.0, 1.0 / math.sqrt(fan_in), (fan_in, fan_out))
+    return _normal(rng, 1.0 / math.sqrt(fan_in), (fan_in, fan_out))
 
 
+# orthogonal: the RMS of its entries, gain / sqrt(max(fan_in, fan_out))
+@scheme("orthogonal", std=lambda fan_in, fan_out, *, activation, leaky_slope, **kw:
+        gain(activation, leaky_slope) / math.sqrt(max(fan_in, fan_out)))
 def _orthogonal(fan_in, fan_out, rng, *, activation, leaky_slope, **kw):
     rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
-    q, r = np.linalg.qr(rng.standard_normal((rows, cols)))
+    q, r = np.linalg.qr(standard_normal(rng, (rows, cols)))
     q *= np.where(np.diag(r) < 0, -1.0, 1.0)    # sign fix makes Q uniform over orthogonal matrices
     if fan_in < fan_out:
         q = q.T                                  # orthonormal rows instead of columns
     return gain(activation, leaky_slope) * q
-
-
-SCHEMES: dict[str, Callable[..., np.ndarray]] = {
-    "zeros": _zeros,
-    "constant": _constant,
-    "gaussian": _gaussian,
-    "xavier_normal": _xavier_normal,
-    "xavier_uniform": _xavier_uniform,
-    "he_normal": _he_normal,
-    "he_uniform": _he_uniform,
-    "lecun": _lecun,
-    "orthogonal": _orthogonal,
-}
-
-
-def _check(scheme: str) -> None:
-    if scheme not in SCHEMES:
-        raise ValueError(f"init={scheme!r} is not allowed: expected one of "
-                         + ", ".join(repr(s) for s in SCHEMES))
 
 
 def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator, *,
@@ -84,9 +154,8 @@ def init_weights(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generato
     weight_std is the std of 'gaussian' and the value of 'constant'; activation and leaky_slope
     set the gain of 'he_*' and 'orthogonal'.
     """
-    _check(scheme)
-    w = SCHEMES[scheme](fan_in, fan_out, rng, weight_std=weight_std, activation=activation,
-                        leaky_slope=leaky_slope)
+    w = SCHEMES.get(scheme).draw(fan_in, fan_out, rng, weight_std=weight_std,
+                                 activation=activation, leaky_slope=leaky_slope)
     return w.astype(dtype, copy=False)
 
 
@@ -97,16 +166,5 @@ def implied_std(scheme: str, fan_in: int, fan_out: int, *, weight_std: float = 0
     'zeros' and 'constant' give 0 (every weight is equal); orthogonal gives the RMS of its entries,
     gain / sqrt(max(fan_in, fan_out)).
     """
-    _check(scheme)
-    if scheme in ("zeros", "constant"):
-        return 0.0
-    if scheme == "gaussian":
-        return float(weight_std)
-    if scheme in ("xavier_normal", "xavier_uniform"):
-        return math.sqrt(2.0 / (fan_in + fan_out))
-    if scheme == "lecun":
-        return 1.0 / math.sqrt(fan_in)
-    g = gain(activation, leaky_slope)
-    if scheme == "orthogonal":
-        return g / math.sqrt(max(fan_in, fan_out))
-    return g / math.sqrt(fan_in)                 # he_normal, he_uniform
+    return float(SCHEMES.get(scheme).std(fan_in, fan_out, weight_std=weight_std,
+                                         activation=activation, leaky_slope=leaky_slope))

@@ -1,6 +1,7 @@
 """Update rules, learning-rate schedules and gradient clipping.
 
-Every rule has one signature, ``delta = RULES[name](dw, state, lr=, momentum=, t=)``: it returns
+RULES and SCHEDULES are the registries Config reads its choices from.  Every rule has one
+signature, ``delta = RULES[name](dw, state, lr=, momentum=, t=)``: it returns
 the change to add to the weight (``w += delta``) and keeps what it remembers (velocity, caches) in
 ``state``, a dict per parameter that starts empty.  t is the 1-based step number.
 """
@@ -11,7 +12,11 @@ from typing import Callable
 
 import numpy as np
 
+from .registry import Registry, not_allowed
+
 EPS = 1e-8
+RULES = Registry("optimizer")          # update rules, one per name (see the module docstring)
+SCHEDULES = Registry("lr_schedule")    # lr(base_lr, t, decay, T) per schedule name
 
 
 def sgd(dw, state, *, lr, momentum, t):
@@ -67,7 +72,7 @@ def adam(dw, state, *, lr, momentum, t):
     """Adam: momentum (beta1 = momentum) on an RMSProp-scaled step (beta2 = 0.999), with bias
     correction so the first steps are not too small; t >= 1."""
     if t < 1:
-        raise ValueError(f"t={t!r} is not allowed: Adam's bias correction needs a step number >= 1")
+        raise not_allowed("t", t, "a step number >= 1 (Adam's bias correction)")
     b1, b2 = momentum, 0.999
     m, v = state.get("m"), state.get("v")
     if m is None:
@@ -90,47 +95,34 @@ def _plain_scalars(rule):
     return wrapped
 
 
-RULES: dict[str, Callable[..., np.ndarray]] = {
-    "sgd": _plain_scalars(sgd),
-    "momentum": _plain_scalars(momentum_update),
-    "nesterov": _plain_scalars(nesterov),
-    "adagrad": _plain_scalars(adagrad),
-    "rmsprop": _plain_scalars(rmsprop),
-    "adam": _plain_scalars(adam),
-}
+for _name, _rule in (("sgd", sgd), ("momentum", momentum_update), ("nesterov", nesterov),
+                     ("adagrad", adagrad), ("rmsprop", rmsprop), ("adam", adam)):
+    RULES.register(_name, _plain_scalars(_rule))
 
 
 def get_rule(name: str) -> Callable[..., np.ndarray]:
     """RULES[name], or ValueError naming 'optimizer'."""
-    if name not in RULES:
-        raise ValueError(f"optimizer={name!r} is not allowed: expected one of "
-                         + ", ".join(repr(r) for r in RULES))
-    return RULES[name]
+    return RULES.get(name)
 
 
-SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine")
+# Schedules: lr at 0-based step t, with T = decay_steps (>= 1).
+SCHEDULES.register("constant", lambda lr, t, decay, steps: lr)
+SCHEDULES.register("step", lambda lr, t, decay, steps: lr * decay ** (t // steps))
+SCHEDULES.register("exponential", lambda lr, t, decay, steps: lr * decay ** (t / steps))
+SCHEDULES.register("inverse_time", lambda lr, t, decay, steps: lr / (1 + t / steps))
+SCHEDULES.register("cosine", lambda lr, t, decay, steps:
+                   lr * 0.5 * (1 + math.cos(math.pi * (t % steps) / steps)))
 
 
-def learning_rate(base_lr: float, step: int, schedule: str, decay: float, decay_steps: int) -> float:
+def learning_rate(base_lr: float, step: int, schedule: str, decay: float,
+                  decay_steps: int) -> float:
     """Learning rate at 0-based ``step``.
 
     constant: lr;  step: lr * decay ** floor(t / T);  exponential: lr * decay ** (t / T);
     inverse_time: lr / (1 + t / T);  cosine: lr * (1 + cos(pi * (t mod T) / T)) / 2, from lr down
     towards 0 and back to lr every T steps (warm restarts).  T = decay_steps.
     """
-    t, steps = step, max(int(decay_steps), 1)
-    if schedule == "constant":
-        return float(base_lr)
-    if schedule == "step":
-        return float(base_lr * decay ** (t // steps))
-    if schedule == "exponential":
-        return float(base_lr * decay ** (t / steps))
-    if schedule == "inverse_time":
-        return float(base_lr / (1 + t / steps))
-    if schedule == "cosine":
-        return float(base_lr * 0.5 * (1 + math.cos(math.pi * (t % steps) / steps)))
-    raise ValueError(f"lr_schedule={schedule!r} is not allowed: expected one of "
-                     + ", ".join(repr(s) for s in SCHEDULES))
+    return float(SCHEDULES.get(schedule)(base_lr, step, decay, max(int(decay_steps), 1)))
 
 
 def _global_norm(grads: list[np.ndarray]) -> float:
@@ -148,7 +140,7 @@ def clip_gradients(grads: list[np.ndarray], mode: str, threshold: float) -> floa
     kept).  value: clip every entry to [-threshold, threshold].  threshold 0 turns clipping off.
     """
     if mode not in ("norm", "value"):
-        raise ValueError(f"clip_mode={mode!r} is not allowed: expected one of 'norm', 'value'")
+        raise not_allowed("clip_mode", mode, ("norm", "value"))
     norm = _global_norm(grads)
     threshold = float(threshold)
     if threshold <= 0:

@@ -17,8 +17,9 @@ import numpy as np
 from initlab.core.config import FIELDS, Config
 from initlab.core.data import Data, make_data
 from initlab.core.losses import softmax_cross_entropy
-from initlab.core.model import MLP
+from initlab.core.model import MLP, ProbeRecord
 from initlab.core.optim import RULES, clip_gradients, learning_rate
+from initlab.core.registry import not_allowed
 from initlab.core.snapshot import History, Snapshot
 
 # A loss this many times above where it started counts as exploding.
@@ -70,7 +71,6 @@ class Run:
         self.diverged_at: int | None = None
         self._start_loss: float | None = None
         self._snapshot: Snapshot | None = None
-        self._plane_cache: dict = {}
 
     def reset(self) -> None:
         """Start again from the same Config: same seed, same data, same initial weights."""
@@ -230,7 +230,7 @@ class Run:
     def accuracy(self, split: str = "val") -> float:
         """Accuracy on the whole training ("train") or validation ("val") set."""
         if split not in ("train", "val"):
-            raise ValueError(f"split={split!r} is not allowed: expected 'train' or 'val'")
+            raise not_allowed("split", split, ("train", "val"))
         d = self.data
         x, y = (d.x_train, d.y_train) if split == "train" else (d.x_val, d.y_val)
         return self.evaluate(x, y)[0]
@@ -240,6 +240,13 @@ class Run:
         return self.evaluate(self.data.x_train, self.data.y_train)[1] + self.model.penalty(False)
 
     # ---- looking ----------------------------------------------------------------------------
+    def probe(self) -> ProbeRecord:
+        """The probe pass on the fixed probe batch, in the run's dtype: per hidden layer the
+        pre-activations, activations and gradients (see MLP.probe).  Changes nothing."""
+        x = self.data.x_train[self.probe_index]
+        with np.errstate(all="ignore"):
+            return self.model.probe(x, self.data.y_train[self.probe_index])
+
     def snapshot(self) -> Snapshot:
         """Statistics on the fixed probe batch (cached until the run changes)."""
         if self._snapshot is None:

@@ -226,14 +226,13 @@ def test_a_failing_tick_is_shown_and_play_goes_on(monkeypatch):
     assert lab.run.step_count > 0
 
 
-def test_digits_show_why_the_two_d_panels_are_empty():
+def test_digits_are_drawn_in_the_plane_of_their_principal_components():
     lab = Lab(dataset="digits", n_classes=10, depth=2, width=32)
+    assert lab.snapshot.plane.axis_labels == ("PC 1", "PC 2")
     for name in ("dead_relu", "boundary"):
         panel = lab.panels[name]
-        assert panel.widget.children == (panel.reason,)
-        assert "2-D inputs" in panel.reason.value and "64 input features" in panel.reason.value
-    lab.set(dataset="spiral", n_classes=3)
-    assert lab.panels["boundary"].widget.children == (lab.panels["boundary"].figure,)
+        assert panel.widget.children == (panel.figure,)
+    assert len(lab.panels["dead_relu"].points.x) == len(lab.run.probe_index)
 
 
 def test_config_json_round_trip_and_a_bad_import_is_explained():

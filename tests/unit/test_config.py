@@ -83,3 +83,73 @@ def test_every_field_has_group_kind_and_help_for_the_controls():
         assert m["kind"] in ("choice", "int", "float", "logfloat", "bool"), name
         assert len(m["help"]) > 10, name
     assert LIVE_FIELDS <= set(FIELDS)
+
+
+def test_a_newly_registered_activation_is_selectable_at_once():
+    """One class in one file: registering it makes Config, links and a Run accept it."""
+    import numpy as np
+
+    from initlab import Run
+    from initlab.core.activations import ACTIVATIONS, Activation
+    from initlab.core.config import allowed
+    from initlab.core.registry import registered_name
+
+    @registered_name(ACTIVATIONS)
+    class Softsign(Activation):
+        name = "softsign_for_test"
+        hist_range, bounds = (-1.0, 1.0), (-1.0, 1.0)
+
+        def forward(self, z):
+            return z / (1 + np.abs(z)), z
+
+        def backward(self, da, z):
+            return da / (1 + np.abs(z)) ** 2
+
+    try:
+        assert Config(activation="softsign_for_test").activation == "softsign_for_test"
+        assert "'softsign_for_test'" in allowed("activation")
+        assert FIELDS["activation"].metadata["choices"].names()[-1] == "softsign_for_test"
+        assert Config.from_query("activation=softsign_for_test").activation == "softsign_for_test"
+        run = Run(Config(activation="softsign_for_test", depth=2, width=8))
+        run.step(3)
+        assert run.status == "ok" and 0 < run.snapshot().layers[0].act_std < 1
+    finally:
+        ACTIVATIONS.unregister("softsign_for_test")
+    with pytest.raises(ValueError, match="activation='softsign_for_test' is not allowed"):
+        Config(activation="softsign_for_test")
+
+
+def test_every_choice_comes_from_its_registry_in_the_documented_order():
+    from initlab.core.activations import ACTIVATIONS
+    from initlab.core.data import DATASETS, PREPROCESSING
+    from initlab.core.init import SCHEMES
+    from initlab.core.optim import RULES, SCHEDULES
+    expected = {
+        "dataset": (DATASETS, ("spiral", "circles", "moons", "xor", "blobs", "digits")),
+        "preprocessing": (PREPROCESSING, ("none", "center", "standardize", "pca", "whiten")),
+        "activation": (ACTIVATIONS, ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid",
+                                     "maxout", "identity")),
+        "init": (SCHEMES, ("zeros", "constant", "gaussian", "xavier_normal", "xavier_uniform",
+                           "he_normal", "he_uniform", "lecun", "orthogonal")),
+        "optimizer": (RULES, ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")),
+        "lr_schedule": (SCHEDULES, ("constant", "step", "exponential", "inverse_time", "cosine")),
+    }
+    for name, (registry, names) in expected.items():
+        assert FIELDS[name].metadata["choices"] is registry
+        assert tuple(registry) == names
+
+
+def test_one_helper_writes_every_not_allowed_message():
+    from initlab.core.data import Preprocessor
+    from initlab.core.optim import clip_gradients, learning_rate
+    from initlab.core.registry import not_allowed
+    assert str(not_allowed("noise", 2, "a number in [0, 1]")) == \
+        "noise=2 is not allowed: expected a number in [0, 1]"
+    assert str(not_allowed("norm", "group", ("none", "batch"))) == \
+        "norm='group' is not allowed: expected one of 'none', 'batch'"
+    for call, field in ((lambda: Preprocessor("zca"), "preprocessing"),
+                        (lambda: learning_rate(0.1, 3, "linear", 0.5, 10), "lr_schedule"),
+                        (lambda: clip_gradients([], "max", 1.0), "clip_mode"),
+                        (lambda: Config().replace(dtype="float16"), "dtype")):
+        with pytest.raises(ValueError, match=rf"^{field}='\w+' is not allowed: expected one of"):
+            call()

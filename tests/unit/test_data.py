@@ -44,7 +44,7 @@ def test_two_class_sets_refuse_other_class_counts():
     for name in ("moons", "xor"):
         with pytest.raises(ValueError, match="2 classes"):
             make_toy(name, 100, 3, 0.1, rng())
-    with pytest.raises(ValueError, match="not a toy set"):
+    with pytest.raises(ValueError, match="dataset='digits' is not allowed: expected a toy set"):
         make_toy("digits", 100, 3, 0.1, rng())
 
 

@@ -116,3 +116,33 @@ def test_xavier_shrinks_relu_activations_and_he_fixes_it():
     he, _ = _layer_stds("he_normal", "relu")
     assert xavier[-1] / xavier[0] < 0.1          # about halves the variance per layer
     assert 0.5 < he[-1] / he[0] < 2
+
+
+@pytest.mark.parametrize("scheme", ["gaussian", "xavier_normal", "he_normal", "lecun",
+                                    "orthogonal"])
+def test_remembered_draws_are_the_numbers_drawing_would_give(scheme):
+    """A rebuild reuses the standard-normal draws of the same seed and shapes: the weights are
+    exactly rng.normal's, and the generator ends where drawing leaves it."""
+    from initlab.core import init
+    init._draws.clear()
+    fresh = np.random.default_rng(11)
+    expected = [fresh.normal(0.0, 0.3, (6, 5)), fresh.normal(0.0, 0.3, (5, 4))]
+    for _ in range(2):                                   # the second time comes from memory
+        rng = np.random.default_rng(11)
+        got = [init_weights("gaussian", 6, 5, rng, weight_std=0.3),
+               init_weights("gaussian", 5, 4, rng, weight_std=0.3)]
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+        assert rng.bit_generator.state == fresh.bit_generator.state
+        assert got[0].flags.writeable                    # weights are the run's own arrays
+    again = [init_weights(scheme, 6, 5, np.random.default_rng(11)) for _ in range(2)]
+    assert np.array_equal(again[0], again[1]) and len(init._draws) >= 2
+
+
+def test_the_draw_memory_is_bounded():
+    from initlab.core import init
+    init._draws.clear()
+    rows = int(init.DRAW_CACHE_BYTES // (8 * 1000)) // 3 + 1   # a third of the budget and a bit
+    for seed in range(4):
+        init_weights("gaussian", rows, 1000, np.random.default_rng(seed))
+    assert sum(z.nbytes for z, _ in init._draws.values()) <= init.DRAW_CACHE_BYTES
+    assert len(init._draws) == 2

@@ -75,7 +75,7 @@ class DeadUnits(_PlaneFigure):
         if not self.frame(snapshot):
             return
         p = snapshot.plane
-        dead = p.unit_dead
+        dead = p.unit_dead[p.line_unit]                    # per line (k lines per maxout unit)
         assign(self.count_scale, max=float(max(1, p.max_active)))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]),
                color=f32(p.active_count))
@@ -87,8 +87,8 @@ class DeadUnits(_PlaneFigure):
                visible=bool(gone.any()))
         shown = ~dead & np.isfinite(p.active_side).all(axis=1)
         assign(self.sides, x=f32(p.active_side[shown, 0]), y=f32(p.active_side[shown, 1]))
-        n_dead = int(np.count_nonzero(dead))
-        units = len(dead)
+        n_dead = int(np.count_nonzero(p.unit_dead))
+        units = len(p.unit_dead)
         if snapshot.units_can_die:
             what = f"{n_dead} dead of {units} first-layer units"
         else:
