@@ -12,6 +12,7 @@ training runs where that works; these toys show what a real run cannot show clea
 """
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 import numpy as np
@@ -38,9 +39,10 @@ def surface_loss(w: np.ndarray) -> np.ndarray:
 
 
 def surface_grad(w: np.ndarray) -> np.ndarray:
-    """Gradient of surface_loss at one point w (2,) -> (2,)."""
-    x, y = np.asarray(w, dtype=np.float64)
-    return np.array([x ** 3 - x + TILT, VALLEY * y])
+    """Gradient of surface_loss at w (..., 2) -> (..., 2): one point or many at once."""
+    w = np.asarray(w, dtype=np.float64)
+    x, y = w[..., 0], w[..., 1]
+    return np.stack([x ** 3 - x + TILT, VALLEY * y], axis=-1)
 
 
 def critical_points() -> dict[str, np.ndarray]:
@@ -50,10 +52,11 @@ def critical_points() -> dict[str, np.ndarray]:
     return {name: np.array([x, 0.0]) for name, x in zip(names, xs)}
 
 
-def hillside_start(rng: np.random.Generator) -> tuple[float, float]:
-    """A random start on the right-hand slope, above the local minimum: x in [1.5, 2.5],
-    y in [-1, 1]."""
-    return float(rng.uniform(1.5, 2.5)), float(rng.uniform(-1.0, 1.0))
+def hillside_start(rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+    """A random start (2,) on the right-hand slope above the local minimum, x in [1.5, 2.5] and
+    y in [-1, 1]; or n of them (n, 2)."""
+    shape = () if n is None else (n,)
+    return np.stack([rng.uniform(1.5, 2.5, shape), rng.uniform(-1.0, 1.0, shape)], axis=-1)
 
 
 def saddle_start(rng: np.random.Generator) -> tuple[float, float]:
@@ -64,10 +67,11 @@ def saddle_start(rng: np.random.Generator) -> tuple[float, float]:
     return float(x), float(rng.uniform(0.5, 1.0))
 
 
-def descend(rule: str, start: tuple[float, float], steps: int = 400, lr: float = SURFACE_LR,
+def descend(rule: str, start, steps: int = 400, lr: float = SURFACE_LR,
             momentum: float = 0.9) -> np.ndarray:
     """Points (steps + 1, 2) visited on the surface by the lab's update rule `rule` (a name in
-    optim.RULES) with full (noise-free) gradients; momentum is also Adam's beta1."""
+    optim.RULES) with full (noise-free) gradients; momentum is also Adam's beta1.  Many starts
+    (n, 2) descend side by side: (steps + 1, n, 2)."""
     if steps < 0:
         raise ValueError(f"steps={steps!r} is not allowed: expected an integer >= 0")
     update = get_rule(rule)
@@ -84,8 +88,13 @@ def descend(rule: str, start: tuple[float, float], steps: int = 400, lr: float =
 
 
 def nearest_minimum(point: np.ndarray) -> str:
-    """"global minimum" or "local minimum": the basin a resting point lies in (by x)."""
+    """"global minimum" or "local minimum": the basin a resting point (2,) lies in (by x)."""
     return "global minimum" if point[0] < critical_points()["saddle"][0] else "local minimum"
+
+
+def in_deep_minimum(points: np.ndarray) -> np.ndarray:
+    """For resting points (..., 2): True where a point lies in the deep minimum's basin."""
+    return np.asarray(points)[..., 0] < critical_points()["saddle"][0]
 
 
 def steps_to_leave(path: np.ndarray, centre: np.ndarray, radius: float = 0.3) -> int | None:
@@ -148,7 +157,7 @@ def dropout_average(a: np.ndarray, p: float, draws: int, rng: np.random.Generato
 def seed_table(rows: dict[str, Iterable[float]], fmt: str = ".3g",
                seeds: Iterable[int] = SEEDS) -> str:
     """A plain-text table: one row per measured quantity (label -> one value per seed), one
-    column per seed, then min / median / max."""
+    column per seed, then min / median / max of the finite values."""
     seeds = list(seeds)
     width = max(len(label) for label in rows) + 2
     lines = [f"{'seed':<{width}}" + "".join(f"{s:>10}" for s in seeds) + "   min / median / max"]
@@ -157,7 +166,9 @@ def seed_table(rows: dict[str, Iterable[float]], fmt: str = ".3g",
         if len(v) != len(seeds):
             raise ValueError(f"rows[{label!r}] has {len(v)} values: expected one per seed "
                              f"({len(seeds)})")
-        spread = " / ".join(format(f, fmt) for f in (np.nanmin(v), np.nanmedian(v), np.nanmax(v)))
+        finite = v[np.isfinite(v)]         # a diverged seed (nan) is shown, not summarised
+        spread = " / ".join(format(f, fmt) for f in (
+            (finite.min(), np.median(finite), finite.max()) if finite.size else [math.nan] * 3))
         lines.append(f"{label:<{width}}" + "".join(f"{format(x, fmt):>10}" for x in v)
                      + "   " + spread)
     return "\n".join(lines)
