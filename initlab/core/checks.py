@@ -3,6 +3,9 @@
 - gradient_check: analytic vs centred-difference gradients of the whole network's loss
 - initial_loss: the loss before training, to compare with ln(C)
 - overfit_tiny_subset: a correct model drives a handful of examples to 100% training accuracy
+- median_update_ratio: the typical ||delta W|| / ||W|| of a run (healthy: about 1e-3)
+- steps_to_loss: how many steps a run needs until its minibatch loss settles below a level
+- val_accuracy_after: validation accuracy of one run after a few and after many epochs
 - random_search / grid_search / coarse_to_fine: same trial budget, scored on validation accuracy
 - cross_validate: k-fold validation accuracy of one Config
 """
@@ -19,6 +22,10 @@ from initlab.core.data import Data, Preprocessor
 from initlab.core.gradcheck import numeric_gradient, rel_error
 from initlab.core.losses import softmax_cross_entropy
 from initlab.core.run import Run
+
+# Runs that are only scored at the end skip the periodic accuracy measurement (the History's
+# train_acc / val_acc), which costs more than the training steps on small nets.
+SCORE_ONLY = dict(eval_every=10**9)
 
 
 # ---- gradients ---------------------------------------------------------------------------------
@@ -86,6 +93,47 @@ def overfit_tiny_subset(config: Config, n_examples: int = 20, steps: int = 300) 
     return run
 
 
+def median_update_ratio(run: Run, first: int | None = None) -> float:
+    """Median of ||delta W|| / ||W|| over every weight matrix and step recorded so far (or over
+    the first `first` steps); nan before any step.  The lecture's rule of thumb: about 1e-3."""
+    ratios = run.history.update_ratio[:first]
+    if not ratios:
+        return math.nan
+    return float(np.median(np.concatenate(ratios)))
+
+
+def steps_to_loss(run: Run, level: float, max_steps: int, window: int = 10) -> int | None:
+    """Train `run` until the mean minibatch loss of the last `window` steps is below `level`.
+
+    Returns the step at which that first happened, or None if it did not within max_steps
+    (or the run diverged).  Steps in chunks of `window`, so the run may go a few steps past.
+    """
+    if window < 1 or max_steps < 1:
+        raise ValueError(f"window={window!r}, max_steps={max_steps!r}: expected integers >= 1")
+    while run.step_count < max_steps and not run.diverged:
+        run.step(min(window, max_steps - run.step_count))
+        loss = np.asarray(run.history.loss, dtype=np.float64)
+        if len(loss) < window:
+            continue
+        running = np.convolve(loss, np.ones(window) / window, mode="valid")
+        below = np.flatnonzero(running < level)
+        if len(below):
+            return int(below[0] + window)
+    return None
+
+
+def val_accuracy_after(config: Config, epochs: list[float]) -> list[float]:
+    """Validation accuracy of one run after each number of epochs in `epochs` (increasing);
+    nan from the point where the run diverged."""
+    run = Run(config, **SCORE_ONLY)
+    steps_per_epoch = len(run.data.y_train) / min(config.batch_size, len(run.data.y_train))
+    scores = []
+    for epoch in epochs:
+        run.step(max(0, int(round(epoch * steps_per_epoch)) - run.step_count))
+        scores.append(math.nan if run.diverged else run.accuracy("val"))
+    return scores
+
+
 # ---- search ------------------------------------------------------------------------------------
 @dataclass
 class Trial:
@@ -100,7 +148,7 @@ Progress = Callable[[int, int, Trial], None]
 
 def train_and_score(config: Config, steps: int = 200) -> float:
     """Validation accuracy after `steps` minibatches (nan if the run diverged)."""
-    run = Run(config)
+    run = Run(config, **SCORE_ONLY)
     run.step(steps)
     return math.nan if run.diverged else run.accuracy("val")
 
@@ -173,7 +221,8 @@ def coarse_to_fine(base: Config, space: dict, budget: int, *, rounds: int = 2, s
                                objective=objective, progress=progress)
         history.append(trials)
         top = best(trials)
-        space = {name: _narrow(lo, hi, top.params[name], shrink) for name, (lo, hi) in space.items()}
+        space = {name: _narrow(lo, hi, top.params[name], shrink)
+                 for name, (lo, hi) in space.items()}
     return history
 
 
@@ -205,7 +254,7 @@ def cross_validate(config: Config, k: int = 5, steps: int = 200) -> tuple[float,
                     x_val=prep.transform(x[val]).astype(dtype), y_val=y[val],
                     raw_train=x[train], raw_val=x[val], n_classes=template.n_classes,
                     input_dim=template.input_dim, preprocessor=prep, name=template.name)
-        run = Run(config, data=data)
+        run = Run(config, data=data, **SCORE_ONLY)
         run.step(steps)
         scores.append(math.nan if run.diverged else run.accuracy("val"))
     return float(np.mean(scores)), float(np.std(scores))
