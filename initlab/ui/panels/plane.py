@@ -26,6 +26,7 @@ from initlab.ui.panels.base import (FILL, CLASS_COLORS, DEAD_COLOR, RUN_COLORS, 
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 
+LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
 SATURATED_SHARE = 0.5      # a unit pinned at a bound on at least this share of examples
 # Unit colours: value -1 dead, 0..1 share of examples active (pale: rarely), 2 saturated; the
 # scale's four stops sit evenly on [-1, 2].
@@ -142,7 +143,7 @@ class DataCloud(_PlaneFigure):
                                 default_size=6)
         # no colour axis: in a cell this small bqplot draws it a few pixels tall; the colours
         # run from dark (no unit on) to yellow (every unit on), as the hint says
-        self.figure = figure([self.points, self.alive, self.dead, self.sides],
+        self.figure = figure([self.alive, self.dead, self.sides, self.points],   # points on top
                              [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
@@ -157,8 +158,11 @@ class DataCloud(_PlaneFigure):
                color=f32(p.active_count))
         visible = np.isfinite(p.segments_x).all(axis=1)
         alive, gone = visible & ~dead, visible & dead      # only lines inside the view are sent
+        n_alive = int(np.count_nonzero(alive))
+        # many lines fade so the points stay readable (500 units: 0.08 each)
+        opacity = float(np.clip(LINES_SEEN / max(n_alive, 1), 0.08, 0.7))
         assign(self.alive, x=f32(p.segments_x[alive]), y=f32(p.segments_y[alive]),
-               visible=bool(alive.any()))
+               opacities=[opacity] * max(n_alive, 1), visible=n_alive > 0)
         assign(self.dead, x=f32(p.segments_x[gone]), y=f32(p.segments_y[gone]),
                visible=bool(gone.any()))
         shown = ~dead & np.isfinite(p.active_side).all(axis=1)
