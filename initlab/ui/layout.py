@@ -49,6 +49,7 @@ STYLE = f"""
   overflow: visible; grid-template-columns: repeat(3, minmax(0, 1fr));
   grid-auto-rows: max(190px, calc((100vh - {HEADER_PX}px) / 3)); }}
 .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_WIDE}; }}
+.il-lab .il-grid.il-some {{ grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); }}
 .il-lab .il-grid.il-some .il-span2 {{ grid-row: span 2; }}
 {AREA_RULES}
 .il-lab .il-cell.il-cell {{ min-height: 0; min-width: 0; height: auto; width: auto;
