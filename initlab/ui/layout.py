@@ -58,7 +58,8 @@ STYLE = f"""
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
 .il-lab .il-implied {{ margin-left: 88px; }}
-.il-lab .il-note {{ height: 16px; flex: none;  font-size: 11px; color: #555; white-space: nowrap; overflow: hidden;
+.il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
+  white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
 @container (max-width: 1000px) {{

@@ -22,7 +22,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, LayerStats, Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.base import (FILL, CLASS_COLORS, DEAD_COLOR, RUN_COLORS, SATURATED_COLOR, Other,
+from initlab.ui.panels.base import (CLASS_COLORS, DEAD_COLOR, FILL, SATURATED_COLOR, Other,
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 
