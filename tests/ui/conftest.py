@@ -78,3 +78,16 @@ def snapshot_factory():
 @pytest.fixture
 def history_factory():
     return make_history
+
+
+def ridge_heights(panel) -> np.ndarray:
+    """(rows, bins) heights of the ridgeline's step curves above their baselines, top row first
+    (what the Lines mark holds: each curve starts on its baseline, then two points per bin)."""
+    y = np.atleast_2d(panel.curves.y)
+    return y[:, 1:-1:2] - y[:, :1]
+
+
+def shares(heights: np.ndarray) -> np.ndarray:
+    """Heights as shares of their row's total (a drawn row's shape, whatever its scale)."""
+    total = heights.sum(axis=-1, keepdims=True)
+    return np.divide(heights, total, out=np.zeros_like(heights), where=total > 0)
