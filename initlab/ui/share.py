@@ -13,10 +13,9 @@ import os
 from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-import ipywidgets as w
-
 from initlab.core.config import Config
 from initlab.core.links import to_query
+from initlab.ui import lean
 
 # In the page: put the query on the address the student sees, show it and copy it.  A plain
 # `select + execCommand('copy')` is the fallback where the Clipboard API is not allowed (http).
@@ -48,7 +47,7 @@ class ShareLink:
     """A 'copy link' button beside the link of the current settings.  `widget` to display."""
 
     def __init__(self) -> None:
-        self.widget = w.HTML(layout=w.Layout(width="100%"))
+        self.widget = lean.html(width="100%")
         self.query = None
         self.url = ""
 
