@@ -25,6 +25,7 @@ from initlab.ui import layout, lean
 from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
 from initlab.ui.live import Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
+from initlab.ui.panels.base import RUN_COLORS
 from initlab.ui.runs import LabRuns
 from initlab.ui.share import ShareLink
 
@@ -32,7 +33,6 @@ STEP_BUDGET = 0.04        # least seconds of training per Play tick (after its r
 MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
 TICK_MS = 70              # Play interval: ~12 redraws per second when training is fast
 PRESET_PROMPT = "choose an experiment..."
-RUN_COLORS = {"A": "#1f5fbf", "B": "#e8590c"}    # compare mode: run A pinned, run B the controls
 
 
 class Lab(w.VBox):
@@ -114,7 +114,8 @@ class Lab(w.VBox):
         self.compare_button = w.ToggleButton(
             value=False, description="Compare", icon="columns",
             tooltip="Pin these settings as run A (blue); the controls then change run B "
-                    "(orange), trained side by side from the same seed and data",
+                    "(orange), trained side by side from the same seed and data; "
+                    "press again to end",
             layout=lean.layout(width="96px"), style=lean.style(lean.ToggleButtonStyle))
         self.compare_button.observe(g(self._on_compare, "compare"), "value")
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,

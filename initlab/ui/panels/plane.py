@@ -11,6 +11,8 @@ by how many units are active there, dead units' lines red and dashed.  Data wide
 
 Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
 lighter where the network is less confident, with the probe points on top in their true class.
+In compare mode run B's boundary is drawn beside A's in the same figure (its grid shifted right
+by the view's width plus a gap, on the same scales), so both share one y axis and colour scale.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from initlab.ui.panels.base import (FILL, CLASS_COLORS, DEAD_COLOR, RUN_COLORS, 
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 
+SIDE_GAP = 0.06           # compare mode: gap between A's and B's boundary, in view widths
 SATURATED_SHARE = 0.5      # a unit pinned at a bound on at least this share of examples
 # Unit colours: value -1 dead, 0..1 share of examples active (pale: rarely), 2 saturated; the
 # scale's four stops sit evenly on [-1, 2].
@@ -55,8 +58,9 @@ class _PlaneFigure:
         self.reason: w.HTML | None = None          # made when first needed
         self.box = lean.vbox(**FILL)
 
-    def frame(self, snapshot: Snapshot) -> bool:
-        """Show the figure or the reason; set the view.  Returns True when there is a plane."""
+    def frame(self, snapshot: Snapshot, extra_width: float = 0.0) -> bool:
+        """Show the figure or the reason; set the view (`extra_width` more on the right, in
+        view widths: room for a second picture).  Returns True when there is a plane."""
         if snapshot.plane is None and self.reason is None:
             self.reason = lean.html()
         show_reason(self.box, self.figure, self.reason,
@@ -64,7 +68,7 @@ class _PlaneFigure:
         if snapshot.plane is None:
             return False
         x0, x1, y0, y1 = (float(v) for v in snapshot.plane.view)
-        assign(self.x, min=x0, max=x1)
+        assign(self.x, min=x0, max=x1 + extra_width * (x1 - x0))
         assign(self.y, min=y0, max=y1)
         u, v = snapshot.plane.axis_labels
         assign(self.x_axis, label=u)
@@ -245,6 +249,20 @@ class DecisionBoundary(_PlaneFigure, Panel):
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
         self._classes = 0
+        self.regions_b: bq.HeatMap | None = None    # run B's picture: made when first compared
+        self.points_b: bq.Scatter | None = None
+
+    def _b_marks(self) -> tuple[bq.HeatMap, bq.Scatter]:
+        if self.regions_b is None:
+            self.regions_b = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
+                                        color=np.zeros((2, 2), np.float32),
+                                        scales=dict(self.regions.scales))
+            self.points_b = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                                       color=np.zeros(0, np.float32),
+                                       scales=dict(self.points.scales), default_size=14,
+                                       stroke="#222222", stroke_width=0.6)
+            self.figure.marks = [self.regions, self.points, self.regions_b, self.points_b]
+        return self.regions_b, self.points_b
 
     @staticmethod
     def _stops(n_classes: int) -> list[str]:
@@ -257,15 +275,39 @@ class DecisionBoundary(_PlaneFigure, Panel):
         return [self.figure] if self.box.children == (self.figure,) else []
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        if not self.frame(snapshot):
+        b = other[0].plane if other is not None else None
+        if b is not None and other[0].n_classes != snapshot.n_classes:
+            b = None
+        if not self.frame(snapshot, 0.0 if b is None else 1.0 + SIDE_GAP):
             return
         p, n = snapshot.plane, snapshot.n_classes
         if n != self._classes:
             self._classes = n
             assign(self.region_scale, colors=self._stops(n), min=0.0, max=float(2 * n - 1))
             assign(self.class_scale, colors=CLASS_COLORS[:n], min=0.0, max=float(n - 1))
+        self._draw(self.regions, self.points, p, n, 0.0)
+        if b is None:
+            if self.regions_b is not None:
+                assign(self.regions_b, visible=False)
+                assign(self.points_b, visible=False)
+            assign(self.x_axis, tick_values=None)
+            assign(self.figure, title=f"decision boundary ({n} classes)")
+            return
+        # B beside A: the x scale spans both views and a gap; B's x values move right by one
+        # view width plus the gap.  The x ticks stay under A (the two views are the same frame).
+        x0, x1 = (float(v) for v in p.view[:2])
+        shift = (x1 - x0) * (1.0 + SIDE_GAP)
+        regions_b, points_b = self._b_marks()
+        self._draw(regions_b, points_b, b, n, shift)
+        assign(self.x_axis, tick_values=f32(np.linspace(x0, x1, 3)))
+        assign(self.figure, title=f"decision boundary: A left, B right ({n} classes)")
+
+    @staticmethod
+    def _draw(regions: bq.HeatMap, points: bq.Scatter, p, n: int, shift: float) -> None:
+        """One run's regions and probe points, its x values moved right by `shift`."""
         # confidence runs from 1/C (a guess) to 1 (certain); map it onto the class's colour range
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
-        assign(self.regions, x=f32(p.grid_x), y=f32(p.grid_y), color=f32(2 * p.grid_pred + sure))
-        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels))
-        assign(self.figure, title=f"decision boundary ({n} classes)")
+        assign(regions, x=f32(p.grid_x + shift), y=f32(p.grid_y),
+               color=f32(2 * p.grid_pred + sure), visible=True)
+        assign(points, x=f32(p.points[:, 0] + shift), y=f32(p.points[:, 1]),
+               color=f32(p.labels), visible=True)
