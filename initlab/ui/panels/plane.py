@@ -11,8 +11,8 @@ by how many units are active there, dead units' lines red and dashed.  Data wide
 
 Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
 lighter where the network is less confident, with the probe points on top in their true class.
-In compare mode run B's boundary is drawn beside A's in the same figure (its grid shifted right
-by the view's width plus a gap, on the same scales), so both share one y axis and colour scale.
+In compare mode run B's boundary is drawn beside A's in the same two marks (its grid columns and
+points shifted right by the view's width plus a blank gap), so both share the y axis and colours.
 """
 from __future__ import annotations
 
@@ -238,7 +238,7 @@ class DecisionBoundary(_PlaneFigure, Panel):
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
         self.regions = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                  color=np.zeros((2, 2), np.float32),
+                                  color=np.zeros((2, 2), np.float32), null_color="white",
                                   scales={"x": self.x, "y": self.y, "color": self.region_scale})
         self.class_scale = bq.ColorScale(colors=CLASS_COLORS[:2], min=0.0, max=1.0)
         self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
@@ -249,21 +249,6 @@ class DecisionBoundary(_PlaneFigure, Panel):
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
         self._classes = 0
-        self.regions_b: bq.HeatMap | None = None    # run B's picture: made when first compared
-        self.points_b: bq.Scatter | None = None
-
-    def _b_marks(self) -> tuple[bq.HeatMap, bq.Scatter]:
-        if self.regions_b is None:
-            self.regions_b = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                        color=np.zeros((2, 2), np.float32),
-                                        scales=dict(self.regions.scales))
-            self.points_b = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                                       color=np.zeros(0, np.float32),
-                                       scales=dict(self.points.scales), default_size=14,
-                                       stroke="#222222", stroke_width=0.6)
-            self.figure.marks = [self.regions, self.points, self.regions_b, self.points_b]
-        return self.regions_b, self.points_b
-
     @staticmethod
     def _stops(n_classes: int) -> list[str]:
         stops = []
@@ -276,38 +261,43 @@ class DecisionBoundary(_PlaneFigure, Panel):
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         b = other[0].plane if other is not None else None
-        if b is not None and other[0].n_classes != snapshot.n_classes:
+        if b is not None and (other[0].n_classes != snapshot.n_classes
+                              or b.grid_pred.shape != snapshot.plane.grid_pred.shape):
             b = None
-        if not self.frame(snapshot, 0.0 if b is None else 1.0 + SIDE_GAP):
+        g = 0 if snapshot.plane is None else len(snapshot.plane.grid_x)
+        gap = max(1, round(SIDE_GAP * g))                  # blank grid columns between A and B
+        extra = 0.0 if b is None else (g + gap) / max(1, g - 1)
+        if not self.frame(snapshot, extra):
             return
         p, n = snapshot.plane, snapshot.n_classes
         if n != self._classes:
             self._classes = n
             assign(self.region_scale, colors=self._stops(n), min=0.0, max=float(2 * n - 1))
             assign(self.class_scale, colors=CLASS_COLORS[:n], min=0.0, max=float(n - 1))
-        self._draw(self.regions, self.points, p, n, 0.0)
-        if b is None:
-            if self.regions_b is not None:
-                assign(self.regions_b, visible=False)
-                assign(self.points_b, visible=False)
-            assign(self.x_axis, tick_values=None)
-            assign(self.figure, title=f"decision boundary ({n} classes)")
-            return
-        # B beside A: the x scale spans both views and a gap; B's x values move right by one
-        # view width plus the gap.  The x ticks stay under A (the two views are the same frame).
+        x, color = f32(p.grid_x), self._colors(p, n)
+        px, py, labels = p.points[:, 0], p.points[:, 1], p.labels
+        if b is not None:
+            # B beside A in the same two marks: its grid columns and points move right by one
+            # view plus `gap` blank (NaN, drawn white) columns; the x ticks stay under A.
+            step = float(p.grid_x[1] - p.grid_x[0]) if g > 1 else 1.0
+            shift = (g + gap) * step
+            x = f32(np.concatenate([p.grid_x, p.grid_x[-1] + step * np.arange(1, gap + 1),
+                                    p.grid_x + shift]))
+            blank = np.full((color.shape[0], gap), np.nan, np.float32)
+            color = f32(np.hstack([color, blank, self._colors(b, n)]))
+            px = np.concatenate([px, b.points[:, 0] + shift])
+            py = np.concatenate([py, b.points[:, 1]])
+            labels = np.concatenate([labels, b.labels])
+        assign(self.regions, x=x, y=f32(p.grid_y), color=color)
+        assign(self.points, x=f32(px), y=f32(py), color=f32(labels))
         x0, x1 = (float(v) for v in p.view[:2])
-        shift = (x1 - x0) * (1.0 + SIDE_GAP)
-        regions_b, points_b = self._b_marks()
-        self._draw(regions_b, points_b, b, n, shift)
-        assign(self.x_axis, tick_values=f32(np.linspace(x0, x1, 3)))
-        assign(self.figure, title=f"decision boundary: A left, B right ({n} classes)")
+        assign(self.x_axis, tick_values=None if b is None else f32(np.linspace(x0, x1, 3)))
+        assign(self.figure, title=f"decision boundary ({n} classes)" if b is None else
+               f"decision boundary: A left, B right ({n} classes)")
 
     @staticmethod
-    def _draw(regions: bq.HeatMap, points: bq.Scatter, p, n: int, shift: float) -> None:
-        """One run's regions and probe points, its x values moved right by `shift`."""
+    def _colors(p, n: int) -> np.ndarray:
+        """Colour values of one run's grid: class k from 2k (unsure) to 2k + 1 (certain)."""
         # confidence runs from 1/C (a guess) to 1 (certain); map it onto the class's colour range
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
-        assign(regions, x=f32(p.grid_x + shift), y=f32(p.grid_y),
-               color=f32(2 * p.grid_pred + sure), visible=True)
-        assign(points, x=f32(p.points[:, 0] + shift), y=f32(p.points[:, 1]),
-               color=f32(p.labels), visible=True)
+        return f32(2 * p.grid_pred + sure)

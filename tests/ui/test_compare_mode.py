@@ -104,16 +104,22 @@ def test_a_rebuilt_b_sends_a_back_to_step_zero_but_a_live_change_does_not():
 def test_the_boundary_shows_a_and_b_side_by_side():
     lab = Lab(activation="relu", depth=2, width=16)
     boundary = lab.panels["boundary"]
-    assert len(boundary.figure.marks) == 2
+    g = boundary.regions.color.shape[1]
     lab.compare(activation="tanh")
     lab.step(30)
-    x0, x1 = lab.runs[0].snapshot().plane.view[:2]
-    assert boundary.regions_b.visible and boundary.x.max > x1 + (x1 - x0)
-    assert boundary.regions_b.x.min() > x1                     # B right of A's view
-    assert not np.array_equal(boundary.regions.color, boundary.regions_b.color)
+    plane_a, plane_b = (r.snapshot().plane for r in lab.runs)
+    x0, x1 = plane_a.view[:2]
+    color = boundary.regions.color
+    gap = color.shape[1] - 2 * g
+    assert gap >= 1 and np.isnan(color[:, g:g + gap]).all()     # a blank strip between them
+    assert boundary.regions.x[-1] > x1 + (x1 - x0) and boundary.x.max >= boundary.regions.x[-1] - 1e-4
+    a_part, b_part = color[:, :g], color[:, g + gap:]
+    np.testing.assert_array_equal(np.floor(b_part / 2), plane_b.grid_pred)
+    assert not np.array_equal(a_part, b_part)
+    assert len(boundary.points.x) == len(plane_a.points) + len(plane_b.points)
     assert "A left, B right" in boundary.figure.title
     lab.compare(False)
-    assert not boundary.regions_b.visible and boundary.x.max == pytest.approx(x1)
+    assert boundary.regions.color.shape[1] == g and boundary.x.max == pytest.approx(x1)
 
 
 def test_compare_false_ends_compare_mode_and_b_carries_on():
