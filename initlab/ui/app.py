@@ -112,11 +112,11 @@ class Lab(w.VBox):
                                      style=lean.style(lean.ButtonStyle))
         self.reset_button.on_click(g(lambda _: self.reset(), "reset"))
         self.compare_button = w.ToggleButton(
-            value=False, description="Compare", icon="columns",
+            value=False, description="compare", icon="columns",
             tooltip="Pin these settings as run A (blue); the controls then change run B "
                     "(orange), trained side by side from the same seed and data; "
                     "press again to end",
-            layout=lean.layout(width="96px"), style=lean.style(lean.ToggleButtonStyle))
+            layout=lean.layout(width="92px"), style=lean.style(lean.ToggleButtonStyle))
         self.compare_button.observe(g(self._on_compare, "compare"), "value")
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
                                   description="experiment", tooltip="Load one of the lecture's "
@@ -141,9 +141,9 @@ class Lab(w.VBox):
     def _layout(self, show_controls: bool) -> list[w.Widget]:
         """Header line; control column (experiment, buttons, controls, status, findings,
         settings) beside the picture grid (see layout.py)."""
-        buttons = lean.hbox([self.play_button, self.step_button, self.reset_button,
-                             self.compare_button])
-        side_parts = [self.presets, buttons, self.share.widget]
+        buttons = lean.hbox([self.play_button, self.step_button, self.reset_button])
+        sharing = lean.hbox([self.compare_button, self.share.widget])
+        side_parts = [self.presets, buttons, sharing]
         if show_controls:
             side_parts.append(self.controls.widget)
         side = lean.vbox([*side_parts, self.status.widget, self.findings, self.json_box])
@@ -411,16 +411,15 @@ class Lab(w.VBox):
         if len(runs) == 1:
             self.status.show(self._status_line(runs[0], snapshots[0]))
         else:
-            self.status.show("".join(self._status_line(run, snap, tag)
-                                     for run, snap, tag in zip(runs, snapshots, "AB")))
+            self.status.show(self._compare_lines(runs, snapshots))
         self.share.show(*((runs[0].config, runs[1].config) if len(runs) == 2
                           else (runs[0].config,)))
         t3 = time.perf_counter()
         self.redraw_seconds = t3 - t0
         self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2)   # seconds
 
-    def _status_line(self, run: Run, snap: Snapshot, tag: str = "") -> str:
-        """One run's line: step, epoch, loss, accuracy (and 'A'/'B' in its colour, comparing)."""
+    def _status_line(self, run: Run, snap: Snapshot) -> str:
+        """The run's step, epoch, loss and accuracy, and its message."""
         h = run.history
         parts = [f"step {run.step_count}", f"epoch {run.epoch:.1f}",
                  f"loss {snap.loss:.3f}" + (f" (ln C = {snap.expected_initial_loss:.3f})"
@@ -433,15 +432,25 @@ class Lab(w.VBox):
                      f"{html.escape(run.message)}</div>")
         elif run.message:
             line += f"<div style='color:#555'>{html.escape(run.message)}</div>"
-        if tag:
-            line = (f"<b style='color:{RUN_COLORS[tag]}'>{tag}</b> "
-                    f"<span style='color:#555'>{html.escape(self._describe(tag))}</span><br>"
-                    + line)
         return f"<div>{line}</div>"
 
-    def _describe(self, tag: str) -> str:
-        """What sets run A apart from B and vice versa, e.g. 'init=gaussian, weight_std=0.01'."""
-        a, b = self._runs.all[0].config, self._runs.all[1].config
-        mine, theirs = (a, b) if tag == "A" else (b, a)
-        diff = [f"{n}={getattr(mine, n)}" for n in sorted(mine.changed_fields(theirs))]
-        return ", ".join(diff) if diff else "same settings as " + ("B" if tag == "A" else "A")
+    def _compare_lines(self, runs: tuple[Run, ...], snaps: list[Snapshot]) -> str:
+        """Compare mode's status: one short line per run in its colour, then what differs."""
+        lines = []
+        for run, snap, tag in zip(runs, snaps, "AB"):
+            h = run.history
+            text = f"step {run.step_count} &middot; loss {snap.loss:.3f}"
+            if h.eval_steps:
+                text += f" &middot; acc {h.train_acc[-1]:.0%} / val {h.val_acc[-1]:.0%}"
+            if run.diverged:
+                text += f" <b style='color:#b00020'>diverged at step {run.diverged_at}</b>"
+            lines.append(f"<b style='color:{RUN_COLORS[tag]}'>{tag}</b> {text}")
+        a, b = runs[0].config, runs[1].config
+        names = sorted(a.changed_fields(b))
+        diff = ("same settings: change a control to set B" if not names else
+                "A: " + ", ".join(f"{n}={getattr(a, n)}" for n in names) + " · B: "
+                + ", ".join(f"{n}={getattr(b, n)}" for n in names))
+        lines.append(f"<div style='color:#555;white-space:nowrap;overflow:hidden;"
+                     f"text-overflow:ellipsis' title='{html.escape(diff, quote=True)}'>"
+                     f"{html.escape(diff)}</div>")
+        return "<div>" + "<br>".join(lines[:2]) + lines[2] + "</div>"
