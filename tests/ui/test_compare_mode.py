@@ -63,6 +63,16 @@ def test_the_histograms_draw_a_collapsing_a_and_a_saturating_b_in_the_run_colour
     assert list(panel.names.text[:2]) == ["1 A", "1 B"]
 
 
+def test_relu_against_tanh_draws_each_row_over_its_own_range_on_one_scale():
+    lab = Lab(depth=2)                                     # ReLU: bins on [0, 3]
+    lab.compare(activation="tanh")                         # tanh: bins on [-1, 1]
+    panel = lab.panels["histograms"]
+    x = np.atleast_2d(panel.curves.x)
+    assert x.shape[0] == 4
+    np.testing.assert_allclose(x[:, [0, -1]], [[0, 3], [-1, 1], [0, 3], [-1, 1]])
+    assert (panel.x.min, panel.x.max) == (-1.0, 3.0)
+
+
 def test_step_trains_both_in_lockstep_and_every_curve_has_two_series():
     lab = Lab()
     lab.compare(lr=0.1)
