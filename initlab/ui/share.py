@@ -17,10 +17,11 @@ from initlab.core.config import Config
 from initlab.core.links import to_query
 from initlab.ui import lean
 
-# In the page: put the query on the address the student sees, show it and copy it.  A plain
+# In the page: put the query on the address the student sees, show it and copy it (`window.URL`:
+# in an inline handler a bare `URL` is document.URL, a string).  A plain
 # `select + execCommand('copy')` is the fallback where the Clipboard API is not allowed (http).
 COPY_JS = ("const box=this.parentElement.querySelector('input');"
-           "if(this.dataset.page==='1'){const u=new URL(location.href);"
+           "if(this.dataset.page==='1'){const u=new window.URL(window.location.href);"
            "u.search=this.dataset.query;box.value=u.href;}"
            "box.select();const t=box.value;"
            "(navigator.clipboard?navigator.clipboard.writeText(t):Promise.reject())"
