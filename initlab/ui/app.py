@@ -112,12 +112,11 @@ class Lab(w.VBox):
                                      style=lean.style(lean.ButtonStyle))
         self.reset_button.on_click(g(lambda _: self.reset(), "reset"))
         self.compare_button = w.ToggleButton(
-            value=False, description="compare", icon="columns",
+            value=False, description="compare",
             tooltip="Pin these settings as run A (blue); the controls then change run B "
                     "(orange), trained side by side from the same seed and data; "
                     "press again to end",
-            layout=lean.layout(width="92px", flex="0 0 92px"),
-            style=lean.style(lean.ToggleButtonStyle))
+            layout=lean.layout(width="80px"), style=lean.style(lean.ToggleButtonStyle))
         self.compare_button.observe(g(self._on_compare, "compare"), "value")
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
                                   description="experiment", tooltip="Load one of the lecture's "

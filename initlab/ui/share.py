@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from initlab.core.config import Config
 from initlab.core.links import to_query
 from initlab.ui import lean
+from initlab.ui.panels.base import FILL
 
 # In the page: put the query on the address the student sees, show it and copy it (`window.URL`:
 # in an inline handler a bare `URL` is document.URL, a string).  A plain
@@ -48,7 +49,7 @@ class ShareLink:
     """A 'copy link' button beside the link of the current settings.  `widget` to display."""
 
     def __init__(self) -> None:
-        self.widget = lean.html(width="100%")
+        self.widget = lean.html(**FILL)          # the rest of its row (a shared layout)
         self.query = None
         self.url = ""
 

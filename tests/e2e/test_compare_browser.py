@@ -62,7 +62,7 @@ def test_compare_on_then_b_changes_both_pictures_differ_and_a_stays(page, voila_
         [(f.querySelector('.mainheading') || {}).textContent, f.querySelectorAll('image').length,
          f.querySelectorAll('path.line').length])""")
     titles = {t: (images, lines) for t, images, lines in figs}
-    assert titles["decision boundary: A left, B right (3 classes)"][0] == 1   # one raster, both
+    assert titles["decision boundary of B (3 classes)"][0] == 1    # the A/B switch shows B
     assert titles["loss: A (blue), B (orange)"][1] == 3           # A, B and the ln C line
     assert "Something went wrong" not in page.inner_text("body")
 

@@ -111,25 +111,21 @@ def test_a_rebuilt_b_sends_a_back_to_step_zero_but_a_live_change_does_not():
     assert lab.runs[0].config.init == "he_normal"
 
 
-def test_the_boundary_shows_a_and_b_side_by_side():
+def test_the_boundary_switches_between_a_and_b():
     lab = Lab(activation="relu", depth=2, width=16)
     boundary = lab.panels["boundary"]
-    g = boundary.regions.color.shape[1]
+    assert boundary.run_choice not in boundary.box.children      # one run: no switch
     lab.compare(activation="tanh")
     lab.step(30)
     plane_a, plane_b = (r.snapshot().plane for r in lab.runs)
-    x0, x1 = plane_a.view[:2]
-    color = boundary.regions.color
-    gap = color.shape[1] - 2 * g
-    assert gap >= 1 and np.isnan(color[:, g:g + gap]).all()     # a blank strip between them
-    assert boundary.regions.x[-1] > x1 + (x1 - x0) and boundary.x.max >= boundary.regions.x[-1] - 1e-4
-    a_part, b_part = color[:, :g], color[:, g + gap:]
-    np.testing.assert_array_equal(np.floor(b_part / 2), plane_b.grid_pred)
-    assert not np.array_equal(a_part, b_part)
-    assert len(boundary.points.x) == len(plane_a.points) + len(plane_b.points)
-    assert "A left, B right" in boundary.figure.title
+    assert boundary.run_choice in boundary.box.children
+    assert boundary.run_choice.value == "B"                      # the run the controls move
+    np.testing.assert_array_equal(np.floor(boundary.regions.color / 2), plane_b.grid_pred)
+    boundary.run_choice.value = "A"
+    np.testing.assert_array_equal(np.floor(boundary.regions.color / 2), plane_a.grid_pred)
+    assert not np.array_equal(plane_a.grid_pred, plane_b.grid_pred)
     lab.compare(False)
-    assert boundary.regions.color.shape[1] == g and boundary.x.max == pytest.approx(x1)
+    assert boundary.run_choice not in boundary.box.children
 
 
 def test_compare_false_ends_compare_mode_and_b_carries_on():

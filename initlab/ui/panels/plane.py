@@ -11,8 +11,6 @@ by how many units are active there, dead units' lines red and dashed.  Data wide
 
 Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
 lighter where the network is less confident, with the probe points on top in their true class.
-In compare mode run B's boundary is drawn beside A's in the same two marks (its grid columns and
-points shifted right by the view's width plus a blank gap), so both share the y axis and colours.
 """
 from __future__ import annotations
 
@@ -28,7 +26,7 @@ from initlab.ui.panels.base import (FILL, CLASS_COLORS, DEAD_COLOR, RUN_COLORS, 
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 
-SIDE_GAP = 0.06           # compare mode: gap between A's and B's boundary, in view widths
+LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
 SATURATED_SHARE = 0.5      # a unit pinned at a bound on at least this share of examples
 # Unit colours: value -1 dead, 0..1 share of examples active (pale: rarely), 2 saturated; the
 # scale's four stops sit evenly on [-1, 2].
@@ -58,9 +56,8 @@ class _PlaneFigure:
         self.reason: w.HTML | None = None          # made when first needed
         self.box = lean.vbox(**FILL)
 
-    def frame(self, snapshot: Snapshot, extra_width: float = 0.0) -> bool:
-        """Show the figure or the reason; set the view (`extra_width` more on the right, in
-        view widths: room for a second picture).  Returns True when there is a plane."""
+    def frame(self, snapshot: Snapshot) -> bool:
+        """Show the figure or the reason; set the view.  Returns True when there is a plane."""
         if snapshot.plane is None and self.reason is None:
             self.reason = lean.html()
         show_reason(self.box, self.figure, self.reason,
@@ -68,7 +65,7 @@ class _PlaneFigure:
         if snapshot.plane is None:
             return False
         x0, x1, y0, y1 = (float(v) for v in snapshot.plane.view)
-        assign(self.x, min=x0, max=x1 + extra_width * (x1 - x0))
+        assign(self.x, min=x0, max=x1)
         assign(self.y, min=y0, max=y1)
         u, v = snapshot.plane.axis_labels
         assign(self.x_axis, label=u)
@@ -146,7 +143,7 @@ class DataCloud(_PlaneFigure):
                                 default_size=6)
         # no colour axis: in a cell this small bqplot draws it a few pixels tall; the colours
         # run from dark (no unit on) to yellow (every unit on), as the hint says
-        self.figure = figure([self.points, self.alive, self.dead, self.sides],
+        self.figure = figure([self.alive, self.dead, self.sides, self.points],   # points on top
                              [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
@@ -161,8 +158,11 @@ class DataCloud(_PlaneFigure):
                color=f32(p.active_count))
         visible = np.isfinite(p.segments_x).all(axis=1)
         alive, gone = visible & ~dead, visible & dead      # only lines inside the view are sent
+        n_alive = int(np.count_nonzero(alive))
+        # many lines fade so the points stay readable (500 units: 0.08 each)
+        opacity = float(np.clip(LINES_SEEN / max(n_alive, 1), 0.08, 0.7))
         assign(self.alive, x=f32(p.segments_x[alive]), y=f32(p.segments_y[alive]),
-               visible=bool(alive.any()))
+               opacities=[opacity] * max(n_alive, 1), visible=n_alive > 0)
         assign(self.dead, x=f32(p.segments_x[gone]), y=f32(p.segments_y[gone]),
                visible=bool(gone.any()))
         shown = ~dead & np.isfinite(p.active_side).all(axis=1)
@@ -230,15 +230,25 @@ def _lighten(color: str, amount: float) -> str:
 class DecisionBoundary(_PlaneFigure, Panel):
     name = "boundary"
     title = "Decision boundary"
-    hint = "Colour: the predicted class, pale where the network is unsure. Dots: probe points."
+    hint = ("Colour: the predicted class, pale where the network is unsure. Dots: probe points. "
+            "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
 
     def __init__(self) -> None:
         super().__init__()
         self.widget = self.box
+        # compare mode: which run's boundary to draw (shown only while comparing)
+        self.run_choice = w.ToggleButtons(options=["A", "B"], value="B",
+                                          tooltip="whose decision boundary to draw",
+                                          layout=lean.layout(),
+                                          style=lean.style(w.ToggleButtonsStyle,
+                                                           button_width="28px"))
+        self.run_choice.add_class("il-overlay")
+        self.run_choice.observe(self._on_choice, "value")
+        self._last: tuple = ()
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
         self.regions = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                  color=np.zeros((2, 2), np.float32), null_color="white",
+                                  color=np.zeros((2, 2), np.float32),
                                   scales={"x": self.x, "y": self.y, "color": self.region_scale})
         self.class_scale = bq.ColorScale(colors=CLASS_COLORS[:2], min=0.0, max=1.0)
         self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
@@ -249,6 +259,7 @@ class DecisionBoundary(_PlaneFigure, Panel):
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
         self._classes = 0
+
     @staticmethod
     def _stops(n_classes: int) -> list[str]:
         stops = []
@@ -257,47 +268,29 @@ class DecisionBoundary(_PlaneFigure, Panel):
         return stops
 
     def figures(self) -> list[bq.Figure]:
-        return [self.figure] if self.box.children == (self.figure,) else []
+        return [self.figure] if self.figure in self.box.children else []
+
+    def _on_choice(self, change: dict) -> None:
+        if self._last:
+            self.update(*self._last)
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        b = other[0].plane if other is not None else None
-        if b is not None and (other[0].n_classes != snapshot.n_classes
-                              or b.grid_pred.shape != snapshot.plane.grid_pred.shape):
-            b = None
-        g = 0 if snapshot.plane is None else len(snapshot.plane.grid_x)
-        gap = max(1, round(SIDE_GAP * g))                  # blank grid columns between A and B
-        extra = 0.0 if b is None else (g + gap) / max(1, g - 1)
-        if not self.frame(snapshot, extra):
+        self._last = (snapshot, history, other)
+        if other is not None and self.run_choice.value == "B":
+            snapshot = other[0]
+        if not self.frame(snapshot):
             return
+        wanted = (self.figure, self.run_choice) if other is not None else (self.figure,)
+        if self.box.children != wanted:
+            self.box.children = wanted
         p, n = snapshot.plane, snapshot.n_classes
         if n != self._classes:
             self._classes = n
             assign(self.region_scale, colors=self._stops(n), min=0.0, max=float(2 * n - 1))
             assign(self.class_scale, colors=CLASS_COLORS[:n], min=0.0, max=float(n - 1))
-        x, color = f32(p.grid_x), self._colors(p, n)
-        px, py, labels = p.points[:, 0], p.points[:, 1], p.labels
-        if b is not None:
-            # B beside A in the same two marks: its grid columns and points move right by one
-            # view plus `gap` blank (NaN, drawn white) columns; the x ticks stay under A.
-            step = float(p.grid_x[1] - p.grid_x[0]) if g > 1 else 1.0
-            shift = (g + gap) * step
-            x = f32(np.concatenate([p.grid_x, p.grid_x[-1] + step * np.arange(1, gap + 1),
-                                    p.grid_x + shift]))
-            blank = np.full((color.shape[0], gap), np.nan, np.float32)
-            color = f32(np.hstack([color, blank, self._colors(b, n)]))
-            px = np.concatenate([px, b.points[:, 0] + shift])
-            py = np.concatenate([py, b.points[:, 1]])
-            labels = np.concatenate([labels, b.labels])
-        assign(self.regions, x=x, y=f32(p.grid_y), color=color)
-        assign(self.points, x=f32(px), y=f32(py), color=f32(labels))
-        x0, x1 = (float(v) for v in p.view[:2])
-        assign(self.x_axis, tick_values=None if b is None else f32(np.linspace(x0, x1, 3)))
-        assign(self.figure, title=f"decision boundary ({n} classes)" if b is None else
-               f"decision boundary: A left, B right ({n} classes)")
-
-    @staticmethod
-    def _colors(p, n: int) -> np.ndarray:
-        """Colour values of one run's grid: class k from 2k (unsure) to 2k + 1 (certain)."""
         # confidence runs from 1/C (a guess) to 1 (certain); map it onto the class's colour range
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
-        return f32(2 * p.grid_pred + sure)
+        assign(self.regions, x=f32(p.grid_x), y=f32(p.grid_y), color=f32(2 * p.grid_pred + sure))
+        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels))
+        run = f" of {self.run_choice.value}" if other is not None else ""
+        assign(self.figure, title=f"decision boundary{run} ({n} classes)")
