@@ -1,7 +1,8 @@
 """Share what you see: the link of the current settings (both runs in compare mode).
 
 The query comes from `initlab.core.links.to_query`; `link_url` puts it on the page's address.
-In Voila the kernel knows the address it was asked for (VOILA_REQUEST_URL), but behind a proxy
+In Voila the kernel knows the address it was asked for (VOILA_REQUEST_URL, or for a preheated
+kernel SERVER_NAME, SERVER_PORT and SCRIPT_NAME), but behind a proxy
 (Binder, JupyterHub) that is the inner one, so the copy button rebuilds the link in the browser
 from the address the student actually sees.  In JupyterLab there is no app address: the control
 shows the query to append to the served lab's address (`initlab serve`).
@@ -39,6 +40,9 @@ def link_url(query: str, environ: Mapping[str, str] | None = None) -> str:
     """The page's address with `query` as its query string, or '?query' outside Voila."""
     env = os.environ if environ is None else environ
     page = env.get("VOILA_REQUEST_URL", "")
+    if not page and env.get("SERVER_NAME"):      # a preheated kernel gets the CGI variables only
+        port = f":{env['SERVER_PORT']}" if env.get("SERVER_PORT") else ""
+        page = f"http://{env['SERVER_NAME']}{port}{env.get('SCRIPT_NAME', '/')}"
     if not page:
         return f"?{query}" if query else "?"
     scheme, netloc, path, _, _ = urlsplit(page)

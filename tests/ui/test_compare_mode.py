@@ -195,3 +195,13 @@ def test_the_served_page_reads_run_b_from_its_link():
     assert runs_from_query("depth=3") == (Config(depth=3), None, "")
     a, b, message = runs_from_query("b.depth=99")
     assert (a, b) == (Config(), None) and "'b.depth'" in message and "depth=99" in message
+
+
+def test_the_link_is_the_pages_address_with_the_settings_as_its_query():
+    from initlab.ui.share import link_url
+    query = "depth=4&b.init=xavier_normal"
+    assert link_url(query, {}) == "?" + query                       # JupyterLab: no address
+    voila = {"VOILA_REQUEST_URL": "http://127.0.0.1:8866/?depth=2&theme=dark"}
+    assert link_url(query, voila) == "http://127.0.0.1:8866/?" + query
+    preheated = {"SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8866", "SCRIPT_NAME": "/"}
+    assert link_url(query, preheated) == "http://127.0.0.1:8866/?" + query
