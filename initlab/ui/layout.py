@@ -49,6 +49,7 @@ STYLE = f"""
   overflow: visible; grid-template-columns: repeat(3, minmax(0, 1fr));
   grid-auto-rows: max(190px, calc((100vh - {HEADER_PX}px) / 3)); }}
 .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_WIDE}; }}
+.il-lab .il-grid.il-some {{ grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); }}
 .il-lab .il-grid.il-some .il-span2 {{ grid-row: span 2; }}
 {AREA_RULES}
 .il-lab .il-cell.il-cell {{ min-height: 0; min-width: 0; height: auto; width: auto;
@@ -57,7 +58,8 @@ STYLE = f"""
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
 .il-lab .il-implied {{ margin-left: 88px; }}
-.il-lab .il-note {{ height: 16px; flex: none;  font-size: 11px; color: #555; white-space: nowrap; overflow: hidden;
+.il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
+  white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
 @container (max-width: 1000px) {{
