@@ -128,6 +128,14 @@ def test_the_boundary_switches_between_a_and_b():
     assert boundary.run_choice not in boundary.box.children
 
 
+def test_the_first_layer_lines_say_they_are_run_as():
+    lab = Lab(depth=2, width=16)
+    lab.compare(activation="leaky_relu")
+    assert lab.panels["dead_relu"].cloud.figure.title.startswith("A: 0 dead of 16")
+    lab.compare(False)
+    assert lab.panels["dead_relu"].cloud.figure.title.startswith("16 leaky_relu units")
+
+
 def test_compare_false_ends_compare_mode_and_b_carries_on():
     lab = Lab()
     lab.compare(activation="tanh")
