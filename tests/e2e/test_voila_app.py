@@ -112,7 +112,8 @@ def test_relu_widens_the_histogram_range_and_batch_norm_spreads_a_collapsed_net(
     choose(page, "activation", "tanh")
     wait_last(page, "h.xticks.includes('-1') && centre(h.heights) > 0.99")
     choose(page, "norm", "batch")
-    wait_last(page, "centre(h.heights) < 0.3")           # normalised: spread out again
+    # normalised: spread out again (the row's σ label too, not only its curve)
+    wait_last(page, "centre(h.heights) < 0.3 && parseFloat(h.title.split('\u03c3 ')[1]) > 0.3")
     spread = histograms(page)[-1]
     assert float(title_std(spread["title"])) > 0.3
     assert sum(1 for s in spread["heights"] if s > 0) > 20   # most bins in use

@@ -160,12 +160,14 @@ class ActivationHistograms(Panel):
         assign(self.x_axis, tick_values=f32(sorted({lo, hi, 0.5 * (lo + hi)}
                                                    | ({0.0} if lo < 0 < hi else set()))))
         assign(self.y, min=-0.05, max=float(rows.count))
-        assign(self.curves, x=x, y=y, colors=colors, fill_colors=colors,
-               fill_opacities=[FILL_OPACITY] * rows.count)
+        # labels before the curves: messages arrive in order, so a page that sees the new
+        # curves also has their labels
         assign(self.names, x=np.full(len(base), lo, np.float32), y=base + 0.3,
                text=np.array(names), colors=colors, default_size=size)
         assign(self.stats, x=np.full(len(base), hi, np.float32), y=base + 0.3,
                text=np.array(stats_text), default_size=size)
         assign(self.outside, x=f32(out_x), y=f32(out_y), text=np.array(out_text, dtype=str),
                visible=bool(out_text), default_size=size)
+        assign(self.curves, x=x, y=y, colors=colors, fill_colors=colors,
+               fill_opacities=[FILL_OPACITY] * rows.count)
         self.drawn_rows = rows.count
