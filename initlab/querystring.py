@@ -11,6 +11,7 @@ import os
 from typing import Mapping
 from urllib.parse import parse_qsl, urlencode
 
+from initlab.core import links
 from initlab.core.config import Config
 
 # Query parameters that Voila itself reads (skin of the page), not experiment settings.
@@ -56,3 +57,22 @@ def config_from_environment(base: Config | None = None,
     Returns ``(config, message)``; the message is '' unless the link held a bad value.
     """
     return config_from_query(query_string(environ), base=base)
+
+
+def runs_from_query(query: str, base: Config | None = None
+                    ) -> tuple[Config, Config | None, str]:
+    """Like config_from_query, for links of two runs (compare mode): keys with a `b.` prefix
+    set run B (initlab.core.links).  Returns ``(config_a, config_b or None, message)``."""
+    base = base or Config()
+    try:
+        a, b = links.from_query(query, base=base)
+    except ValueError as err:
+        return base, None, (f"The link's settings were not used: {err}. "
+                            "Showing the default settings.")
+    return a, b, ""
+
+
+def runs_from_environment(base: Config | None = None, environ: Mapping[str, str] | None = None
+                          ) -> tuple[Config, Config | None, str]:
+    """``(config_a, config_b or None, message)`` for this kernel's page (see runs_from_query)."""
+    return runs_from_query(query_string(environ), base=base)

@@ -83,6 +83,20 @@ class Pair:
         self._options = run_options
         self.run_b = Run(config_b, data=self._data_for(config_b, data), **run_options)
 
+    @classmethod
+    def from_run(cls, run_a: Run, config_b: Config) -> "Pair":
+        """A Pair whose run A is `run_a` itself, reset to step 0 (no rebuild of its data or
+        network: compare mode pins the run already on screen).  B shares its Data as in
+        Pair(); a run on given data (the student's points) passes it on to B."""
+        pair = cls.__new__(cls)
+        if run_a.step_count or run_a.diverged:
+            run_a.reset()
+        pair.run_a = run_a
+        pair._options = dict(probe_size=run_a.probe_size, eval_every=run_a.eval_every)
+        pair.run_b = Run(config_b, data=pair._data_for(config_b, run_a._given_data),
+                         **pair._options)
+        return pair
+
     def _data_for(self, config_b: Config, data: Data | None) -> Data | None:
         if data is not None:
             return data

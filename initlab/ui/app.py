@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import ipywidgets as w
 
+from initlab.core import links
 from initlab.core.config import CLASS_RANGE, Config
 from initlab.core.presets import PRESETS
 from initlab.core.run import Run
@@ -24,6 +25,9 @@ from initlab.ui import layout, lean
 from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
 from initlab.ui.live import Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
+from initlab.ui.panels.base import RUN_COLORS
+from initlab.ui.runs import LabRuns
+from initlab.ui.share import ShareLink
 
 STEP_BUDGET = 0.04        # least seconds of training per Play tick (after its redraw)
 MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
@@ -39,7 +43,13 @@ class Lab(w.VBox):
                 "loss", "ratio"
       controls: Config field names to offer (default all, in data/network/training tabs)
       notice:   a message to show at start (e.g. why a link's settings were not used)
+      compare:  run B's Config (or a dict of the fields B changes) to open in compare mode
       fields:   Config fields overriding `config`, e.g. Lab(activation="tanh", depth=10)
+
+    Compare mode (`lab.compare(**fields)`, or the "compare" toggle) pins the settings on screen
+    as run A; from then on the controls and `lab.set` change run B only.  Both runs come from
+    one seed and one data set, train in lockstep, and every panel draws both.  `lab.runs` is
+    (run,) or (run_a, run_b); `lab.config` and `lab.run` are what the controls show (B).
 
     Programmatic use is synchronous: when set()/step()/reset() return, controls and every
     panel's marks show the new state.  play()/pause() drive the browser timer (needs the lab on
@@ -51,7 +61,7 @@ class Lab(w.VBox):
 
     def __init__(self, config: Config | None = None, *, panels: Iterable[str] | None = None,
                  controls: Iterable[str] | None = None, notice: str = "",
-                 **fields: Any) -> None:
+                 compare: Config | dict | None = None, **fields: Any) -> None:
         super().__init__()
         self.add_class("il-lab")
         config = (config or Config()).replace(**fields) if fields else (config or Config())
@@ -60,8 +70,12 @@ class Lab(w.VBox):
         if unknown:
             raise ValueError(f"unknown panel {unknown[0]!r}: allowed are {', '.join(PANELS)}")
         self._config = config
-        self._run = Run(config)
+        self._runs = LabRuns(config)
+        if compare is not None:
+            self._config = self._b_config(compare)
+            self._runs.start(self._config)
         self.status = StatusArea()
+        self.share = ShareLink()
         self.findings = lean.html()
         self.findings.add_class("il-findings")
         self.panels = {n: PANELS[n]() for n in names}
@@ -75,6 +89,7 @@ class Lab(w.VBox):
         self.timings: dict[str, float] = {}
         self._build_buttons()
         self.children = self._layout(show_controls=controls is None or bool(list(controls)))
+        self._show_compare()
         self._redraw()
         if notice:
             self.status.say(notice, "warning")
@@ -96,6 +111,13 @@ class Lab(w.VBox):
                                      layout=lean.layout(width="80px"),
                                      style=lean.style(lean.ButtonStyle))
         self.reset_button.on_click(g(lambda _: self.reset(), "reset"))
+        self.compare_button = w.ToggleButton(
+            value=False, description="compare",
+            tooltip="Pin these settings as run A (blue); the controls then change run B "
+                    "(orange), trained side by side from the same seed and data; "
+                    "press again to end",
+            layout=lean.layout(width="80px"), style=lean.style(lean.ToggleButtonStyle))
+        self.compare_button.observe(g(self._on_compare, "compare"), "value")
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
                                   description="experiment", tooltip="Load one of the lecture's "
                                   "experiments; its lesson appears below",
@@ -121,7 +143,8 @@ class Lab(w.VBox):
         """Header line; control column (experiment, buttons, controls, status, findings,
         settings) beside the picture grid (see layout.py)."""
         buttons = lean.hbox([self.play_button, self.step_button, self.reset_button])
-        side_parts = [self.presets, buttons]
+        sharing = lean.hbox([self.compare_button, self.share.widget])
+        side_parts = [self.presets, buttons, sharing]
         if show_controls:
             side_parts.append(self.controls.widget)
         side = lean.vbox([*side_parts, self.status.widget, self.findings, self.json_box])
@@ -148,17 +171,31 @@ class Lab(w.VBox):
 
     @property
     def run(self) -> Run:
-        """The Run, brought up to date with `config`."""
+        """The Run the controls drive (run B in compare mode), brought up to date with `config`."""
         self._sync_run()
         return self._run
 
     @property
+    def runs(self) -> tuple[Run, ...]:
+        """(run,) or, in compare mode, (run_a, run_b); up to date with the controls."""
+        self._sync_run()
+        return self._runs.all
+
+    @property
+    def comparing(self) -> bool:
+        return self._runs.comparing
+
+    @property
+    def _run(self) -> Run:
+        return self._runs.driven
+
+    @property
     def snapshot(self) -> Snapshot:
-        """What the panels draw: the run's snapshot for the current config."""
+        """The snapshot of `run` (run B in compare mode)."""
         return self.run.snapshot()
 
     def _sync_run(self) -> str:
-        outcome = self._run.apply(self._config)
+        outcome = self._runs.sync(self._config)
         if outcome == "rebuilt":
             self.controls.input_dim = self._run.data.input_dim
             self.controls.show(self._config)
@@ -184,7 +221,8 @@ class Lab(w.VBox):
 
     def step(self, n: int = 1) -> int:
         """Train n minibatches now, then redraw.  Returns how many were done."""
-        done = self.run.step(int(n))
+        self._sync_run()
+        done = self._runs.step(int(n))
         self._redraw_now()
         return done
 
@@ -195,12 +233,70 @@ class Lab(w.VBox):
         self.play_button.value = False
 
     def reset(self) -> None:
-        """Start the run again from the same Config (same seed: same numbers)."""
-        self.run.reset()
+        """Start the run (both in compare mode) again: same Config, same seed, same numbers."""
+        self._sync_run()
+        self._runs.reset()
         self.status.say("")
         self._redraw_now()
 
+    def compare(self, on: bool | Config = True, **fields: Any) -> Config | None:
+        """Compare mode.  lab.compare(init="he_normal"): pin the settings on screen as run A and
+        open run B = A with those fields changed; returns B's Config.  lab.compare(config_b)
+        takes a whole Config for B; lab.compare(False) ends compare mode (B carries on alone).
+
+        Called again while comparing, B is A's settings with the new fields changed.
+        Both runs restart from step 0.  Invalid fields raise ValueError and change nothing.
+        """
+        if on is False:
+            if fields:
+                raise ValueError("compare(False) ends compare mode: it takes no fields")
+            self._runs.stop()
+            self._show_compare()
+            self.status.say("")
+            self._redraw_now()
+            return None
+        if on is not True and not isinstance(on, Config):
+            raise ValueError(f"compare's first argument must be True, False or a Config, "
+                             f"got {on!r}")
+        config_a = self._runs.pinned or self._config
+        config_b = on.replace(**fields) if isinstance(on, Config) else config_a.replace(**fields)
+        self._sync_run()
+        self._config = config_b
+        if self._runs.comparing:
+            self._runs.sync(config_b)
+            self._runs.reset()
+        else:
+            self._runs.start(config_b)
+        self.controls.show(config_b)
+        self._show_compare()
+        self.status.say("")
+        self._redraw_now()
+        return config_b
+
+    def _b_config(self, compare: Config | dict) -> Config:
+        if isinstance(compare, Config):
+            return compare
+        if isinstance(compare, dict):
+            return self._config.replace(**compare)
+        raise ValueError(f"compare must be run B's Config or a dict of its fields, "
+                         f"got {type(compare).__name__}")
+
+    def _show_compare(self) -> None:
+        """The toggle's state follows the mode (without calling back into it)."""
+        on = self._runs.comparing
+        if self.compare_button.value != on:
+            self._quiet_toggle = True
+            try:
+                self.compare_button.value = on
+            finally:
+                self._quiet_toggle = False
+
     # ---- callbacks --------------------------------------------------------------------------
+    def _on_compare(self, change: dict) -> None:
+        if getattr(self, "_quiet_toggle", False):
+            return
+        self.compare(bool(change["new"]))
+
     def _use(self, config: Config, notice: str = "") -> None:
         self._config = config
         self.controls.show(config)
@@ -231,7 +327,7 @@ class Lab(w.VBox):
     def _on_play(self, change: dict) -> None:
         if change["new"]:
             self._sync_run()
-            if self._run.diverged:                # nothing to train: say so and stay paused
+            if self._runs.diverged:               # nothing to train: say so and stay paused
                 self.play_button.value = False
                 self._redraw_now()
                 return
@@ -255,36 +351,46 @@ class Lab(w.VBox):
         period = now - self._last_tick if self._last_tick is not None else 0.0
         self._last_tick = now
         self._redraw_now()
-        run = self.run
-        if run.diverged:
+        self._sync_run()
+        if self._runs.diverged:
             self.pause()
             return
         budget = max(STEP_BUDGET, self.redraw_seconds,
                      min(MAX_BUDGET, 0.5 * (period - self.redraw_seconds)))
-        run.step_for(budget)
-        if run.diverged:
+        self._runs.step_for(budget)
+        if self._runs.diverged:
             self.pause()
 
     def _on_preset(self, change: dict) -> None:
         if change["new"] == PRESET_PROMPT:
             return
         preset = PRESETS[change["new"]]
-        self._use(preset.config, preset.lesson)
-        if self._sync_run() != "rebuilt":         # an experiment is a fresh start, even when
-            self._run.reset()                     # only live fields (lr, optimiser) differ
+        self._open(preset.config, preset.compare_config, preset.lesson)
+
+    def _open(self, a: Config, b: Config | None, notice: str = "") -> None:
+        """Fresh runs of A (and B: compare mode) from step 0: an experiment, a JSON file."""
+        self._runs.restart(a, b)
+        self._use(b or a, notice)
+        self._sync_run()
+        self._show_compare()
         self.coalescer.flush()
 
     def _export(self) -> None:
-        self.json_text.value = self._config.to_json(indent=1)
+        """Both runs' settings in compare mode (see initlab.core.links.to_json)."""
+        pinned = self._runs.pinned
+        a, b = (pinned, self._config) if pinned is not None else (self._config, None)
+        self.json_text.value = links.to_json(a, b, indent=1)
 
     def _import(self) -> None:
         try:
-            config = Config.from_json(self.json_text.value)
+            session = links.from_json(self.json_text.value)
         except ValueError as err:
             self.status.say(f"Those settings were not loaded: {err}", "warning")
             return
-        self._use(config, "Settings loaded.")
-        self.coalescer.flush()
+        notice = "Settings loaded" + (" (run A and run B)." if session.b else ".")
+        if session.points is not None:
+            notice += " The file's own data points were not loaded."
+        self._open(session.a, session.b, notice)
 
     # ---- drawing ----------------------------------------------------------------------------
     def _redraw_now(self) -> None:
@@ -296,18 +402,26 @@ class Lab(w.VBox):
         t0 = time.perf_counter()
         self._sync_run()
         t1 = time.perf_counter()
-        snapshot = self._run.snapshot()
-        history = self._run.history
+        runs = self._runs.all
+        snapshots = [run.snapshot() for run in runs]
         t2 = time.perf_counter()
+        other = (snapshots[1], runs[1].history) if len(runs) == 2 else None
         for name, panel in self.panels.items():
-            self.status.guarded(panel.update, f"the {name} panel")(snapshot, history)
-        self.status.show(self._status_line(snapshot))
+            draw = self.status.guarded(panel.update, f"the {name} panel")
+            draw(snapshots[0], runs[0].history, *([] if other is None else [other]))
+        if len(runs) == 1:
+            self.status.show(self._status_line(runs[0], snapshots[0]))
+        else:
+            self.status.show(self._compare_lines(runs, snapshots))
+        self.share.show(*((runs[0].config, runs[1].config) if len(runs) == 2
+                          else (runs[0].config,)))
         t3 = time.perf_counter()
         self.redraw_seconds = t3 - t0
         self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2)   # seconds
 
-    def _status_line(self, snap: Snapshot) -> str:
-        run, h = self._run, self._run.history
+    def _status_line(self, run: Run, snap: Snapshot) -> str:
+        """The run's step, epoch, loss and accuracy, and its message."""
+        h = run.history
         parts = [f"step {run.step_count}", f"epoch {run.epoch:.1f}",
                  f"loss {snap.loss:.3f}" + (f" (ln C = {snap.expected_initial_loss:.3f})"
                                             if run.step_count == 0 else "")]
@@ -320,3 +434,24 @@ class Lab(w.VBox):
         elif run.message:
             line += f"<div style='color:#555'>{html.escape(run.message)}</div>"
         return f"<div>{line}</div>"
+
+    def _compare_lines(self, runs: tuple[Run, ...], snaps: list[Snapshot]) -> str:
+        """Compare mode's status: one short line per run in its colour, then what differs."""
+        lines = []
+        for run, snap, tag in zip(runs, snaps, "AB"):
+            h = run.history
+            text = f"step {run.step_count} &middot; loss {snap.loss:.3f}"
+            if h.eval_steps:
+                text += f" &middot; acc {h.train_acc[-1]:.0%} / val {h.val_acc[-1]:.0%}"
+            if run.diverged:
+                text += f" <b style='color:#b00020'>diverged at step {run.diverged_at}</b>"
+            lines.append(f"<b style='color:{RUN_COLORS[tag]}'>{tag}</b> {text}")
+        a, b = runs[0].config, runs[1].config
+        names = sorted(a.changed_fields(b))
+        diff = ("same settings: change a control to set B" if not names else
+                "A: " + ", ".join(f"{n}={getattr(a, n)}" for n in names) + " · B: "
+                + ", ".join(f"{n}={getattr(b, n)}" for n in names))
+        lines.append(f"<div style='color:#555;white-space:nowrap;overflow:hidden;"
+                     f"text-overflow:ellipsis' title='{html.escape(diff, quote=True)}'>"
+                     f"{html.escape(diff)}</div>")
+        return "<div>" + "<br>".join(lines[:2]) + lines[2] + "</div>"

@@ -217,8 +217,9 @@ def status_area(page):
 
 
 def export_settings(page) -> dict:
-    """Press Export in the settings accordion and return the JSON it writes: the Config the
-    kernel holds.  Being a kernel round trip, it also proves every earlier message was handled."""
+    """Press Export in the settings accordion and return the Config the controls show (run B's
+    in compare mode) from the JSON it writes.  Being a kernel round trip, it also proves every
+    earlier message was handled."""
     import json
     text = page.locator(".widget-textarea textarea")
     if not text.is_visible():
@@ -228,4 +229,5 @@ def export_settings(page) -> dict:
     page.get_by_role("button", name="Export").click()
     page.wait_for_function("() => document.querySelector('.widget-textarea textarea').value"
                            ".includes('weight_std')", timeout=DEADLINE_MS)
-    return json.loads(text.input_value())
+    doc = json.loads(text.input_value())          # {"a": A's fields, "b": B's (compare mode)}
+    return doc.get("b") or doc["a"]               # the Config the controls show

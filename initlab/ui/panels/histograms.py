@@ -113,7 +113,12 @@ class ActivationHistograms(Panel):
         drawn = runs(snapshot, history, other)
         rows = _Rows(drawn)
         edges = snapshot.act_edges
-        lo, hi = float(edges[0]), float(edges[-1])
+        # Compare mode with two activations (ReLU vs leaky ReLU): each row keeps its own run's
+        # bin edges, on one x scale spanning both ranges.
+        run_edges = [snap.act_edges for _, snap, _ in drawn]
+        lo = min(float(e[0]) for e in run_edges)
+        hi = max(float(e[-1]) for e in run_edges)
+        own = all(np.array_equal(e, edges) for e in run_edges)
         hists = np.zeros((rows.count, len(edges) - 1), np.float32)
         for row, _, stats in rows.items:
             peak = float(np.max(stats.act_hist, initial=0.0))
@@ -122,6 +127,9 @@ class ActivationHistograms(Panel):
                 hists[row] = stats.act_hist * (ROW_FILL / top)
         hists = np.nan_to_num(hists, nan=0.0, posinf=0.0, neginf=0.0)   # a diverged net: flat
         x, y = step_curves(edges, hists)
+        if not own:                               # row r belongs to run r % runs
+            x = f32(np.stack([step_curves(run_edges[r % rows.runs], hists[:1])[0]
+                              for r in range(rows.count)]))
         y += np.array([rows.baseline(r) for r in range(rows.count)], np.float32)[:, None]
 
         base = np.array([rows.baseline(r) for r, _, _ in rows.items], np.float32)
@@ -134,16 +142,18 @@ class ActivationHistograms(Panel):
         stats_text = [f"\u03bc {short(s.act_mean)} \u03c3 {short(s.act_std)}"
                       for _, _, s in rows.items]
         out_x, out_y, out_text = [], [], []
-        for r, _, s in rows.items:
+        names_of = [name for name, _, _ in drawn]
+        for r, run, s in rows.items:
+            run_lo, run_hi = (float(v) for v in run_edges[names_of.index(run)][[0, -1]])
             above, below = float(s.act_above), float(s.act_outside - s.act_above)
             if above >= SHOW_OUTSIDE:            # centred a little inside the row's right end
-                out_x.append(hi - OUTSIDE_INSET * (hi - lo))
+                out_x.append(run_hi - OUTSIDE_INSET * (run_hi - run_lo))
                 out_y.append(rows.baseline(r) + 0.35)
-                out_text.append(f"{percent(above)} > {edge_text(hi)} \u25b8")
+                out_text.append(f"{percent(above)} > {edge_text(run_hi)} \u25b8")
             if below >= SHOW_OUTSIDE:
-                out_x.append(lo + OUTSIDE_INSET * (hi - lo))
+                out_x.append(run_lo + OUTSIDE_INSET * (run_hi - run_lo))
                 out_y.append(rows.baseline(r) + 0.35)
-                out_text.append(f"\u25c2 {percent(below)} < {edge_text(lo)}")
+                out_text.append(f"\u25c2 {percent(below)} < {edge_text(run_lo)}")
 
         size = 10.0 if rows.count <= 12 else 8.0
         assign(self.x, min=lo, max=hi)

@@ -154,7 +154,8 @@ class DataCloud(_PlaneFigure):
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
 
-    def update(self, snapshot: Snapshot) -> None:
+    def update(self, snapshot: Snapshot, run: str = "") -> None:
+        """Draw `snapshot`'s first layer; `run` ("A" in compare mode) prefixes the title."""
         if not self.frame(snapshot):
             return
         p = snapshot.plane
@@ -181,7 +182,7 @@ class DataCloud(_PlaneFigure):
             n_off = int(np.count_nonzero(p.unit_off))
             what = (f"{units} {snapshot.activation} units, {n_off} off the data "
                     f"(they still learn)")
-        assign(self.figure, title=what)
+        assign(self.figure, title=f"{run}: {what}" if run else what)
 
 
 @register
@@ -219,7 +220,7 @@ class DeadUnits(Panel):
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         self.raster.update(runs(snapshot, history, other))
-        self.cloud.update(snapshot)
+        self.cloud.update(snapshot, "" if other is None else "A")     # the lines of run A
         note = snapshot.plane.note if snapshot.plane is not None else ""
         assign(self.note, value=(f"<span title='{html.escape(note)}'>{html.escape(note)}</span>"
                                  if note else ""))

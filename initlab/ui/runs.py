@@ -1,0 +1,91 @@
+"""The lab's runs: one, or two in compare mode (A pinned, B following the controls).
+
+Compare mode pins the settings on screen as run A and from then on every control (and
+`lab.set`) moves run B only.  Both come from one seed and share one Data object
+(`initlab.core.compare.Pair`), so where the architectures match B starts from A's very draws.
+They are trained in lockstep: when B is rebuilt (a new init, depth, data ...) A goes back to
+step 0 as well, so the two curves always start from the same step and the same data.
+"""
+from __future__ import annotations
+
+from initlab.core.compare import Pair
+from initlab.core.config import Config
+from initlab.core.run import Run
+
+
+class LabRuns:
+    """Run (one) or Pair (two) behind the Lab.  `driven` is the run the controls move."""
+
+    def __init__(self, config: Config) -> None:
+        self.single: Run | None = Run(config)
+        self.pair: Pair | None = None
+
+    @property
+    def comparing(self) -> bool:
+        return self.pair is not None
+
+    @property
+    def all(self) -> tuple[Run, ...]:
+        """(run,) or (run_a, run_b)."""
+        return self.pair.runs if self.pair is not None else (self.single,)
+
+    @property
+    def driven(self) -> Run:
+        """The run the controls change: the only one, or B."""
+        return self.pair.run_b if self.pair is not None else self.single
+
+    @property
+    def pinned(self) -> Config | None:
+        """Run A's Config in compare mode, else None."""
+        return self.pair.run_a.config if self.pair is not None else None
+
+    def sync(self, config: Config) -> str:
+        """Bring the driven run to `config`: "unchanged", "adjusted" or "rebuilt" (Run.apply).
+
+        In compare mode a rebuilt B sends A back to step 0 too (lockstep from one start)."""
+        if self.pair is None:
+            return self.single.apply(config)
+        outcome = self.pair.apply_b(config)
+        a = self.pair.run_a
+        if outcome == "rebuilt" and (a.step_count or a.diverged):
+            a.reset()
+        return outcome
+
+    def start(self, config_b: Config) -> None:
+        """Compare mode: the run on screen becomes A (back to step 0), B is `config_b`."""
+        run_a = self.driven
+        self.pair = Pair.from_run(run_a, config_b)
+        self.single = None
+
+    def restart(self, config_a: Config, config_b: Config | None) -> None:
+        """Fresh runs: A (and B, if given) from step 0 (an experiment, a link, a JSON file)."""
+        run = self.driven
+        if run.apply(config_a) != "rebuilt" and (run.step_count or run.diverged):
+            run.reset()                          # a fresh start even when only live fields differ
+        self.pair, self.single = None, run
+        if config_b is not None:
+            self.start(config_b)
+
+    def stop(self) -> None:
+        """End compare mode: B, the run the controls show, carries on alone."""
+        if self.pair is not None:
+            self.single, self.pair = self.pair.run_b, None
+
+    def step(self, n: int) -> int:
+        """Train every run n minibatches.  Returns the most steps any run did."""
+        return max(run.step(n) for run in self.all)
+
+    def step_for(self, seconds: float) -> int:
+        """Train for about `seconds` (both runs in turn when comparing)."""
+        if self.pair is not None:
+            return max(self.pair.step_for(seconds))
+        return self.single.step_for(seconds)
+
+    def reset(self) -> None:
+        for run in self.all:
+            run.reset()
+
+    @property
+    def diverged(self) -> bool:
+        """True when no run can train any more."""
+        return all(run.diverged for run in self.all)
