@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from initlab.core import budget, safejson
+
 # Which fields rebuild the run when they change; all others apply to the running model.
 LIVE_FIELDS = frozenset(
     {"lr", "momentum", "optimizer", "lr_schedule", "lr_decay", "decay_steps", "batch_size",
@@ -118,6 +120,7 @@ class Config:
         if self.dataset != "digits" and self.n_samples < 2 * self.n_classes:
             raise ValueError(f"n_samples={self.n_samples!r} is too small for {self.n_classes} "
                              f"classes: need at least {2 * self.n_classes}")
+        budget.check(self)    # memory and time per step: refused here, so everywhere
 
     # ---- round trips ----------------------------------------------------------------------
     def replace(self, **changes: Any) -> "Config":
@@ -140,10 +143,9 @@ class Config:
 
     @classmethod
     def from_json(cls, text: str) -> "Config":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"config JSON is not valid: {err}") from None
+        data = safejson.loads(text, "config")     # size, depth and long numbers checked
+        if isinstance(data, dict):
+            safejson.check_scalars(data, lambda name: allowed(name) if name in FIELDS else "")
         return cls.from_dict(data)
 
     @classmethod
@@ -197,6 +199,8 @@ def allowed(name: str) -> str:
 
 def _validate(f: dataclasses.Field, value: Any) -> Any:
     m = f.metadata
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()          # np.int64(3), np.float32(0.5), np.bool_(True), np.str_
     bad = ValueError(f"{f.name}={value!r} is not allowed: expected {allowed(f.name)}")
     kind = m["kind"]
     if kind == "choice":
