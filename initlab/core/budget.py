@@ -10,7 +10,7 @@ The limits are module-level defaults that a served kernel reads from its environ
 (``initlab serve --max-mb-per-student`` sets INITLAB_MAX_MB), so one choke point, Config
 validation, refuses an expensive setting wherever it comes from: link, JSON, control or lab.set.
 The coefficients were fitted to RSS and step times measured with one BLAS thread
-(tests/test_budget.py checks the estimate within a factor of 2).
+(tests/test_serve_budget.py checks the estimate within a factor of 2).
 """
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ DEFAULT_MAX_MB = 1000.0          # a 10x500 net on 20,000 examples, batch 1000, 
 DEFAULT_MAX_SECONDS = 5.0        # per training step, with one BLAS thread
 MB = 2.0 ** 20
 
-# ---- fitted coefficients (one BLAS thread; see tests/test_budget.py) ---------------------------
+# ---- fitted coefficients (one BLAS thread; see tests/test_serve_budget.py) ---------------------------
 BASE_MB = 15.0                   # a Run's own objects, history, snapshot, boundary picture
-FLOPS_PER_SECOND = 6.0e10        # matrix products, float64 (float32 runs about 1.5x faster)
-SECONDS_PER_ELEMENT = 2.5e-8      # element-wise work per activation value per pass
+FLOPS_PER_SECOND = 1.0e11        # matrix products, float64 (float32 runs about 1.5x faster)
+SECONDS_PER_ELEMENT = 1.2e-8     # element-wise work per activation value, forward + backward
+SECONDS_PER_WEIGHT = 2.0e-8      # the optimiser's update, per weight
+SECONDS_PER_ROW = 8e-6           # gathering the batch, softmax, loss: per example
 STEP_OVERHEAD = 2e-4             # Python work per layer per step, seconds
 EVAL_EVERY, EVAL_ROWS = 10, 1000  # Run evaluates 500 train + 500 validation rows every 10 steps
 PROBE_ROWS = 256
@@ -33,8 +35,9 @@ GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid (probe.py)
 DIGITS_SAMPLES, DIGITS_DIM = 1797, 64
 STATE_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
 # Element-wise passes per activation value (forward + backward), relative to ReLU.
-ACTIVATION_COST = {"relu": 1.0, "leaky_relu": 1.3, "identity": 0.7, "elu": 2.0, "gelu": 3.0,
-                   "tanh": 2.0, "sigmoid": 2.0, "maxout": 1.5}
+ACTIVATION_COST = {"relu": 1.0, "leaky_relu": 1.5, "identity": 0.7, "elu": 3.0, "gelu": 4.0,
+                   "tanh": 3.0, "sigmoid": 3.0, "maxout": 2.5}
+NORM_COST = {"none": 0.0, "batch": 6.0, "layer": 10.0}
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,13 @@ class Cost:
 
 
 def _get(fields: Any, name: str) -> Any:
-    return fields[name] if isinstance(fields, Mapping) else getattr(fields, name)
+    """A field of a Config, or of a mapping (a missing name takes the Config default)."""
+    if not isinstance(fields, Mapping):
+        return getattr(fields, name)
+    if name in fields:
+        return fields[name]
+    from initlab.core.config import FIELDS      # here: config.py imports this module
+    return FIELDS[name].default
 
 
 def estimate(config: Any) -> Cost:
@@ -80,9 +89,10 @@ def estimate(config: Any) -> Cost:
     # time: 2 flops per weight per row forward, 4 backward; evaluation every EVAL_EVERY steps
     speed = FLOPS_PER_SECOND * (1.5 if size == 4 else 1.0)
     flops = 6 * batch * weights + 2 * EVAL_ROWS * weights / EVAL_EVERY
-    elementwise = batch * depth * units * (ACTIVATION_COST[f("activation")] + 4 * norm
+    elementwise = batch * depth * units * (ACTIVATION_COST[f("activation")] + NORM_COST[f("norm")]
                                            + (f("dropout") > 0))
-    seconds = flops / speed + elementwise * SECONDS_PER_ELEMENT + depth * STEP_OVERHEAD
+    seconds = (flops / speed + elementwise * SECONDS_PER_ELEMENT + weights * SECONDS_PER_WEIGHT
+               + batch * SECONDS_PER_ROW + depth * STEP_OVERHEAD)
     return Cost(mb=sum(parts.values()), seconds_per_step=seconds, parts=parts)
 
 
