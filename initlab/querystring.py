@@ -88,16 +88,22 @@ def config_from_environment(base: Config | None = None,
 def prepare_served_kernel(environ: Mapping[str, str] | None = None) -> None:
     """Make this kernel fit to serve a class (called once, before the Lab is built).
 
-    - stderr and Python warnings (numpy's RuntimeWarnings) go to the server's log, never the page
-      (they can show server paths);
+    - stderr, log handlers writing to it and Python warnings (numpy's RuntimeWarnings) go to the
+      server's log, never the page (they can show server paths);
     - the kernel's address space is capped (RLIMIT_AS) at its present size plus
       KERNEL_MB_VARIABLE megabytes, so a runaway allocation ends in a MemoryError in this kernel
       (which Run.step reports) instead of taking the machine's memory from the other students.
     """
     import sys
     import warnings
+    import logging
     env = os.environ if environ is None else environ
+    page = sys.stderr
     sys.stderr = sys.__stderr__
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", []):     # e.g. ipykernel's "No such comm"
+            if isinstance(handler, logging.StreamHandler) and handler.stream is page:
+                handler.setStream(sys.__stderr__)
 
     def to_log(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
         print(warnings.formatwarning(message, category, filename, lineno, line),

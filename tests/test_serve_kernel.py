@@ -99,3 +99,19 @@ except MemoryError:
     out = run_python(code)
     lines = out.stdout.split()
     assert 280 <= int(lines[0]) <= 300 and lines[1] == "refused", out
+
+
+def test_log_messages_meant_for_stderr_go_to_the_log_too():
+    code = """
+import io, logging, sys
+page = io.StringIO()
+sys.stderr = page
+logger = logging.getLogger("ipykernel.comm")
+logger.addHandler(logging.StreamHandler(page))
+from initlab.querystring import prepare_served_kernel
+prepare_served_kernel({})
+logger.warning("No such comm: 123")
+print("page:", repr(page.getvalue()))
+"""
+    out = run_python(code)
+    assert "page: ''" in out.stdout and "No such comm: 123" in out.stderr
