@@ -62,7 +62,7 @@ class Student:
         self.states: dict[str, dict] = {}
 
     async def open(self) -> bool:
-        client = AsyncHTTPClient()
+        client = AsyncHTTPClient(max_clients=200)     # tornado queues beyond 10 by default
         try:
             response = await client.fetch(HTTPRequest(self.base + f"?seed={self.index}",
                                                       request_timeout=300))

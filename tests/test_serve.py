@@ -144,7 +144,7 @@ def test_initlab_serve_command_serves_with_one_thread_kernels_and_refuses_a_busy
             process.wait()
 
 
-# ---- hardening: hostile links, a full class, a closed tab, a token --------------------------------
+# ---- hardening: hostile links, a full class, a closed tab, a token ---------------------------
 THEME_ATTACK = '?theme=x"><img src=x onerror="alert(1)">'
 
 

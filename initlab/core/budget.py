@@ -22,7 +22,7 @@ DEFAULT_MAX_MB = 1000.0          # a 10x500 net on 20,000 examples, batch 1000, 
 DEFAULT_MAX_SECONDS = 5.0        # per training step, with one BLAS thread
 MB = 2.0 ** 20
 
-# ---- fitted coefficients (one BLAS thread; see tests/test_serve_budget.py) ---------------------------
+# ---- fitted coefficients (one BLAS thread; see tests/test_serve_budget.py) ----------------
 BASE_MB = 15.0                   # a Run's own objects, history, snapshot, boundary picture
 FLOPS_PER_SECOND = 1.0e11        # matrix products, float64 (float32 runs about 1.5x faster)
 SECONDS_PER_ELEMENT = 1.2e-8     # element-wise work per activation value, forward + backward
