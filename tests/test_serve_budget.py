@@ -151,3 +151,14 @@ def test_numpy_scalars_are_accepted_where_the_value_is_in_range():
     assert type(config.depth) is int and type(config.lr) is float
     with pytest.raises(ValueError, match="depth=21 is not allowed"):
         Config(depth=np.int64(21))
+
+
+def test_a_control_or_lab_set_over_the_budget_is_refused_and_the_lab_keeps_its_settings():
+    from initlab import Lab
+    lab = Lab(depth=20, activation="maxout", maxout_pieces=5, width=64, panels=["loss"])
+    with pytest.raises(ValueError, match="MB per student"):
+        lab.set(width=1024)
+    lab._on_control("width", 1024)                  # what the width slider's callback does
+    assert lab.config.width == 64
+    assert "MB per student" in lab.status.notice.value and "Kept width=64" in \
+        lab.status.notice.value
