@@ -12,7 +12,7 @@ PORT ?= 8866
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: setup test lab bench chromium clean
+.PHONY: setup test lab bench chromium clean binder-links hub hub-tools
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,hub]'
 	touch $@
 
 # The browser tests drive the system Chromium: a browser download (playwright install) is not
@@ -39,7 +39,7 @@ chromium:
 # One BLAS thread per process: the tests, Voila's kernels and Chromium share two cores, and BLAS
 # threads fighting over them made small products several times slower (measured 3-7x on the
 # claim tests).
-test: $(STAMP) chromium
+test: $(STAMP) chromium hub-tools
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest tests/ $(PYTEST_ARGS)
 
 lab: $(STAMP)
@@ -49,6 +49,28 @@ bench: $(STAMP)
 	@set -e; for script in benchmarks/*.py; do \
 	  [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script"; \
 	done
+
+# JupyterHub on this machine (deploy/jupyterhub): JupyterHub from PyPI (the hub extra), its proxy
+# from npm with Debian's node.  Without node the hub test is skipped and says why.
+HUB_NODE := $(VENV)/hub-node
+CHP := $(HUB_NODE)/node_modules/.bin/configurable-http-proxy
+HUB_PORT ?= 8000
+hub-tools: $(STAMP)
+	@if [ -x $(CHP) ]; then :; \
+	elif command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy@4; \
+	else echo "note: node/npm missing: the JupyterHub test will be skipped (apt-get install npm)"; fi
+
+hub: hub-tools
+	INITLAB_CHP=$(CURDIR)/$(CHP) INITLAB_HUB_PORT=$(HUB_PORT) \
+	  $(VENV)/bin/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
+# Binder badges for a public GitHub copy: make binder-links REPO=you/initlab [REF=main]
+REF ?= HEAD
+binder-links:
+	@test -n "$(REPO)" || { echo "usage: make binder-links REPO=owner/name [REF=branch]"; exit 2; }
+	@echo "[![Binder: the lab as an app](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/$(REPO)/$(REF)?urlpath=voila/render/notebooks/lab.ipynb)"
+	@echo "[![Binder: guided notebooks](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/$(REPO)/$(REF)?urlpath=lab/tree/notebooks)"
 
 clean:
 	rm -rf artifacts .pytest_cache $(STAMP)

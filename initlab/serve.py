@@ -1,9 +1,14 @@
 """Serve the lab as a web app with Voila, set up for a class on one machine.
 
-Each student's page gets its own kernel.  Two settings keep a shared machine usable:
+Each student's page gets its own kernel.  What keeps a shared machine usable and safe:
 - one BLAS/OpenMP thread per kernel (set in Voila's environment, which every kernel inherits),
   so thirty kernels do not fight over two cores with thirty thread pools each;
-- idle kernels are culled after a while, so closed tabs do not hold memory all day.
+- idle kernels are culled after a while, and a closed tab shuts its kernel down at once;
+- a cost budget per student (INITLAB_MAX_MB, read by Config validation in every kernel), a
+  memory cap on each kernel's address space, and a cap on the number of students;
+- no theme/template override from the link (the theme was written into the page unescaped), no
+  traceback or server path in the page (details go to this server's log), no CDN;
+- an optional token for a class server on a network.
 """
 from __future__ import annotations
 
@@ -28,6 +33,16 @@ DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_CULL_IDLE = 600  # seconds
 DEFAULT_POOL_SIZE = 1    # preheated kernels kept waiting for the next page
+DEFAULT_MAX_STUDENTS = 40  # pages with a kernel at once; 30 students measured on 2 cores
+TEMPLATE = "initlab"       # initlab/jupyter/voila/templates/initlab: no CDN, connection banner
+JUPYTER_DATA = PACKAGE_DIR / "jupyter"   # where Voila finds that template (JUPYTER_PATH)
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def kernel_cap_mb(max_mb_per_student: float) -> float:
+    """Address space a kernel may add to its start-up size: twice the budget plus 512 MB for the
+    widgets, the snapshot and numpy's temporaries (the budget is an estimate, not a bound)."""
+    return 2 * max_mb_per_student + 512
 
 
 def app_notebook() -> Path:
@@ -40,16 +55,32 @@ def app_notebook() -> Path:
                             "and notebooks/lab.ipynb")
 
 
-def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for the Voila process (and so for every kernel it starts)."""
+def kernel_environment(environ: dict[str, str] | None = None, *,
+                       max_mb_per_student: float | None = None,
+                       token: str | None = None) -> dict[str, str]:
+    """Environment for the Voila process (and so for every kernel it starts).
+
+    Kernels learn that they are served (short error messages, warnings to the log), their cost
+    budget and their memory cap from it; the token is read and removed by the Voila process.
+    """
+    from initlab.core import budget
     env = dict(os.environ if environ is None else environ)
     env.update(THREAD_VARIABLES)
+    env["INITLAB_SERVED"] = "1"
+    paths = [str(JUPYTER_DATA)] + ([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])
+    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    if max_mb_per_student is not None:
+        env["INITLAB_MAX_MB"] = f"{max_mb_per_student:g}"
+    max_mb = budget.limits(env)[0]
+    env["INITLAB_KERNEL_MAX_MB"] = f"{kernel_cap_mb(max_mb):g}"
+    if token:
+        env["INITLAB_TOKEN"] = token
     return env
 
 
 def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
                   cull_idle: int = DEFAULT_CULL_IDLE, open_browser: bool = False,
-                  pool_size: int = 0, extra: Sequence[str] = (),
+                  pool_size: int = 0, max_students: int = 0, extra: Sequence[str] = (),
                   python: str = sys.executable) -> list[str]:
     """The voila command line.  ``cull_idle`` is in seconds; 0 keeps idle kernels forever.
 
@@ -57,13 +88,23 @@ def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str =
     app blocked until a page asks for it, so the link's settings still apply): the first render
     skips kernel start-up (3.0-3.8 s -> 2.4-2.9 s measured here).
 
+    ``max_students`` > 0 answers pages beyond that many kernels with "the class is full".
     ``extra`` holds further voila options, e.g. ``["--preheat_kernel=True", "--pool_size=4"]``.
     """
-    cmd = [python, "-m", "voila", str(notebook), f"--port={port}", f"--Voila.ip={host}",
+    cmd = [python, "-m", "initlab.voila_app", str(notebook), f"--port={port}",
+           f"--Voila.ip={host}",
            # Fail on a busy port rather than silently serving on another one.
            "--Voila.port_retries=0",
-           # A class needs to see why a page broke; there is nothing secret in the lab.
-           "--show_tracebacks=True"]
+           # Tracebacks show server paths: the page says what failed, the log has the details.
+           "--show_tracebacks=False",
+           # No CDN, a banner when the connection is lost (kernel_environment finds it).
+           f"--template={TEMPLATE}",
+           # ?theme= was written into the page unescaped (script injection); ?template=nonexistent
+           # never answered and held a kernel.  The server's settings only.
+           "--VoilaConfiguration.allow_theme_override=NO",
+           "--VoilaConfiguration.allow_template_override=NO"]
+    if max_students > 0:
+        cmd.append(f"--ClassroomVoila.max_students={max_students}")
     if not open_browser:
         cmd.append("--no-browser")
     if cull_idle > 0:
@@ -79,7 +120,7 @@ def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str =
 
 def display_url(host: str, port: int) -> str:
     """The URL to hand out (a wildcard host is shown as this machine's name)."""
-    shown = socket.gethostname() if host in ("", "0.0.0.0", "::") else host
+    shown = socket.gethostname() if host in WILDCARD_HOSTS else host
     return f"http://{shown}:{port}/"
 
 
@@ -134,19 +175,21 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 @contextmanager
 def voila_server(notebook: str | Path, *, port: int | None = None, host: str = DEFAULT_HOST,
-                 cull_idle: int = 0, pool_size: int = 0, extra: Sequence[str] = (),
-                 log: IO | None = None,
+                 cull_idle: int = 0, pool_size: int = 0, max_students: int = 0,
+                 max_mb_per_student: float | None = None, token: str | None = None,
+                 extra: Sequence[str] = (), log: IO | None = None,
                  timeout: float = 60.0) -> Iterator[str]:
-    """Run Voila on ``notebook`` (file or folder) for tests and benchmarks; yields the base URL.
+    """Run Voila on ``notebook`` (file or folder) as ``initlab serve`` does, for tests and
+    benchmarks; yields the base URL.
 
     The server is always stopped on exit, with its kernels.  ``log`` receives Voila's output.
     """
     port = port or free_port(host)
     cmd = voila_command(notebook, port=port, host=host, cull_idle=cull_idle,
-                        pool_size=pool_size, extra=extra)
-    process = subprocess.Popen(cmd,
-                               env=kernel_environment(), stdout=log or subprocess.DEVNULL,
-                               stderr=subprocess.STDOUT)
+                        pool_size=pool_size, max_students=max_students, extra=extra)
+    process = subprocess.Popen(cmd, env=kernel_environment(max_mb_per_student=max_mb_per_student,
+                                                           token=token),
+                               stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         if not wait_until_serving(port, host, process, timeout):
             raise RuntimeError(f"Voila did not serve {notebook} on port {port} within {timeout} s "
@@ -160,11 +203,22 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def open_to_network_warning(host: str, token: str | None) -> str:
+    """The warning printed when the lab listens beyond this machine without a token ('' if not)."""
+    if token or host in ("127.0.0.1", "localhost", "::1"):
+        return ""
+    return (f"initlab: WARNING: serving on {host or 'every address'} without a token: anyone who "
+            f"can reach this machine can open the lab and start kernels on it.  For a class on a "
+            f"network, add --token SOME-SECRET and hand out links ending in ?token=SOME-SECRET.")
+
+
 def serve(notebook: str | Path | None = None, *, port: int = DEFAULT_PORT,
           host: str = DEFAULT_HOST, cull_idle: int = DEFAULT_CULL_IDLE,
-          pool_size: int = DEFAULT_POOL_SIZE,
+          pool_size: int = DEFAULT_POOL_SIZE, max_students: int = DEFAULT_MAX_STUDENTS,
+          max_mb_per_student: float | None = None, token: str | None = None,
           open_browser: bool = False, ready_timeout: float = 60.0) -> int:
     """Run Voila on ``notebook`` (default: the app) until interrupted; returns an exit code."""
+    from initlab.core import budget
     notebook = Path(notebook) if notebook else app_notebook()
     if not notebook.exists():
         print(f"initlab: {notebook} does not exist", file=sys.stderr)
@@ -173,9 +227,14 @@ def serve(notebook: str | Path | None = None, *, port: int = DEFAULT_PORT,
         print(f"initlab: port {port} is in use (another lab still running?); "
               f"choose another with --port", file=sys.stderr)
         return 1
+    warning = open_to_network_warning(host, token)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     cmd = voila_command(notebook, port=port, host=host, cull_idle=cull_idle,
-                        open_browser=open_browser, pool_size=pool_size)
-    process = subprocess.Popen(cmd, env=kernel_environment())
+                        open_browser=open_browser, pool_size=pool_size,
+                        max_students=max_students)
+    env = kernel_environment(max_mb_per_student=max_mb_per_student, token=token)
+    process = subprocess.Popen(cmd, env=env)
     # SIGTERM to us (a service manager, a test) must also stop Voila and its kernels.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -186,8 +245,14 @@ def serve(notebook: str | Path | None = None, *, port: int = DEFAULT_PORT,
             return 1
         culling = f"idle kernels culled after {cull_idle} s" if cull_idle > 0 else "no culling"
         threads = ", ".join(f"{k}={v}" for k, v in THREAD_VARIABLES.items())
-        print(f"\ninitlab is serving {notebook.name} at {display_url(host, port)}\n"
-              f"  kernels: {threads}; {culling}", flush=True)
+        max_mb, max_seconds = budget.limits(env)
+        students = f"at most {max_students} students" if max_students > 0 else "no student limit"
+        link = display_url(host, port) + (f"?token={token}" if token else "")
+        print(f"\ninitlab is serving {notebook.name} at {link}\n"
+              f"  kernels: {threads}; {culling}; {students}\n"
+              f"  budget per student: {max_mb:g} MB and {max_seconds:g} s per step (estimated); "
+              f"each kernel capped at {kernel_cap_mb(max_mb):g} MB above its start-up size",
+              flush=True)
         print("  Press Ctrl-C to stop.", flush=True)
         return process.wait()
     except KeyboardInterrupt:

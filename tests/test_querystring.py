@@ -59,3 +59,15 @@ def test_no_query_string_outside_voila(monkeypatch):
     monkeypatch.delenv("QUERY_STRING", raising=False)
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     assert config_from_environment() == (Config(), "")
+
+
+def test_a_repeated_key_is_reported_not_silently_last_wins():
+    config, message = config_from_query("depth=3&activation=tanh&depth=20")
+    assert config == Config()
+    assert "'depth' is given 2 times ('3', '20'): give each setting once" in message
+
+
+def test_a_long_link_value_is_cut_in_the_message():
+    config, message = config_from_query("activation=" + "x" * 5000)
+    assert config == Config()
+    assert "(5,000 characters)" in message and len(message) < 300

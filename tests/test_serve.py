@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -32,7 +34,7 @@ def fetch_printed(url: str) -> dict[str, str]:
 # ---- the command line, without a server ---------------------------------------------------------
 def test_voila_command_culls_idle_kernels_with_jupyter_server_traitlets():
     cmd = serve.voila_command("lab.ipynb", port=9001, host="127.0.0.1", cull_idle=600)
-    assert cmd[1:4] == ["-m", "voila", "lab.ipynb"]
+    assert cmd[1:4] == ["-m", "initlab.voila_app", "lab.ipynb"]
     assert {"--port=9001", "--Voila.ip=127.0.0.1", "--no-browser",
             "--MappingKernelManager.cull_idle_timeout=600",
             "--MappingKernelManager.cull_interval=60",
@@ -140,3 +142,87 @@ def test_initlab_serve_command_serves_with_one_thread_kernels_and_refuses_a_busy
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# ---- hardening: hostile links, a full class, a closed tab, a token ---------------------------
+THEME_ATTACK = '?theme=x"><img src=x onerror="alert(1)">'
+
+
+def get(url: str, headers: dict | None = None, timeout: float = TIMEOUT):
+    """(status, headers, body) of a GET, HTTP errors included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read().decode()
+
+
+def test_voila_command_turns_overrides_and_tracebacks_off_and_uses_the_offline_template():
+    cmd = serve.voila_command("lab.ipynb", max_students=12)
+    assert {"--VoilaConfiguration.allow_theme_override=NO",
+            "--VoilaConfiguration.allow_template_override=NO", "--show_tracebacks=False",
+            "--template=initlab", "--ClassroomVoila.max_students=12"} <= set(cmd)
+    template = serve.JUPYTER_DATA / "voila" / "templates" / "initlab" / "index.html.j2"
+    assert "initlab-banner" in template.read_text()
+    assert "cdn." not in template.read_text().split("#}", 1)[1]      # after the comment
+
+
+def test_kernel_environment_carries_the_budget_and_the_memory_cap():
+    env = serve.kernel_environment({"JUPYTER_PATH": "/x"}, max_mb_per_student=400, token="s3")
+    assert env["INITLAB_SERVED"] == "1" and env["INITLAB_MAX_MB"] == "400"
+    assert env["INITLAB_KERNEL_MAX_MB"] == str(2 * 400 + 512)
+    assert env["JUPYTER_PATH"] == os.pathsep.join([str(serve.JUPYTER_DATA), "/x"])
+    assert env["INITLAB_TOKEN"] == "s3"
+
+
+def test_listening_on_the_network_without_a_token_warns():
+    assert "without a token" in serve.open_to_network_warning("0.0.0.0", None)
+    assert serve.open_to_network_warning("0.0.0.0", "s3cret") == ""
+    assert serve.open_to_network_warning("127.0.0.1", None) == ""
+
+
+def test_hostile_links_neither_inject_script_nor_hold_a_kernel(tmp_path):
+    with serve.voila_server(ECHO, timeout=TIMEOUT) as base:
+        status, headers, page = get(base + urllib.parse.quote(THEME_ATTACK, safe="?=&"))
+        assert status == 200
+        assert "<img src=x" not in page and 'onerror="alert' not in page
+        assert 'data-jp-theme-name="JupyterLab Light"' in page
+        assert "cdn.jsdelivr" not in page                       # nothing fetched from a CDN
+        started = time.monotonic()
+        status, _, page = get(base + "?template=nonexistent", timeout=30)
+        assert status == 200 and "QUERY_STRING=[template=nonexistent]" in html.unescape(page)
+        assert time.monotonic() - started < 30
+
+
+def test_a_full_class_gets_a_polite_page_and_a_closed_tab_frees_its_place(tmp_path):
+    log_path = tmp_path / "voila.log"
+    with open(log_path, "w") as log, serve.voila_server(ECHO, max_students=1, log=log,
+                                                         timeout=TIMEOUT) as base:
+        status, headers, page = get(base)
+        assert status == 200
+        cookies = {c.split("=", 1)[0]: c.split(";")[0].split("=", 1)[1]
+                   for c in headers.get_all("Set-Cookie")}
+        assert "_xsrf" in cookies                     # the shutdown beacon sends it back
+        kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
+        status, headers, full = get(base + "?seed=1")
+        assert status == 503 and "The class is full" in full
+        assert headers["Retry-After"] == "30"
+        # What the page's beforeunload beacon sends: a form with _xsrf, and the cookies.
+        body = urllib.parse.urlencode({"_xsrf": cookies["_xsrf"]}).encode()
+        request = urllib.request.Request(
+            base + f"voila/api/shutdown/{kernel_id}", data=body, method="POST",
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+                     "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            assert response.status == 204
+        assert get(base + "?seed=2")[0] == 200          # the place is free again
+
+
+def test_a_token_keeps_strangers_out():
+    with serve.voila_server(ECHO, token="class-secret", timeout=TIMEOUT) as base:
+        with urllib.request.urlopen(base, timeout=TIMEOUT) as response:
+            assert response.url.startswith(base + "login")     # sent to the login page
+            assert "QUERY_STRING" not in response.read().decode()
+        printed = fetch_printed(base + "?token=class-secret&activation=tanh")
+        assert (printed["activation"], printed["message"]) == ("tanh", "")  # the token is no field

@@ -22,6 +22,8 @@ from initlab.core.init import SCHEMES
 from initlab.core.optim import RULES, SCHEDULES
 from initlab.core.registry import not_allowed, one_of
 
+from initlab.core import budget, safejson
+
 # Which fields rebuild the run when they change; all others apply to the running model.
 LIVE_FIELDS = frozenset(
     {"lr", "momentum", "optimizer", "lr_schedule", "lr_decay", "decay_steps", "batch_size",
@@ -137,6 +139,7 @@ class Config:
         if self.dataset != "digits" and self.n_samples < 2 * self.n_classes:
             raise ValueError(f"n_samples={self.n_samples!r} is too small for {self.n_classes} "
                              f"classes: need at least {2 * self.n_classes}")
+        budget.check(self)    # memory and time per step: refused here, so everywhere
 
     # ---- round trips ----------------------------------------------------------------------
     def replace(self, **changes: Any) -> "Config":
@@ -159,10 +162,9 @@ class Config:
 
     @classmethod
     def from_json(cls, text: str) -> "Config":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"config JSON is not valid: {err}") from None
+        data = safejson.loads(text, "config")     # size, depth and long numbers checked
+        if isinstance(data, dict):
+            safejson.check_scalars(data, lambda name: allowed(name) if name in FIELDS else "")
         return cls.from_dict(data)
 
     @classmethod
@@ -216,6 +218,8 @@ def allowed(name: str) -> str:
 
 def _validate(f: dataclasses.Field, value: Any) -> Any:
     m = f.metadata
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()          # np.int64(3), np.float32(0.5), np.bool_(True), np.str_
     bad = not_allowed(f.name, value, allowed(f.name))
     kind = m["kind"]
     if kind == "choice":

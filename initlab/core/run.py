@@ -136,7 +136,8 @@ class Run:
         done = 0
         with np.errstate(all="ignore"):
             while done < n and not self.diverged:
-                self._one_step()
+                if not self._guarded_step():
+                    break
                 done += 1
         if done:
             self._snapshot = None
@@ -148,13 +149,35 @@ class Run:
         done = 0
         with np.errstate(all="ignore"):
             while done < max_steps and not self.diverged:
-                self._one_step()
+                if not self._guarded_step():
+                    break
                 done += 1
                 if time.perf_counter() >= deadline:
                     break
         if done:
             self._snapshot = None
         return done
+
+    def _guarded_step(self) -> bool:
+        """One step; a MemoryError (a served kernel's memory cap) frees the step's arrays, stops
+        the run with a message and returns False.  The weights may be half-updated: reset."""
+        try:
+            self._one_step()
+            return True
+        except MemoryError:
+            for layer in [*self.model.dense, *self.model.norms, *self.model.acts,
+                          *self.model.drops]:
+                if layer is not None:               # the step's cached activations
+                    for name in ("x", "z", "xhat", "inv_std", "a", "_cache", "mask"):
+                        if hasattr(layer, name):
+                            setattr(layer, name, None)
+            self.model.act_grads = [None] * len(self.model.act_grads)
+            import gc
+            gc.collect()
+            self.status, self.diverged_at = "diverged", self.step_count
+            self.message = (f"step {self.step_count + 1} ran out of memory; what it had taken "
+                            f"is freed. Lower the batch size, width or depth, then press reset.")
+            return False
 
     def _one_step(self) -> None:
         cfg, model, data = self.config, self.model, self.data

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import html
+import os
+import sys
 import time
 import traceback
 from typing import Any, Callable
@@ -124,10 +126,21 @@ class StatusArea:
                              f"{details}</div>" if text else "")
 
     def report(self, err: BaseException, where: str = "") -> None:
-        """Show a short message and keep the full traceback one click away."""
+        """Show a short message and keep the full traceback one click away.
+
+        Served to a class (INITLAB_SERVED set by `initlab serve`) the page gets the short message
+        only and the traceback goes to the server log: tracebacks show server paths.
+        """
         self.errors += 1
         what = f" in {where}" if where else ""
-        self.trace = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+        tb = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+        if os.environ.get("INITLAB_SERVED"):
+            print(f"initlab: error{what}:\n{tb}", file=sys.__stderr__, flush=True)
+            self.trace = ""
+            self.say(f"Something went wrong{what} ({type(err).__name__}). The lab keeps "
+                     f"working; the details are in the server's log.", "error")
+            return
+        self.trace = tb
         self.say(f"Something went wrong{what}: {type(err).__name__}: {err}. "
                  f"The lab keeps working; the details are below.", "error")
 

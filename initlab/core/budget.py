@@ -1,0 +1,140 @@
+"""What a Config costs: estimated memory (MB) and seconds per training step, from its fields alone.
+
+A class server runs one kernel per student, so one link asking for a 20-layer, 1024-wide maxout
+net on 20,000 examples in one batch must not take the machine down.  ``estimate(config)`` adds up
+the arrays a Run holds (data, weights with their gradients and optimiser state, one batch's
+activations cached for backprop, the probe and decision-boundary passes) and the arithmetic of one
+step; ``check(config)`` refuses a Config over the limits with a message naming the fields.
+
+The limits are module-level defaults that a served kernel reads from its environment
+(``initlab serve --max-mb-per-student`` sets INITLAB_MAX_MB), so one choke point, Config
+validation, refuses an expensive setting wherever it comes from: link, JSON, control or lab.set.
+The coefficients were fitted to allocated memory and CPU time per step measured with one BLAS
+thread (tests/test_serve_budget.py checks the estimate within a factor of 2).  On a busy machine a
+step's wall time is longer by however much CPU the other processes take.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+DEFAULT_MAX_MB = 1000.0          # a 10x500 net on 20,000 examples, batch 1000, needs ~210 MB
+DEFAULT_MAX_SECONDS = 3.0        # CPU seconds per training step, with one BLAS thread
+MB = 2.0 ** 20
+
+# ---- fitted coefficients (one BLAS thread; see tests/test_serve_budget.py) ----------------
+BASE_MB = 15.0                   # a Run's own objects, history, snapshot, boundary picture
+FLOPS_PER_SECOND = 2.4e11        # matrix products, float64 (float32 runs about 1.5x faster)
+SECONDS_PER_ELEMENT = 5e-9       # element-wise work per activation value, forward + backward
+SECONDS_PER_WEIGHT = 8e-9        # the optimiser's update, per weight
+SECONDS_PER_ROW = 3.4e-6         # gathering the batch, softmax, loss: per example
+STEP_OVERHEAD = 1e-4             # Python work per layer per step, seconds
+EVAL_EVERY, EVAL_ROWS = 10, 1000  # Run evaluates 500 train + 500 validation rows every 10 steps
+PROBE_ROWS = 256
+GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid (probe.py)
+DIGITS_SAMPLES, DIGITS_DIM = 1797, 64
+STATE_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
+# Element-wise passes per activation value (forward + backward), relative to ReLU.
+ACTIVATION_COST = {"relu": 1.0, "leaky_relu": 1.5, "identity": 0.7, "elu": 3.0, "gelu": 4.0,
+                   "tanh": 3.0, "sigmoid": 3.0, "maxout": 2.5}
+NORM_COST = {"none": 0.0, "batch": 6.0, "layer": 10.0}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Estimated memory of a Run in MB (above the kernel's own) and seconds per training step."""
+    mb: float
+    seconds_per_step: float
+    parts: dict                  # MB per part: data, weights, activations, base
+
+    def __str__(self) -> str:
+        return f"about {self.mb:,.0f} MB and {self.seconds_per_step:.2g} s per step"
+
+
+def _get(fields: Any, name: str) -> Any:
+    """A field of a Config, or of a mapping (a missing name takes the Config default)."""
+    if not isinstance(fields, Mapping):
+        return getattr(fields, name)
+    if name in fields:
+        return fields[name]
+    from initlab.core.config import FIELDS      # here: config.py imports this module
+    return FIELDS[name].default
+
+
+def estimate(config: Any) -> Cost:
+    """Estimated cost of a Run of `config` (a Config, or a mapping with the same field names)."""
+    f = lambda name: _get(config, name)          # noqa: E731 - reads like the formula
+    size = 4 if f("dtype") == "float32" else 8
+    digits = f("dataset") == "digits"
+    n = min(f("n_samples"), DIGITS_SAMPLES) if digits else f("n_samples")
+    dim = DIGITS_DIM if digits else 2
+    n_train = max(1, int(n * (1 - f("val_fraction"))))
+    k = f("maxout_pieces") if f("activation") == "maxout" else 1
+    depth, width, classes = f("depth"), f("width"), f("n_classes")
+    units = width * k                            # pre-activations per hidden layer
+    weights = dim * units + (depth - 1) * width * units + width * classes
+    # the arrays: params, grads, optimiser state; data: raw, preprocessed, split
+    weight_bytes = weights * size * (2 + STATE_ARRAYS[f("optimizer")])
+    data_bytes = n * dim * 8 * 4
+    batch = min(f("batch_size"), n_train)
+    grid = int(min(GRID_MAX, (GRID_FLOP_BUDGET / (2 * weights)) ** 0.5)) ** 2 if dim == 2 else 0
+    rows = max(batch, EVAL_ROWS // 2, PROBE_ROWS, grid)
+    norm = f("norm") != "none"
+    # cached per row and layer: z, activation and its cache, norm's x-hat and centred x, the
+    # dropout mask, the gradient kept per layer; maxout keeps the winning piece's index too
+    per_row = units * (2 + 2 * norm) + width * (3 + (f("dropout") > 0)) + (k > 1) * width
+    act_bytes = rows * depth * per_row * size * 0.65     # fitted: not all are alive at once
+    parts = {"base": BASE_MB, "data": data_bytes / MB, "weights": weight_bytes / MB,
+             "activations": act_bytes / MB}
+    # time: 2 flops per weight per row forward, 4 backward; evaluation every EVAL_EVERY steps
+    speed = FLOPS_PER_SECOND * (1.5 if size == 4 else 1.0)
+    flops = 6 * batch * weights + 2 * EVAL_ROWS * weights / EVAL_EVERY
+    elementwise = batch * depth * units * (ACTIVATION_COST[f("activation")] + NORM_COST[f("norm")]
+                                           + (f("dropout") > 0))
+    seconds = (flops / speed + elementwise * SECONDS_PER_ELEMENT + weights * SECONDS_PER_WEIGHT
+               + batch * SECONDS_PER_ROW + depth * STEP_OVERHEAD)
+    return Cost(mb=sum(parts.values()), seconds_per_step=seconds, parts=parts)
+
+
+def limits(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
+    """(max MB, max seconds per step): INITLAB_MAX_MB / INITLAB_MAX_SECONDS, else the defaults.
+
+    A value that is not a positive number is ignored (the default applies).
+    """
+    env = os.environ if environ is None else environ
+    return (_positive(env.get("INITLAB_MAX_MB"), DEFAULT_MAX_MB),
+            _positive(env.get("INITLAB_MAX_SECONDS"), DEFAULT_MAX_SECONDS))
+
+
+def _positive(text: str | None, default: float) -> float:
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+# Read once per process: a served kernel gets its limits from `initlab serve`'s environment.
+MAX_MB, MAX_SECONDS = limits()
+
+# Fields named in a refusal: the ones that make a Run big or slow.
+COSTLY_FIELDS = ("depth", "width", "activation", "maxout_pieces", "norm", "n_samples",
+                 "batch_size", "val_fraction", "dtype")
+
+
+def check(config: Any, max_mb: float | None = None, max_seconds: float | None = None) -> Cost:
+    """Raise ValueError when `config` is over the budget; return its Cost otherwise."""
+    max_mb = MAX_MB if max_mb is None else max_mb
+    max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
+    cost = estimate(config)
+    if cost.mb <= max_mb and cost.seconds_per_step <= max_seconds:
+        return cost
+    shown = ", ".join(f"{name}={_get(config, name)!r}" for name in COSTLY_FIELDS
+                      if name != "maxout_pieces" or _get(config, "activation") == "maxout")
+    over = (f"{cost.mb:,.0f} MB of memory (the limit is {max_mb:,.0f} MB per student)"
+            if cost.mb > max_mb else
+            f"{cost.seconds_per_step:.1f} s per training step (the limit is {max_seconds:g} s)")
+    raise ValueError(f"these settings would need about {over}: {shown}. Make the network "
+                     f"smaller (depth, width, maxout pieces) or the batch or data set smaller; "
+                     f"a teacher can raise the limit (initlab serve --max-mb-per-student)")

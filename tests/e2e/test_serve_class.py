@@ -1,0 +1,118 @@
+"""Serving a class, seen from a student's browser: nothing leaves 127.0.0.1, a hostile link runs no
+script, a dead kernel or a stopped server shows a banner, and closing the tab ends the kernel.
+
+Kept lean (each page load costs seconds on a shared 2-core machine): four page loads in all.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+from helpers import LOAD_MS, control, open_app, tab, type_into_slider, wait_last
+
+from initlab import serve
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+THEME_ATTACK = '?theme=x"><img src=x onerror="alert(1)">&init=gaussian&weight_std=100&depth=20' \
+               '&residual=true'
+BANNER = "#initlab-banner"
+
+
+def kernel_id(page) -> str:
+    """The page's kernel, from the page config Voila writes into it."""
+    return json.loads(page.eval_on_selector("#jupyter-config-data",
+                                            "e => e.textContent"))["kernelId"]
+
+
+def kernel_pid(kernel: str) -> int | None:
+    """The process of a kernel, found by its connection file on the command line."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if f"kernel-{kernel}.json".encode() in cmdline:
+                return int(entry.name)
+    return None
+
+
+def wait_for(condition, timeout: float) -> float:
+    """Seconds until condition() is true; AssertionError after `timeout`."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < timeout, f"not within {timeout} s"
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+def test_a_hostile_link_runs_no_script_leaks_nothing_and_fetches_only_from_loopback(
+        page, voila_server):
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_app(page, voila_server, quote(THEME_ATTACK, safe="?=&"))
+    tab(page, "network")
+    type_into_slider(page, "depth", "4")                          # the lab runs: a redraw
+    wait_last(page, "h.title.startsWith('layer 4')")
+    page.wait_for_timeout(1000)                                   # late warnings would show now
+    assert dialogs == []
+    assert page.locator("img[src=x]").count() == 0
+    body = page.inner_text("body")
+    for leak in ("site-packages", "Traceback", "RuntimeWarning", "/initlab/"):
+        assert leak not in body, leak
+    assert page.locator(".jp-RenderedText[data-mime-type*=stderr]").count() == 0
+    outside = [u for u in requests if urlparse(u).hostname not in ("127.0.0.1", None)
+               and not u.startswith(("data:", "blob:"))]
+    assert outside == [], outside
+    # The icons come from voila.js's own Font Awesome, not a CDN.
+    family = page.evaluate("() => getComputedStyle(document.querySelector('.fa-play'), "
+                           "'::before').fontFamily")
+    assert "Font Awesome" in family
+
+
+def test_a_dead_kernel_shows_a_banner_within_seconds(page, voila_server):
+    open_app(page, voila_server)
+    assert page.locator(BANNER).count() == 0
+    pid = kernel_pid(kernel_id(page))
+    assert pid, "the page's kernel process was not found"
+    os.kill(pid, signal.SIGKILL)                                   # as the OOM killer would
+    started = time.monotonic()
+    page.wait_for_selector(BANNER, timeout=15_000)
+    seconds = time.monotonic() - started
+    assert "reload the page" in page.inner_text(BANNER)
+    print(f"banner {seconds:.1f} s after the kernel was killed")
+    assert seconds < 10
+
+
+def test_closing_the_tab_shuts_its_kernel_down(page, voila_server):
+    open_app(page, voila_server)
+    pid = kernel_pid(kernel_id(page))
+    assert pid
+    started = time.monotonic()
+    page.close(run_before_unload=True)                             # Voila's shutdown beacon
+    seconds = wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=20)
+    print(f"kernel gone {time.monotonic() - started:.1f} s after the tab closed")
+    assert seconds < 10
+
+
+def test_a_stopped_server_shows_the_lost_connection_banner(browser, tmp_path):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        with open(tmp_path / "voila.log", "w") as log, \
+                serve.voila_server(ASSETS / "slider.ipynb", log=log) as base:
+            page.goto(base, timeout=LOAD_MS)
+            control(page, "depth").wait_for(timeout=LOAD_MS)
+        started = time.monotonic()                                  # the server is stopped
+        page.wait_for_selector(BANNER, timeout=15_000)
+        assert "lost its connection" in page.inner_text(BANNER)
+        assert time.monotonic() - started < 10
+    finally:
+        context.close()
+
