@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from initlab.core.config import FIELDS, Config, parse_text
+from initlab.core import safejson
+from initlab.core.config import FIELDS, Config, allowed, parse_text
 from initlab.core.userdata import MAX_BYTES, Points, points_from_rows
 
 B_PREFIX = "b."
@@ -125,17 +126,12 @@ def _build(base: Config, changes: dict[str, Any], which: str) -> Config:
 
 # ---- JSON -----------------------------------------------------------------------------------
 def parse_json_text(text: str | bytes) -> Any:
-    """The one place JSON text is parsed: the value, or ValueError saying where it is broken."""
-    if len(text) > MAX_BYTES:
-        raise ValueError(f"the JSON is {len(text) / 1e6:.1f} MB: at most "
-                         f"{MAX_BYTES / 1e6:.0f} MB is allowed")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"the JSON is not valid: {err.msg} at line {err.lineno} column "
-                         f"{err.colno}") from None
-    except UnicodeDecodeError:
-        raise ValueError("the JSON is not UTF-8 text") from None
+    """The one place JSON text is parsed: the value, or ValueError saying where it is broken.
+
+    safejson checks nesting and over-long numbers; the size limit is the own-points file's, since
+    an export may carry up to that many points.
+    """
+    return safejson.loads(text, "the", max_chars=MAX_BYTES)
 
 
 def to_json(a: Config, b: Config | None = None, points: Points | None = None,
@@ -158,6 +154,7 @@ def from_json(text: str | bytes) -> Session:
     if not isinstance(doc, dict):
         raise ValueError(f"the JSON must be an object, got {type(doc).__name__}")
     if "a" not in doc:                              # today's plain export: one Config
+        safejson.check_scalars(doc, lambda name: allowed(name) if name in FIELDS else "")
         return Session(Config.from_dict(doc))
     unknown = [k for k in doc if k not in JSON_KEYS]
     if unknown:
@@ -181,6 +178,7 @@ def _config_from(fields: Any, base: Config, key: str) -> Config:
         raise ValueError(f"JSON key {key!r} must be an object of settings, got "
                          f"{type(fields).__name__}")
     try:
+        safejson.check_scalars(fields, lambda name: allowed(name) if name in FIELDS else "")
         return base.replace(**fields)
     except (ValueError, TypeError) as err:
         raise ValueError(f"JSON key {key!r}: {err}") from None

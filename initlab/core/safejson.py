@@ -73,7 +73,7 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-def loads(text: Any, what: str = "settings") -> Any:
+def loads(text: Any, what: str = "settings", max_chars: int = MAX_CHARS) -> Any:
     """Parse JSON `text` (str or bytes) within the limits above; ValueError says what is wrong.
 
     Numbers with more than MAX_DIGITS digits come back as ``_Number`` strings (see
@@ -87,8 +87,8 @@ def loads(text: Any, what: str = "settings") -> Any:
                              f"{err.start}") from None
     if not isinstance(text, str):
         raise ValueError(f"{what} JSON must be text, got {type(text).__name__}")
-    if len(text) > MAX_CHARS:
-        raise ValueError(f"{what} JSON is {len(text):,} characters long: at most {MAX_CHARS:,} "
+    if len(text) > max_chars:
+        raise ValueError(f"{what} JSON is {len(text):,} characters long: at most {max_chars:,} "
                          f"are accepted (one config is about 1,000)")
     depth = nesting_depth(text)
     if depth > MAX_DEPTH:

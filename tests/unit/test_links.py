@@ -91,7 +91,7 @@ def test_b_in_json_is_read_on_top_of_a():
 
 
 @pytest.mark.parametrize("text, message", [
-    ('{"a": {"depth": 3}', "the JSON is not valid: Expecting ',' delimiter at line 1 column 19"),
+    ('{"a": {"depth": 3}', "the JSON is not valid: Expecting ',' delimiter (line 1, column 19)"),
     ("[1, 2]", "the JSON must be an object, got list"),
     ('{"a": {}, "c": 1}', "JSON key 'c' is not allowed"),
     ('{"a": 3}', "JSON key 'a' must be an object of settings, got int"),
@@ -109,8 +109,12 @@ def test_bad_json_names_the_key_or_the_place(text, message):
 
 def test_all_json_text_goes_through_one_parser():
     assert parse_json_text(b'{"a": 1}') == {"a": 1}
-    with pytest.raises(ValueError, match="at most 2 MB"):
+    with pytest.raises(ValueError, match="at most 2,000,000"):
         parse_json_text(" " * 2_000_001)
+    with pytest.raises(ValueError, match="nested 30 levels deep"):       # safejson's guards
+        parse_json_text("[" * 30)
+    with pytest.raises(ValueError, match="JSON key 'a': lr=<a number of 401 digits>"):
+        from_json('{"a": {"lr": 1' + "0" * 400 + '}}')
 
 
 def test_the_lectures_comparisons_open_as_two_runs_from_their_link():
