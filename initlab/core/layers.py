@@ -17,7 +17,8 @@ class Dense:
 
     def __init__(self, w: np.ndarray, b: np.ndarray):
         self.params = {"w": w, "b": b}
-        self.grads = {"w": np.zeros_like(w), "b": np.zeros_like(b)}
+        # np.zeros (calloc) leaves the pages untouched until the first backward writes them
+        self.grads = {"w": np.zeros(w.shape, w.dtype), "b": np.zeros(b.shape, b.dtype)}
         self.x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
@@ -38,6 +39,90 @@ class Dense:
         return dy @ w.T if need_dx else None
 
 
+def batch_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float,
+                       mean: np.ndarray | None = None, var: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta per unit; x, y (N, dim).
+
+    mean and var default to the batch's own (biased) statistics.  Returns (y, cache) with
+    cache = (xhat (N, dim), inv_std (dim,)) for batch_norm_backward.
+    """
+    if mean is None:
+        xc, _, var = batch_statistics(x)
+    else:
+        xc = x - mean
+    return _normalise(xc, var, eps, gamma, beta)
+
+
+def batch_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x - mean (N, dim), mean (dim,), biased variance (dim,)) over the batch."""
+    mean = x.mean(axis=0)
+    xc = x - mean
+    return xc, mean, np.einsum("ij,ij->j", xc, xc) / x.shape[0]
+
+
+def batch_norm_backward(dy: np.ndarray, cache: tuple, gamma: np.ndarray, batch_stats: bool = True,
+                        dgamma: np.ndarray | None = None, dbeta: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dy (N, dim) -> (dx (N, dim), dgamma (dim,), dbeta (dim,)).
+
+    batch_stats: the forward pass used the batch's own statistics (train/probe), so they depend
+    on x too; False for fixed running averages.  dgamma/dbeta: optional arrays to write into.
+    """
+    xhat, inv_std = cache
+    dgamma = np.einsum("ij,ij->j", dy, xhat, out=dgamma)
+    dbeta = np.sum(dy, axis=0, out=dbeta)
+    scale = gamma * inv_std
+    if not batch_stats:                                # running stats are constants
+        return dy * scale, dgamma, dbeta
+    n = dy.shape[0]
+    # compact form: dx = gamma / std * (dy - sum(dy) / N - xhat * sum(dy * xhat) / N)
+    dx = xhat * (dgamma / n)
+    dx += dbeta / n
+    np.subtract(dy, dx, out=dx)
+    dx *= scale
+    return dx, dgamma, dbeta
+
+
+def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+                       ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Per-example normalisation over the dim units: x, y (N, dim); cache = (xhat, inv_std (N, 1))."""
+    xc = x - x.mean(axis=1, keepdims=True)
+    return _normalise(xc, np.einsum("ij,ij->i", xc, xc)[:, None] / x.shape[1], eps, gamma, beta)
+
+
+def layer_norm_backward(dy: np.ndarray, cache: tuple, gamma: np.ndarray,
+                        dgamma: np.ndarray | None = None, dbeta: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dy (N, dim) -> (dx (N, dim), dgamma (dim,), dbeta (dim,))."""
+    xhat, inv_std = cache
+    dgamma = np.einsum("ij,ij->j", dy, xhat, out=dgamma)
+    dbeta = np.sum(dy, axis=0, out=dbeta)
+    d = dy.shape[1]
+    g = dy * gamma                                     # dL/dxhat
+    # dx = 1 / std * (g - mean_units(g) - xhat * mean_units(g * xhat))
+    g_mean = g.sum(axis=1, keepdims=True)
+    g_mean /= d
+    gx_mean = np.einsum("ij,ij->i", g, xhat)[:, None]
+    gx_mean /= d
+    dx = xhat * gx_mean
+    dx += g_mean
+    np.subtract(g, dx, out=g)
+    g *= inv_std
+    return g, dgamma, dbeta
+
+
+def _normalise(xc: np.ndarray, var: np.ndarray, eps: float, gamma: np.ndarray, beta: np.ndarray
+               ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Centred xc (consumed: it becomes xhat) -> (gamma * xhat + beta, (xhat, inv_std))."""
+    var = var + eps
+    inv_std = np.reciprocal(np.sqrt(var, out=var), out=var)
+    xc *= inv_std                                      # xc becomes xhat in place
+    y = xc * gamma
+    y += beta
+    return y, (xc, inv_std)
+
+
 class _Norm:
     """Shared parts of batch and layer norm: y = gamma * xhat + beta."""
 
@@ -48,18 +133,9 @@ class _Norm:
         self.xhat: np.ndarray | None = None
         self.inv_std: np.ndarray | None = None
 
-    def _scale_shift(self, xc: np.ndarray, inv_std: np.ndarray) -> np.ndarray:
-        xc *= inv_std                                  # xc becomes xhat in place
-        self.xhat, self.inv_std = xc, inv_std
-        y = xc * self.params["gamma"]
-        y += self.params["beta"]
+    def _keep(self, out: tuple) -> np.ndarray:
+        y, (self.xhat, self.inv_std) = out
         return y
-
-    def _param_grads(self, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        dgamma, dbeta = self.grads["gamma"], self.grads["beta"]
-        np.einsum("ij,ij->j", dy, self.xhat, out=dgamma)
-        np.sum(dy, axis=0, out=dbeta)
-        return dgamma, dbeta
 
 
 class BatchNorm(_Norm):
@@ -80,35 +156,24 @@ class BatchNorm(_Norm):
     def forward(self, x: np.ndarray, train: bool = True, update_running: bool = True) -> np.ndarray:
         """x (N, dim) -> y (N, dim)."""
         self._train = train
-        if train:
-            mean = x.mean(axis=0)
-            xc = x - mean
-            var = np.einsum("ij,ij->j", xc, xc) / x.shape[0]
-            if update_running:
-                m = self.momentum
-                self.running_mean *= m
-                self.running_mean += (1 - m) * mean
-                self.running_var *= m
-                self.running_var += (1 - m) * var
-        else:
-            xc = x - self.running_mean
-            var = self.running_var
-        var = var + self.eps
-        return self._scale_shift(xc, np.reciprocal(np.sqrt(var, out=var), out=var))
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if not train:
+            return self._keep(batch_norm_forward(x, gamma, beta, self.eps,
+                                                 self.running_mean, self.running_var))
+        if not update_running:
+            return self._keep(batch_norm_forward(x, gamma, beta, self.eps))
+        xc, mean, var = batch_statistics(x)
+        m = self.momentum
+        self.running_mean *= m
+        self.running_mean += (1 - m) * mean
+        self.running_var *= m
+        self.running_var += (1 - m) * var
+        return self._keep(_normalise(xc, var, self.eps, gamma, beta))
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """dy (N, dim) -> dx (N, dim); fills grads."""
-        dgamma, dbeta = self._param_grads(dy)
-        scale = self.params["gamma"] * self.inv_std
-        if not self._train:                           # running stats are constants
-            return dy * scale
-        n = dy.shape[0]
-        # compact form: dx = gamma / std * (dy - sum(dy) / N - xhat * sum(dy * xhat) / N)
-        dx = self.xhat * (dgamma / n)
-        dx += dbeta / n
-        np.subtract(dy, dx, out=dx)
-        dx *= scale
-        return dx
+        return batch_norm_backward(dy, (self.xhat, self.inv_std), self.params["gamma"],
+                                   self._train, self.grads["gamma"], self.grads["beta"])[0]
 
 
 class LayerNorm(_Norm):
@@ -119,26 +184,13 @@ class LayerNorm(_Norm):
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         """x (N, dim) -> y (N, dim)."""
-        xc = x - x.mean(axis=1, keepdims=True)
-        var = np.einsum("ij,ij->i", xc, xc)[:, None] / x.shape[1]
-        var += self.eps
-        return self._scale_shift(xc, np.reciprocal(np.sqrt(var, out=var), out=var))
+        return self._keep(layer_norm_forward(x, self.params["gamma"], self.params["beta"],
+                                             self.eps))
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """dy (N, dim) -> dx (N, dim); fills grads."""
-        self._param_grads(dy)
-        d = dy.shape[1]
-        g = dy * self.params["gamma"]                  # dL/dxhat
-        # dx = 1 / std * (g - mean_units(g) - xhat * mean_units(g * xhat))
-        g_mean = g.sum(axis=1, keepdims=True)
-        g_mean /= d
-        gx_mean = np.einsum("ij,ij->i", g, self.xhat)[:, None]
-        gx_mean /= d
-        dx = self.xhat * gx_mean
-        dx += g_mean
-        np.subtract(g, dx, out=g)
-        g *= self.inv_std
-        return g
+        return layer_norm_backward(dy, (self.xhat, self.inv_std), self.params["gamma"],
+                                   self.grads["gamma"], self.grads["beta"])[0]
 
 
 class Dropout:

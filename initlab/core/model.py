@@ -4,6 +4,9 @@ Each hidden block is  dense -> [batch/layer norm] -> activation -> [dropout],  a
 `residual` the blocks whose input and output widths match add their input back: h + f(h).
 The output layer is a dense layer producing class scores.
 
+`probe(x, y)` and `scores(x)` are pure: they read the parameters and write nothing (no layer
+cache, no gradient, no running average), and return what they compute.
+
 Modes of the forward pass:
   "train"  batch statistics (running averages updated), dropout on
   "eval"   running averages for batch norm, no dropout (how the model is used at test time)
@@ -12,15 +15,46 @@ Modes of the forward pass:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from initlab.core.activations import get_activation
 from initlab.core.config import Config
 from initlab.core.init import init_weights
-from initlab.core.layers import ActivationLayer, BatchNorm, Dense, Dropout, LayerNorm
-from initlab.core.losses import l1_penalty, l2_penalty
+from initlab.core.layers import (ActivationLayer, BatchNorm, Dense, Dropout, LayerNorm,
+                                 batch_norm_backward, batch_norm_forward, layer_norm_backward,
+                                 layer_norm_forward)
+from initlab.core.losses import l1_penalty, l2_penalty, softmax_cross_entropy
 
 MODES = ("train", "eval", "probe")
+
+
+@dataclass
+class ProbeRecord:
+    """What one probe pass measured, per hidden layer i, on N examples.
+
+    z[i]         (N, units * k) pre-activation after normalisation (k maxout pieces, else 1)
+    a[i]         (N, units) activation, the block's output before any residual sum
+    act_grad[i]  (N, units) dL/da[i], the gradient flowing back into layer i
+    weight_grad_norm[i]  ||dL/dW_i|| of hidden layer i's dense weights (float)
+    scores (N, C) class scores; loss: mean data loss on the batch.  Arrays are in `dtype`.
+    """
+    z: list[np.ndarray]
+    a: list[np.ndarray]
+    act_grad: list[np.ndarray]
+    weight_grad_norm: list[float]
+    scores: np.ndarray
+    loss: float
+    dtype: np.dtype
+
+
+def frobenius_norm(a: np.ndarray) -> float:
+    """sqrt(sum a^2), summed in float64 so that tiny float32 values do not underflow."""
+    flat = a.ravel()
+    if flat.dtype != np.float64:
+        flat = flat.astype(np.float64)
+    return float(np.sqrt(np.dot(flat, flat)))
 
 
 class MLP:
@@ -85,6 +119,83 @@ class MLP:
         for norm in self.norms:
             if isinstance(norm, BatchNorm):
                 norm.momentum = config.bn_momentum
+
+    # ---- pure passes (nothing written) -------------------------------------------------------
+    def cast_params(self, dtype=None) -> list[dict[str, np.ndarray]]:
+        """Every dense layer's parameters, with its norm's gamma and beta, in dtype (copies
+        when the run's dtype differs): what scores() and probe() compute with."""
+        dtype = np.dtype(self.config.dtype if dtype is None else dtype)
+        out = []
+        for i, d in enumerate(self.dense):
+            p = {k: v.astype(dtype, copy=False) for k, v in d.params.items()}
+            norm = self.norms[i] if i < len(self.norms) else None
+            if norm is not None:
+                p.update({k: v.astype(dtype, copy=False) for k, v in norm.params.items()})
+            out.append(p)
+        return out
+
+    def _pure_forward(self, x: np.ndarray, params: list[dict], batch_stats: bool, keep: bool
+                      ) -> tuple[np.ndarray, list[tuple]]:
+        """Scores (N, C) and, with keep, per layer (input, z, a, norm cache, activation cache)."""
+        trace = []
+        h = x
+        for i in range(len(self.acts)):
+            p, norm = params[i], self.norms[i]
+            u = h @ p["w"]
+            u += p["b"]
+            norm_cache = None
+            if isinstance(norm, BatchNorm):
+                stats = () if batch_stats else (norm.running_mean.astype(x.dtype, copy=False),
+                                               norm.running_var.astype(x.dtype, copy=False))
+                u, norm_cache = batch_norm_forward(u, p["gamma"], p["beta"], norm.eps, *stats)
+            elif isinstance(norm, LayerNorm):
+                u, norm_cache = layer_norm_forward(u, p["gamma"], p["beta"], norm.eps)
+            a, act_cache = self.activation.forward(u)
+            if keep:
+                trace.append((h, u, a, norm_cache, act_cache))
+            h = h + a if self.skip[i] else a
+        scores = h @ params[-1]["w"]
+        scores += params[-1]["b"]
+        return scores, trace
+
+    def scores(self, x: np.ndarray, params: list[dict] | None = None) -> np.ndarray:
+        """Class scores (N, C) for x (N, D) as at test time (running averages, no dropout),
+        writing nothing; params from cast_params(dtype) compute in that dtype."""
+        params = params or self.cast_params()
+        dtype = params[0]["w"].dtype
+        return self._pure_forward(x.astype(dtype, copy=False), params, False, False)[0]
+
+    def probe(self, x: np.ndarray, y: np.ndarray, params: list[dict] | None = None
+              ) -> ProbeRecord:
+        """One forward and backward pass in probe mode (batch statistics, no dropout, running
+        averages untouched) on x (N, D), y (N,); params from cast_params(dtype) compute in
+        that dtype (default: the run's).
+
+        Pure: returns what it measured and writes nothing (no layer cache, gradient or average).
+        """
+        params = params or self.cast_params()
+        dtype = params[0]["w"].dtype
+        scores, trace = self._pure_forward(x.astype(dtype, copy=False), params, True, True)
+        loss, dscores, _ = softmax_cross_entropy(scores, y)
+        depth = len(trace)
+        act_grad: list[np.ndarray] = [None] * depth
+        grad_norm = [0.0] * depth
+        dh = dscores @ params[-1]["w"].T
+        for i in reversed(range(depth)):
+            h, _, _, norm_cache, act_cache = trace[i]
+            act_grad[i] = dh
+            dz = self.activation.backward(dh, act_cache)
+            norm = self.norms[i]
+            if isinstance(norm, BatchNorm):
+                dz = batch_norm_backward(dz, norm_cache, params[i]["gamma"])[0]
+            elif isinstance(norm, LayerNorm):
+                dz = layer_norm_backward(dz, norm_cache, params[i]["gamma"])[0]
+            grad_norm[i] = frobenius_norm(h.T @ dz)          # ||dL/dW_i||
+            if i > 0:
+                dx = dz @ params[i]["w"].T
+                dh = dx + dh if self.skip[i] else dx
+        return ProbeRecord(z=[t[1] for t in trace], a=[t[2] for t in trace], act_grad=act_grad,
+                           weight_grad_norm=grad_norm, scores=scores, loss=loss, dtype=dtype)
 
     # ---- passes -----------------------------------------------------------------------------
     def forward(self, x: np.ndarray, mode: str = "train") -> np.ndarray:

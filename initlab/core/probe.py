@@ -1,9 +1,13 @@
 """Probes: turn a Run's current state into a Snapshot of plain arrays (what the panels draw).
 
-Everything is measured on the run's fixed probe batch in "probe" mode (batch statistics for
-normalisation, no dropout, running averages untouched), so two snapshots differ only because the
-model changed.  Histograms use fixed edges per activation and np.bincount (much cheaper than
-np.histogram on hundreds of thousands of values).
+Everything is measured on the run's fixed probe batch by one pure probe pass (`MLP.probe`: batch
+statistics for normalisation, no dropout, running averages untouched, nothing written), so two
+snapshots differ only because the model changed, and taking one changes nothing.
+
+Speed: a float64 run is probed in float32 (half the time of every matrix product); the numbers
+shown agree to about six digits.  When float32 cannot hold them (a statistic overflows, or is
+below TINY where float32 loses precision) the pass is repeated in the run's own dtype.
+Histograms use fixed edges per activation and np.bincount.
 """
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ import math
 
 import numpy as np
 
-from initlab.core.layers import BatchNorm
-from initlab.core.losses import softmax_cross_entropy
+from initlab.core.data import PlaneFrame
+from initlab.core.layers import BatchNorm, batch_statistics
+from initlab.core.model import MLP, ProbeRecord
 from initlab.core.snapshot import LayerStats, Plane, Snapshot
 
 BINS = 40
-PRE_RANGE = (-3.0, 3.0)
-GRAD_LOG10_RANGE = (-10.0, 2.0)
-GRAD_SAMPLE = 20_000           # weight-gradient entries in a layer's gradient histogram
 SATURATION_MARGIN = 0.02       # within 2% of the activation's range from a bound counts as saturated
-GRID_MAX, GRID_MIN = 60, 16    # decision-boundary grid cells per side
+GRID_MAX, GRID_MIN = 60, 12    # decision-boundary grid cells per side
 GRID_FLOP_BUDGET = 4e7         # forward FLOPs for the whole grid: big nets get a coarser one
+FAST_DTYPE = np.dtype(np.float32)
+TINY = 1e-30                   # smallest statistic trusted from a float32 pass
 
 
 def fixed_edges(lo: float, hi: float, bins: int = BINS) -> np.ndarray:
@@ -34,129 +38,142 @@ def histogram(values: np.ndarray, lo: float, hi: float, bins: int = BINS
 
     Returns (hist (bins,) float32, below, above): hist.sum() + below + above == 1.  Values outside
     the range are never folded into the end bins (a pile at the edge would then look like
-    saturation).  NaN values are left out (a diverged run still draws).
+    saturation); exactly hi belongs to the last bin.  NaN values are left out (a diverged run
+    still draws).
     """
     flat = values.ravel()
-    idx = flat.astype(np.float32)                 # half the memory traffic of float64
-    idx -= lo
-    idx *= bins / (hi - lo)
-    if not np.isfinite(idx.sum()):                # rare (a diverged run): drop NaN first
-        idx = idx[~np.isnan(idx)]
-    total = max(1, idx.size)
-    below = int(np.count_nonzero(idx < 0))
-    above = int(np.count_nonzero(idx > bins))
-    idx = idx[(idx >= 0) & (idx <= bins)] if below or above else idx
-    np.minimum(idx, bins - 1, out=idx)            # exactly hi belongs to the last bin
-    counts = np.bincount(idx.astype(np.intp), minlength=bins)[:bins]
+    below = int(np.count_nonzero(flat < lo))
+    above = int(np.count_nonzero(flat > hi))
+    pos = np.subtract(flat, lo, dtype=np.float32)
+    pos *= bins / (hi - lo)
+    np.clip(pos, 0, bins - 1, out=pos)            # outside values sit in the end bins for now ...
+    if np.isnan(pos.sum()):                       # rare (a diverged run): drop NaN first
+        pos = pos[~np.isnan(pos)]
+    counts = np.bincount(pos.astype(np.intp), minlength=bins)
+    counts[0] -= below                            # ... and are taken out of them here
+    counts[-1] -= above
+    total = max(1, pos.size)
     return (counts / total).astype(np.float32), below / total, above / total
 
 
-def _sample(a: np.ndarray, limit: int = GRAD_SAMPLE) -> np.ndarray:
-    """Every k-th entry of a, at most `limit` of them (same entries every time)."""
-    flat = a.ravel()
-    return flat[::max(1, flat.size // limit)]
+def _mean_std(a: np.ndarray) -> tuple[float, float]:
+    """Mean and std of all entries; again in float64 when float32 squares may underflow."""
+    if not a.size:
+        return 0.0, 0.0
+    mean, std = float(np.mean(a)), float(np.std(a))
+    if a.dtype != np.float64 and not std > 1e-15:
+        mean, std = float(np.mean(a, dtype=np.float64)), float(np.std(a, dtype=np.float64))
+    return mean, std
 
 
-def _norm(a: np.ndarray) -> float:
-    flat = a.ravel()
-    return float(np.sqrt(np.dot(flat, flat)))
+def _weight_std(w: np.ndarray) -> float:
+    """Std of a weight matrix from two dot products; exact np.std when they would cancel."""
+    flat = w.ravel()
+    n = flat.size
+    if not n:
+        return 0.0
+    mean = float(flat.sum(dtype=np.float64)) / n
+    var = float(np.dot(flat, flat)) / n - mean * mean
+    if not var > 1e-8 * mean * mean:              # (nearly) constant, or NaN: no shortcut
+        return float(np.std(flat, dtype=np.float64))
+    return math.sqrt(var)
 
 
-def _std(a: np.ndarray) -> float:
-    return float(np.std(a)) if a.size else 0.0
+def _trusted(record: ProbeRecord, layers: list[LayerStats]) -> bool:
+    """True when every statistic of a float32 pass is finite and 0 or above TINY."""
+    values = [record.loss] + [v for s in layers for v in (s.act_std, s.act_grad_std, s.grad_norm)]
+    return all(math.isfinite(v) and (v == 0 or abs(v) > TINY) for v in values)
+
+
+def layer_stats(model: MLP, record: ProbeRecord, i: int, ratio: float) -> LayerStats:
+    """LayerStats of hidden layer i from a probe record; ratio: last step's update ratio."""
+    act = model.activation
+    z, a = record.z[i], record.a[i]
+    n, units = a.shape
+    lo, hi = act.hist_range
+    act_hist, below, above = histogram(a, lo, hi)
+    act_mean, act_std = _mean_std(a)
+    # a unit is on where its pre-activation is > 0; a maxout unit where its largest piece is
+    on = (a if act.fan_out_factor > 1 else z) > 0
+    unit_active = (np.count_nonzero(on, axis=0) / max(1, n)).astype(np.float32)
+    if act.bounds is not None:
+        blo, bhi = act.bounds
+        mid, half = (blo + bhi) / 2, (bhi - blo) / 2
+        dist = np.abs(a - mid if mid else a)       # distance from the middle of the range
+        near = dist >= half - SATURATION_MARGIN * (bhi - blo)
+        unit_saturated = (np.count_nonzero(near, axis=0) / max(1, n)).astype(np.float32)
+    else:
+        unit_saturated = np.zeros(units, np.float32)
+    off = int(np.count_nonzero(unit_active == 0))
+    dead = off if act.dies else 0
+    return LayerStats(
+        index=i, act_mean=act_mean, act_std=act_std, act_hist=act_hist,
+        act_outside=below + above, act_above=above,
+        saturation=float(unit_saturated.mean(dtype=np.float64)) if units else 0.0,
+        unit_active=unit_active, unit_saturated=unit_saturated,
+        off_units=off, dead_units=dead, dead_fraction=dead / max(1, units),
+        weight_std=_weight_std(model.dense[i].params["w"]),
+        grad_norm=record.weight_grad_norm[i],
+        act_grad_std=_mean_std(record.act_grad[i])[1],
+        update_ratio=ratio)
 
 
 def take_snapshot(run) -> Snapshot:
-    """Snapshot of `run` (initlab.core.run.Run) on its probe batch."""
+    """Snapshot of `run` (initlab.core.run.Run) on its probe batch; changes nothing in the run."""
     model, data, cfg = run.model, run.data, run.config
     act = model.activation
     x = data.x_train[run.probe_index]
     y = data.y_train[run.probe_index]
+    ratios = run.history.update_ratio[-1] if run.history.update_ratio else None
+    def stats(record: ProbeRecord) -> list[LayerStats]:
+        return [layer_stats(model, record, i, float(ratios[i]) if ratios is not None
+                            else math.nan) for i in range(len(record.a))]
     with np.errstate(all="ignore"):
-        # the grid pass goes first so that the layers' caches end up holding the probe batch
-        grid = _grid(run) if data.input_dim == 2 else None
-        scores = model.forward(x, "probe")
-        loss, dscores, _ = softmax_cross_entropy(scores, y)
-        model.backward(dscores)
-        ratios = run.history.update_ratio[-1] if run.history.update_ratio else None
-        layers = []
-        lo, hi = act.hist_range
-        for i, layer in enumerate(model.acts):
-            z, a = layer.z, layer.a
-            if act.bounds is not None:
-                blo, bhi = act.bounds
-                margin = SATURATION_MARGIN * (bhi - blo)
-                saturation = float(np.mean((a <= blo + margin) | (a >= bhi - margin)))
-            else:
-                saturation = 0.0
-            off = int(np.count_nonzero(np.all(z <= 0, axis=0)))
-            dead = off if act.dies else 0
-            w = model.dense[i].params["w"]
-            act_hist, below, above = histogram(a, lo, hi)
-            gw = model.dense[i].grads["w"]
-            layers.append(LayerStats(
-                index=i,
-                pre_mean=float(np.mean(z)), pre_std=_std(z),
-                pre_hist=histogram(z, *PRE_RANGE)[0],
-                act_mean=float(np.mean(a)), act_std=_std(a),
-                act_hist=act_hist, act_outside=below + above, act_above=above,
-                saturation=saturation,
-                off_units=off, dead_units=dead, dead_fraction=dead / z.shape[1],
-                weight_std=_std(w),
-                grad_norm=_norm(gw),
-                act_grad_std=_std(model.act_grads[i]),
-                grad_hist=histogram(np.log10(np.abs(_sample(gw)) + 1e-30), *GRAD_LOG10_RANGE)[0],
-                update_ratio=float(ratios[i]) if ratios is not None else math.nan,
-            ))
-        if data.input_dim == 2:
-            plane, reason = _plane(run, x, y, grid), ""
+        params = model.cast_params(FAST_DTYPE)
+        record = model.probe(x, y, params)
+        layers = stats(record)
+        if record.dtype != np.dtype(cfg.dtype) and not _trusted(record, layers):
+            params = model.cast_params()               # float32 cannot hold these numbers
+            record = model.probe(x, y, params)
+            layers = stats(record)
+        frame = data.frame
+        if frame is not None:
+            plane, reason = plane_picture(model, frame, x, y, record, params), ""
         else:
             plane = None
-            reason = (f"This picture needs 2-D inputs; the {data.name} data set has "
-                      f"{data.input_dim} input features.")
+            reason = (f"This picture needs at least 2 input features; the {data.name} data "
+                      f"set has {data.input_dim}.")
     return Snapshot(
         step=run.step_count, status=run.status, message=run.message,
-        activation=cfg.activation, units_can_die=act.dies, n_classes=data.n_classes, loss=float(loss),
-        expected_initial_loss=math.log(data.n_classes),
-        act_edges=fixed_edges(lo, hi), pre_edges=fixed_edges(*PRE_RANGE),
-        grad_edges=fixed_edges(*GRAD_LOG10_RANGE), layers=layers,
-        plane=plane, plane_reason=reason)
+        activation=cfg.activation, units_can_die=act.dies, n_classes=data.n_classes,
+        loss=float(record.loss), expected_initial_loss=math.log(data.n_classes),
+        act_edges=fixed_edges(*act.hist_range), layers=layers, plane=plane, plane_reason=reason)
 
 
 # ---- the 2-D pictures ---------------------------------------------------------------------------
-def _view(run) -> tuple[float, float, float, float]:
-    """Drawing box around all training points, 10% margin; fixed for the life of a run."""
-    if "view" not in run._plane_cache:
-        pts = run.data.x_train
-        lo, hi = pts.min(axis=0).astype(float), pts.max(axis=0).astype(float)
-        pad = 0.1 * np.maximum(hi - lo, 1e-6)
-        run._plane_cache["view"] = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-    return run._plane_cache["view"]
+def first_layer_lines(model: MLP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Effective (w (D, lines), b (lines,)) of the first layer's pre-activations in input space,
+    on the probe batch x (N, D); one line per pre-activation (k per maxout unit).
 
-
-def first_layer_lines(run) -> tuple[np.ndarray, np.ndarray]:
-    """Effective (w (2, units), b (units,)) of the first layer's pre-activation in input space.
-
-    With batch norm the probe batch's statistics fold into the affine map, so the lines are exactly
-    where the units switch sign.  Layer norm mixes units per example, so its lines are the dense
-    layer's (an approximation).
+    With batch norm the batch's statistics fold into the affine map, so the lines are exactly
+    where the units switch sign in probe mode.  Layer norm mixes units per example, so its lines
+    are the dense layer's (an approximation).
     """
-    dense, norm = run.model.dense[0], run.model.norms[0]
+    dense, norm = model.dense[0], model.norms[0]
     w = dense.params["w"].astype(np.float64)
     b = dense.params["b"].astype(np.float64)
-    if isinstance(norm, BatchNorm) and norm.inv_std is not None:
-        scale = norm.params["gamma"] * norm.inv_std
-        mean = dense.x @ w + b                       # the probe batch's pre-norm values
-        mu = mean.mean(axis=0)
+    if isinstance(norm, BatchNorm):
+        _, mean, var = batch_statistics(np.asarray(x, np.float64) @ w + b)
+        scale = norm.params["gamma"] / np.sqrt(var + norm.eps)
         w = w * scale
-        b = (b - mu) * scale + norm.params["beta"]
+        b = (b - mean) * scale + norm.params["beta"]
     return w, b
 
 
 def clip_lines(w: np.ndarray, b: np.ndarray, view) -> tuple[np.ndarray, np.ndarray]:
     """Segments of the lines w[0] x + w[1] y + b = 0 inside the box view.
 
-    Returns xs, ys, each (units, 2); rows are nan where a line misses the box.
+    Returns xs, ys, each (lines, 2); rows are nan where a line misses the box.
     """
     xmin, xmax, ymin, ymax = view
     w1, w2 = w[0], w[1]
@@ -181,48 +198,58 @@ def clip_lines(w: np.ndarray, b: np.ndarray, view) -> tuple[np.ndarray, np.ndarr
     return xs.astype(np.float32), ys.astype(np.float32)
 
 
-def grid_size(run) -> int:
+def grid_size(model: MLP) -> int:
     """Cells per side of the decision-boundary grid: fine for small nets, coarser for big ones."""
-    flops = sum(2 * d.params["w"].size for d in run.model.dense)
+    flops = sum(2 * d.params["w"].size for d in model.dense)
     return int(np.clip(math.sqrt(GRID_FLOP_BUDGET / flops), GRID_MIN, GRID_MAX))
 
 
-def _grid(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Decision-boundary grid: (gx (G,), gy (G,), predicted class (G, G), confidence (G, G))."""
-    view = _view(run)
-    g = grid_size(run)
-    gx = np.linspace(view[0], view[1], g)
-    gy = np.linspace(view[2], view[3], g)
-    xx, yy = np.meshgrid(gx, gy)
-    pts = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(run.data.x_train.dtype)
-    scores = run.model.forward(pts, "eval")
+def decision_grid(model: MLP, frame: PlaneFrame, params: list[dict] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Decision boundary over the picture plane: (gu (G,), gv (G,), predicted class (G, G),
+    confidence (G, G)); row i is gv[i].  Grid points are lifted into input space and classified
+    as at test time, with params from model.cast_params (default: float32)."""
+    view = frame.view
+    g = grid_size(model)
+    gu = np.linspace(view[0], view[1], g)
+    gv = np.linspace(view[2], view[3], g)
+    uu, vv = np.meshgrid(gu, gv)
+    pts = frame.lift(np.stack([uu.ravel(), vv.ravel()], axis=1))
+    scores = model.scores(pts, params or model.cast_params(FAST_DTYPE))
+    if not np.isfinite(scores).all():             # float32 overflowed: the run's own precision
+        scores = model.scores(pts)
     scores = scores - scores.max(axis=1, keepdims=True)
     probs = np.exp(scores)
     probs /= probs.sum(axis=1, keepdims=True)
     pred = probs.argmax(axis=1)
     conf = np.nan_to_num(probs[np.arange(len(pred)), pred])
-    return gx, gy, pred.reshape(g, g), conf.reshape(g, g)
+    return gu, gv, pred.reshape(g, g), conf.reshape(g, g)
 
 
-def _plane(run, x: np.ndarray, y: np.ndarray, grid) -> Plane:
-    model = run.model
-    view = _view(run)
-    z0 = model.acts[0].z                              # (N, units) first-layer pre-activations
-    positive = z0 > 0
-    active_count = positive.sum(axis=1)
-    unit_off = ~positive.any(axis=0)
-    unit_dead = unit_off & model.activation.dies
-    w, b = first_layer_lines(run)
-    xs, ys = clip_lines(w, b, view)
+def plane_picture(model: MLP, frame: PlaneFrame, x: np.ndarray, y: np.ndarray,
+                  record: ProbeRecord, params: list[dict] | None = None) -> Plane:
+    """The Plane of the probe batch x (N, D), y (N,) drawn in `frame`; params as for
+    decision_grid."""
+    act = model.activation
+    view = frame.view
+    k = act.fan_out_factor
+    on = (record.a[0] if k > 1 else record.z[0]) > 0      # (N, units)
+    unit_off = ~on.any(axis=0)
+    w, b = first_layer_lines(model, x)
+    # each line restricted to the plane origin + u axes[0] + v axes[1]
+    w_plane = frame.axes @ w                               # (2, lines)
+    b_plane = b + frame.origin @ w
+    xs, ys = clip_lines(w_plane, b_plane, view)
     # a marker a little way into each line's active (positive) side, from the segment's middle
-    normal = w / np.maximum(np.linalg.norm(w, axis=0), 1e-12)
+    normal = w_plane / np.maximum(np.linalg.norm(w_plane, axis=0), 1e-12)
     step = 0.04 * max(view[1] - view[0], view[3] - view[2])
     side = np.stack([xs.mean(axis=1) + step * normal[0], ys.mean(axis=1) + step * normal[1]], 1)
-    gx, gy, pred, conf = grid
+    gu, gv, pred, conf = decision_grid(model, frame, params)
     return Plane(
-        points=np.ascontiguousarray(x, dtype=np.float32), labels=y.astype(np.int64),
-        active_count=active_count.astype(np.int64), segments_x=xs, segments_y=ys,
-        active_side=side.astype(np.float32), unit_off=unit_off, unit_dead=unit_dead, view=view,
-        grid_x=gx.astype(np.float32), grid_y=gy.astype(np.float32),
-        grid_pred=pred, grid_conf=conf.astype(np.float32),
-        max_active=int(z0.shape[1]))
+        points=frame.project(x).astype(np.float32), labels=y.astype(np.int64),
+        active_count=on.sum(axis=1).astype(np.int64), segments_x=xs, segments_y=ys,
+        active_side=side.astype(np.float32), line_unit=np.arange(len(b)) // k,
+        unit_off=unit_off, unit_dead=unit_off & act.dies, view=view,
+        grid_x=gu.astype(np.float32), grid_y=gv.astype(np.float32),
+        grid_pred=pred, grid_conf=conf.astype(np.float32), max_active=int(on.shape[1]),
+        axis_labels=frame.labels, note=frame.note)

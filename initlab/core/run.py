@@ -70,7 +70,6 @@ class Run:
         self.diverged_at: int | None = None
         self._start_loss: float | None = None
         self._snapshot: Snapshot | None = None
-        self._plane_cache: dict = {}
 
     def reset(self) -> None:
         """Start again from the same Config: same seed, same data, same initial weights."""

@@ -13,28 +13,27 @@ import numpy as np
 
 @dataclass
 class LayerStats:
-    """Statistics of one hidden layer on the probe batch.
+    """Statistics of one hidden layer on the probe batch (N examples, `units` = config width).
 
     Histograms are fractions of all values (float32) over the Snapshot's fixed edges; values
-    outside the edges are not in any bin: act_hist.sum() + act_outside == 1.
+    outside the edges are not in any bin: act_hist.sum() + act_outside == 1.  A unit is active
+    on an example when its pre-activation is > 0 (maxout: its largest piece).
     """
     index: int                 # 0-based hidden layer index
-    pre_mean: float            # pre-activation (after normalisation, before the non-linearity)
-    pre_std: float
-    pre_hist: np.ndarray       # (bins,) over Snapshot.pre_edges
     act_mean: float            # activation (the layer's output, before dropout)
     act_std: float
     act_hist: np.ndarray       # (bins,) over Snapshot.act_edges
     act_outside: float         # share of activations outside the edges (below or above), in [0, 1]
     act_above: float           # the part of act_outside above the last edge
-    saturation: float          # share of activations within 2% of a bound (tanh, sigmoid); else 0
-    off_units: int             # units whose pre-activation is <= 0 on every probe example
+    saturation: float          # share of activations within SATURATION_MARGIN of a bound; else 0
+    unit_active: np.ndarray    # (units,) float32: share of probe examples on which each unit is on
+    unit_saturated: np.ndarray  # (units,) float32: share on which it is saturated (0: unbounded)
+    off_units: int             # units active on no probe example (unit_active == 0)
     dead_units: int            # off units that get no gradient at all (ReLU): they never recover
-    dead_fraction: float       # dead_units / width
+    dead_fraction: float       # dead_units / units
     weight_std: float          # std of this layer's weight matrix
     grad_norm: float           # ||dL/dW|| of this layer's weights on the probe batch
     act_grad_std: float        # std of dL/d(activation) flowing back into this layer
-    grad_hist: np.ndarray      # (bins,) of log10 |dL/dW| over grad_edges (a fixed 20k-entry sample)
     update_ratio: float        # ||delta W|| / ||W|| of the last training step (nan before any)
 
 
@@ -42,22 +41,28 @@ class LayerStats:
 class Plane:
     """The 2-D pictures: probe points, first-layer hyperplanes and the decision boundary.
 
-    Coordinates are in the network's input space (after preprocessing).
+    Coordinates (u, v) are in the data's picture plane (initlab.core.data.PlaneFrame): the
+    preprocessed inputs themselves for 2-D data, the first two principal components through the
+    training mean for wider data.  A line is where one first-layer pre-activation is 0 in that
+    plane: one per unit, k per maxout unit (one per piece).
     """
     points: np.ndarray         # (N, 2) float32 probe points
     labels: np.ndarray         # (N,) int class of each point
-    active_count: np.ndarray   # (N,) int, first-layer units with positive pre-activation per point
-    segments_x: np.ndarray     # (units, 2) float32 x of each hyperplane's ends inside the view (nan: none)
-    segments_y: np.ndarray     # (units, 2) float32 y of the same ends
-    active_side: np.ndarray    # (units, 2) float32 a point just on each line's active (positive) side
+    active_count: np.ndarray   # (N,) int, first-layer units active on each point
+    segments_x: np.ndarray     # (lines, 2) float32 u of each line's ends inside the view (nan: none)
+    segments_y: np.ndarray     # (lines, 2) float32 v of the same ends
+    active_side: np.ndarray    # (lines, 2) float32 a point just on each line's positive side
+    line_unit: np.ndarray      # (lines,) int: the first-layer unit each line belongs to
     unit_off: np.ndarray       # (units,) bool: first-layer unit active on no probe example
     unit_dead: np.ndarray      # (units,) bool: off and with zero gradient there (ReLU), so dead
-    view: tuple                # (xmin, xmax, ymin, ymax) of the drawing
+    view: tuple                # (umin, umax, vmin, vmax) of the drawing
     grid_x: np.ndarray         # (G,) float32 cell centres
     grid_y: np.ndarray         # (G,) float32
     grid_pred: np.ndarray      # (G, G) int predicted class, row i = grid_y[i]
     grid_conf: np.ndarray      # (G, G) float32 probability of the predicted class
     max_active: int            # number of first-layer units (colour range of active_count)
+    axis_labels: tuple[str, str] = ("x1", "x2")   # ("PC 1", "PC 2") for wider data
+    note: str = ""             # "" for 2-D data; else a one-line note on what the slice shows
 
 
 @dataclass
@@ -71,10 +76,8 @@ class Snapshot:
     loss: float                # data loss on the probe batch
     expected_initial_loss: float  # ln(C)
     act_edges: np.ndarray      # (bins + 1,) float32, fixed per activation
-    pre_edges: np.ndarray      # (bins + 1,) float32
-    grad_edges: np.ndarray     # (bins + 1,) float32 log10 |grad| edges
     layers: list[LayerStats]
-    plane: Plane | None        # None when the input is not 2-D
+    plane: Plane | None        # None when the input has fewer than 2 features
     plane_reason: str          # why plane is None ("" otherwise)
 
     def column(self, name: str) -> np.ndarray:

@@ -20,8 +20,9 @@ from initlab.core.config import CLASS_RANGE, Config
 from initlab.core.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
-from initlab.ui.controls import HAND_SET_INITS, Controls
-from initlab.ui.live import HIDDEN, Coalescer, Player, StatusArea
+from initlab.ui import layout, lean
+from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
+from initlab.ui.live import Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
 
 STEP_BUDGET = 0.04        # least seconds of training per Play tick (after its redraw)
@@ -43,12 +44,16 @@ class Lab(w.VBox):
     Programmatic use is synchronous: when set()/step()/reset() return, controls and every
     panel's marks show the new state.  play()/pause() drive the browser timer (needs the lab on
     screen).
+
+    `findings` is an HTML widget under the status line, empty until a diagnosis fills it (a
+    short list of what the pictures show and what to try).
     """
 
     def __init__(self, config: Config | None = None, *, panels: Iterable[str] | None = None,
                  controls: Iterable[str] | None = None, notice: str = "",
                  **fields: Any) -> None:
-        super().__init__(layout=w.Layout(width="100%"))
+        super().__init__()
+        self.add_class("il-lab")
         config = (config or Config()).replace(**fields) if fields else (config or Config())
         names = list(PANELS) if panels is None else list(panels)
         unknown = [n for n in names if n not in PANELS]
@@ -57,6 +62,8 @@ class Lab(w.VBox):
         self._config = config
         self._run = Run(config)
         self.status = StatusArea()
+        self.findings = lean.html()
+        self.findings.add_class("il-findings")
         self.panels = {n: PANELS[n]() for n in names}
         self.controls = Controls(config, self.status.guarded(self._on_control, "a control"),
                                  None if controls is None else list(controls),
@@ -77,46 +84,55 @@ class Lab(w.VBox):
         g = self.status.guarded
         self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
                                           tooltip="Train continuously; press again to pause",
-                                          layout=w.Layout(width="90px"))
+                                          layout=lean.layout(width="80px"),
+                                          style=lean.style(lean.ToggleButtonStyle))
         self.play_button.observe(g(self._on_play, "play"), "value")
         self.step_button = w.Button(description="Step", icon="step-forward",
-                                    tooltip="Train one minibatch", layout=w.Layout(width="80px"))
+                                    tooltip="Train one minibatch", layout=lean.layout(width="80px"),
+                                    style=lean.style(lean.ButtonStyle))
         self.step_button.on_click(g(lambda _: self.step(1), "step"))
         self.reset_button = w.Button(description="Reset", icon="refresh",
                                      tooltip="Start again: same settings, same seed, same numbers",
-                                     layout=w.Layout(width="80px"))
+                                     layout=lean.layout(width="80px"),
+                                     style=lean.style(lean.ButtonStyle))
         self.reset_button.on_click(g(lambda _: self.reset(), "reset"))
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
                                   description="experiment", tooltip="Load one of the lecture's "
                                   "experiments; its lesson appears below",
-                                  layout=w.Layout(width="340px"))
+                                  style=lean.style(lean.DescriptionStyle, description_width=LABEL_WIDTH),
+                                  layout=lean.layout(width="100%"))
         self.presets.observe(g(self._on_preset, "experiment"), "value")
-        self.json_text = w.Textarea(placeholder="settings as JSON", rows=6,
-                                    layout=w.Layout(width="100%"))
-        export = w.Button(description="Export", tooltip="Write the current settings as JSON")
+        self.json_text = w.Textarea(placeholder="settings as JSON", rows=5,
+                                    layout=lean.layout(width="100%"),
+                                    style=lean.style(lean.TextStyle))
+        export = w.Button(description="Export", tooltip="Write the current settings as JSON",
+                          layout=lean.layout(), style=lean.style(lean.ButtonStyle))
         export.on_click(g(lambda _: self._export(), "export"))
-        load = w.Button(description="Import", tooltip="Load settings from the JSON above")
+        load = w.Button(description="Import", tooltip="Load settings from the JSON above",
+                        layout=lean.layout(), style=lean.style(lean.ButtonStyle))
         load.on_click(g(lambda _: self._import(), "import"))
-        self.json_box = w.Accordion([w.VBox([self.json_text, w.HBox([export, load])])])
+        self.json_box = w.Accordion([lean.vbox([self.json_text, export, load])],
+                                    layout=lean.layout())
         self.json_box.set_title(0, "settings as JSON (export / import)")
         self.json_box.selected_index = None
 
     def _layout(self, show_controls: bool) -> list[w.Widget]:
-        buttons = w.HBox([self.play_button, self.step_button, self.reset_button])
-        side = w.VBox([self.presets, buttons, self.status.widget, self.json_box],
-                      layout=w.Layout(width="480px", margin="0 0 0 12px"))
-        top = w.HBox([self.controls.widget, side] if show_controls else [side])
-        sections = []
-        for panel in self.panels.values():
-            head = w.HTML(f"<b>{html.escape(panel.title)}</b><br><span style='color:#555;"
-                          f"font-size:90%;line-height:1.3'>{html.escape(panel.hint)}</span>",
-                          layout=w.Layout(width="100%"))
-            sections.append(w.VBox([head, panel.widget],
-                                   layout=w.Layout(width=f"{panel.width}px",
-                                                   margin="8px 16px 0 0")))
-        grid = w.HBox(sections, layout=w.Layout(flex_flow="row wrap"))
-        timers = w.HBox([self.player.timer, self.coalescer.timer], layout=w.Layout(**HIDDEN))
-        return [top, grid, timers]
+        """Header line; control column (experiment, buttons, controls, status, findings,
+        settings) beside the picture grid (see layout.py)."""
+        buttons = lean.hbox([self.play_button, self.step_button, self.reset_button])
+        side_parts = [self.presets, buttons]
+        if show_controls:
+            side_parts.append(self.controls.widget)
+        side = lean.vbox([*side_parts, self.status.widget, self.findings, self.json_box])
+        side.add_class("il-side")
+        self.status.widget.add_class("il-status")
+        cells = [layout.cell(name, panel) for name, panel in self.panels.items()]
+        grid = layout.grid(cells, list(self.panels), list(PANELS))
+        main = lean.hbox([side, grid])
+        main.add_class("il-main")
+        # the two browser timers are hidden Play widgets (their layout says display: none)
+        return [layout.header(self.panels.values()), main, self.player.timer,
+                self.coalescer.timer]
 
     def show(self) -> None:
         """Display the lab in the current notebook output."""
@@ -302,4 +318,4 @@ class Lab(w.VBox):
                      f"{html.escape(run.message)}</div>")
         elif run.message:
             line += f"<div style='color:#555'>{html.escape(run.message)}</div>"
-        return f"<div style='font-family:monospace'>{line}</div>"
+        return f"<div>{line}</div>"

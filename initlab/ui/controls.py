@@ -13,12 +13,18 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
+from initlab.ui import lean
 from initlab.core.config import CLASS_RANGE, FIELDS, Config
 from initlab.core.init import implied_std
 
 GROUPS = ("data", "network", "training")
 HAND_SET_INITS = ("gaussian", "constant")     # the schemes whose scale is the weight-std slider
-LABEL_WIDTH = "100px"
+LABEL_WIDTH = "84px"
+
+
+def label(name: str) -> str:
+    """A control's label: the field's own short label, else its name in words ('leaky slope')."""
+    return FIELDS[name].metadata["label"] or name.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -84,13 +90,17 @@ RELEVANT: dict[str, Callable[[Config], bool]] = {
 def make_widget(name: str, value: Any) -> w.Widget:
     """The control for one Config field, showing `value`."""
     meta, spec = FIELDS[name].metadata, SPECS[name]
-    common = dict(description=meta["label"] or name, tooltip=meta["help"],
-                  style={"description_width": LABEL_WIDTH}, layout=w.Layout(width="360px"))
+    common = dict(description=label(name), tooltip=meta["help"], layout=lean.layout(width="100%"))
     kind = meta["kind"]
     if kind == "choice":
-        return w.Dropdown(options=list(meta["choices"]), value=value, **common)
+        return w.Dropdown(options=list(meta["choices"]), value=value,
+                          style=lean.style(lean.DescriptionStyle, description_width=LABEL_WIDTH),
+                          **common)
     if kind == "bool":
-        return w.Checkbox(value=value, indent=True, **common)
+        return w.Checkbox(value=value, indent=True,
+                          style=lean.style(lean.CheckboxStyle, description_width=LABEL_WIDTH),
+                          **common)
+    common["style"] = lean.style(lean.SliderStyle, description_width=LABEL_WIDTH)
     if kind == "int":
         return w.IntSlider(value=value, min=int(spec.lo), max=int(spec.hi), step=int(spec.step),
                            continuous_update=True, **common)
@@ -155,7 +165,8 @@ class Controls:
             widget = make_widget(name, getattr(config, name))
             widget.observe(self._observer(name), "value")
             self.widgets[name] = widget
-        self.implied = w.HTML(layout=w.Layout(margin="0 0 0 104px", width="256px"))
+        self.implied = lean.html()
+        self.implied.add_class("il-implied")     # indented under the sliders
         self.widget = self._layout(names)
         self.show(config)
 
@@ -166,11 +177,11 @@ class Controls:
                 rows.append(self.widgets[n])
                 if n == "weight_std":
                     rows.append(self.implied)
-            return w.VBox(rows)
+            return lean.vbox(rows)
         if len(names) < len(SPECS):               # a subset (guided notebooks): one plain column
             return column(names)
         groups = [[n for n in names if FIELDS[n].metadata["group"] == g] for g in GROUPS]
-        tab = w.Tab([column(g) for g in groups])
+        tab = w.Tab([column(g) for g in groups], layout=lean.layout())
         for i, g in enumerate(GROUPS):
             tab.set_title(i, g)
         return tab

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
+from initlab.ui import lean
+
 HIDDEN = dict(display="none")
 
 
@@ -31,7 +33,8 @@ class Player:
     def __init__(self, tick: Callable[[], None], interval_ms: int = 70) -> None:
         self.tick = tick
         self.timer = w.Play(value=0, min=0, max=1_000_000_000, step=1, interval=interval_ms,
-                            repeat=True, show_repeat=False, layout=w.Layout(**HIDDEN))
+                            repeat=True, show_repeat=False, layout=lean.layout(**HIDDEN),
+                            style=lean.style(lean.DescriptionStyle))
         self.timer.observe(self._on_value, "value")
         self.ticks = 0
 
@@ -66,7 +69,8 @@ class Coalescer:
         self.last = -float("inf")
         self.redraws = 0
         self.timer = w.Play(value=0, min=0, max=1, step=1, interval=int(min_interval * 1000),
-                            repeat=False, show_repeat=False, layout=w.Layout(**HIDDEN))
+                            repeat=False, show_repeat=False, layout=lean.layout(**HIDDEN),
+                            style=lean.style(lean.DescriptionStyle))
         self.timer.observe(self._on_timer, "playing")
 
     def request(self) -> None:
@@ -94,16 +98,14 @@ class Coalescer:
 
 
 class StatusArea:
-    """Status line (what the run is doing), notice (what went wrong last) and traceback details."""
+    """Status line (what the run is doing) and notice (what went wrong last, with the traceback
+    one click away in an HTML <details>: no extra widget models)."""
 
     def __init__(self) -> None:
-        self.line = w.HTML()
-        self.notice = w.HTML()
-        self.trace = w.HTML()
-        self.details = w.Accordion([self.trace], layout=w.Layout(**HIDDEN))
-        self.details.set_title(0, "details (traceback)")
-        self.details.selected_index = None
-        self.widget = w.VBox([self.line, self.notice, self.details])
+        self.line = lean.html()
+        self.notice = lean.html()
+        self.trace = ""                           # the last error's traceback ('' once cleared)
+        self.widget = w.VBox([self.line, self.notice], layout=lean.layout())
         self.errors = 0
 
     def show(self, line_html: str) -> None:
@@ -113,22 +115,21 @@ class StatusArea:
     def say(self, text: str, level: str = "info") -> None:
         """A plain-language notice; level 'info', 'warning' or 'error'.  '' clears it."""
         color = {"info": "#2a6f2a", "warning": "#a05a00", "error": "#b00020"}[level]
-        self.notice.value = (f"<div style='color:{color};max-width:60em'>{html.escape(text)}</div>"
-                             if text else "")
         if level != "error":
-            self.details.layout.display = "none"
+            self.trace = ""
+        details = (f"<details><summary>details (traceback)</summary><pre style='font-size:85%;"
+                   f"white-space:pre-wrap'>{html.escape(self.trace)}</pre></details>"
+                   if self.trace else "")
+        self.notice.value = (f"<div style='color:{color};max-width:60em'>{html.escape(text)}"
+                             f"{details}</div>" if text else "")
 
     def report(self, err: BaseException, where: str = "") -> None:
         """Show a short message and keep the full traceback one click away."""
         self.errors += 1
         what = f" in {where}" if where else ""
+        self.trace = "".join(traceback.format_exception(type(err), err, err.__traceback__))
         self.say(f"Something went wrong{what}: {type(err).__name__}: {err}. "
                  f"The lab keeps working; the details are below.", "error")
-        tb = "".join(traceback.format_exception(type(err), err, err.__traceback__))
-        self.trace.value = (f"<pre style='font-size:85%;white-space:pre-wrap'>"
-                            f"{html.escape(tb)}</pre>")
-        self.details.layout.display = None
-        self.details.selected_index = None
 
     def guarded(self, fn: Callable[..., Any], where: str = "") -> Callable[..., Any]:
         """fn wrapped so that any exception is reported here instead of being lost."""

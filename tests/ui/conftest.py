@@ -22,11 +22,12 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
         hist = np.zeros(BINS, np.float32)
         hist[i if hist_bin is None else hist_bin] = 1.0
         layers.append(LayerStats(
-            index=i, pre_mean=0.0, pre_std=1.0, pre_hist=hist.copy(), act_mean=i / 10,
-            act_std=1 + i / 10, act_hist=hist, act_outside=0.0, act_above=0.0, saturation=0.0, off_units=0, dead_units=0,
+            index=i, act_mean=i / 10, act_std=1 + i / 10, act_hist=hist, act_outside=0.0,
+            act_above=0.0, saturation=0.0, unit_active=np.full(units, 0.5, np.float32),
+            unit_saturated=np.zeros(units, np.float32), off_units=0, dead_units=0,
             dead_fraction=0.0,
             weight_std=0.1, grad_norm=(grad_norms[i] if grad_norms else 10.0 ** -i),
-            act_grad_std=1e-3, grad_hist=hist.copy(), update_ratio=math.nan))
+            act_grad_std=1e-3, update_ratio=math.nan))
     p = None
     if plane:
         g = 5
@@ -39,7 +40,7 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
         p = Plane(points=np.array([[0.0, 0.0], [0.5, -0.5], [-0.5, 0.5]], np.float32),
                   labels=np.array([0, 1, 2]), active_count=np.array([0, 2, 4]),
                   segments_x=seg, segments_y=seg.copy(),
-                  active_side=side, unit_off=unit_dead.copy(),
+                  active_side=side, line_unit=np.arange(units), unit_off=unit_dead.copy(),
                   unit_dead=unit_dead if activation == "relu" else np.zeros(units, bool),
                   view=(-1.0, 1.0, -2.0, 2.0),
                   grid_x=np.linspace(-1, 1, g).astype(np.float32),
@@ -49,7 +50,7 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
     return Snapshot(step=step, status="ok", message="", activation=activation,
                     units_can_die=activation == "relu",
                     n_classes=n_classes, loss=1.1, expected_initial_loss=math.log(n_classes),
-                    act_edges=edges, pre_edges=edges, grad_edges=edges, layers=layers, plane=p,
+                    act_edges=edges, layers=layers, plane=p,
                     plane_reason="" if plane else "needs 2-D inputs")
 
 
@@ -77,3 +78,16 @@ def snapshot_factory():
 @pytest.fixture
 def history_factory():
     return make_history
+
+
+def ridge_heights(panel) -> np.ndarray:
+    """(rows, bins) heights of the ridgeline's step curves above their baselines, top row first
+    (what the Lines mark holds: each curve starts on its baseline, then two points per bin)."""
+    y = np.atleast_2d(panel.curves.y)
+    return y[:, 1:-1:2] - y[:, :1]
+
+
+def shares(heights: np.ndarray) -> np.ndarray:
+    """Heights as shares of their row's total (a drawn row's shape, whatever its scale)."""
+    total = heights.sum(axis=-1, keepdims=True)
+    return np.divide(heights, total, out=np.zeros_like(heights), where=total > 0)

@@ -6,6 +6,8 @@ import html
 import numpy as np
 import pytest
 
+from conftest import ridge_heights, shares
+
 from initlab.core.config import FIELDS, Config
 from initlab.core.run import Run
 from initlab.ui.app import Lab
@@ -15,15 +17,18 @@ DEEP_TANH = dict(activation="tanh", depth=10, width=100, init="gaussian")
 
 
 def histogram_bars(lab: Lab, layer: int) -> np.ndarray:
-    return lab.panels["histograms"].figures()[layer].marks[0].y
+    """Layer `layer`'s drawn histogram as shares of its row (one row per layer, one run)."""
+    return shares(ridge_heights(lab.panels["histograms"]))[layer]
 
 
 def assert_panels_match(lab: Lab, config: Config) -> None:
     """Every panel's marks hold what a fresh Run of `config` gives (no steps taken)."""
     snap = Run(config).snapshot()
-    assert len(lab.panels["histograms"].figures()) == config.depth
+    assert ridge_heights(lab.panels["histograms"]).shape[0] == config.depth
     for i, stats in enumerate(snap.layers):
-        np.testing.assert_allclose(histogram_bars(lab, i), stats.act_hist, atol=1e-7)
+        inside = stats.act_hist.sum()
+        expected = stats.act_hist / inside if inside > 0 else stats.act_hist
+        np.testing.assert_allclose(histogram_bars(lab, i), expected, atol=1e-6)
     np.testing.assert_allclose(lab.panels["depth"].forward.y[1], snap.column("act_std"),
                                rtol=1e-5)
     if snap.plane is not None:
@@ -53,8 +58,8 @@ def test_small_init_collapses_deep_tanh_activations():
     lab.controls.widgets["weight_std"].value = 0.01
     last = histogram_bars(lab, 9)
     assert last[19] + last[20] == pytest.approx(1.0)      # all mass in the two centre bins
-    last_title = lab.panels["histograms"].figures()[9].title
-    assert float(last_title.rsplit("std ", 1)[1]) < 1e-6      # shown as e.g. "std 1e-11"
+    last_stats = lab.panels["histograms"].stats.text[9]
+    assert float(last_stats.rsplit("\u03c3 ", 1)[1]) < 1e-6    # shown as e.g. "σ 1e-11"
     assert_panels_match(lab, Config(**DEEP_TANH, weight_std=0.01))
 
 
@@ -205,13 +210,13 @@ def test_a_failing_callback_is_shown_and_the_lab_keeps_working(monkeypatch):
     monkeypatch.setattr(depth, "update", broken)
     lab.controls.widgets["width"].value = 16
     assert "injected failure" in lab.status.notice.value
-    assert lab.status.details.layout.display is None
-    assert "RuntimeError" in lab.status.trace.value and "Traceback" in lab.status.trace.value
-    assert len(lab.panels["histograms"].figures()) == 3     # other panels still drew
+    assert "details (traceback)" in lab.status.notice.value
+    assert "RuntimeError" in lab.status.trace and "Traceback" in lab.status.trace
+    assert ridge_heights(lab.panels["histograms"]).shape[0] == 3     # other panels still drew
     monkeypatch.setattr(depth, "update", original)
     lab.controls.widgets["width"].value = 8
     timer_fires(lab)
-    assert lab.status.notice.value == "" and lab.status.details.layout.display == "none"
+    assert lab.status.notice.value == "" and lab.status.trace == ""
     assert_panels_match(lab, Config(width=8))
 
 
@@ -226,27 +231,27 @@ def test_a_failing_tick_is_shown_and_play_goes_on(monkeypatch):
     assert lab.run.step_count > 0
 
 
-def test_digits_show_why_the_two_d_panels_are_empty():
+def test_digits_are_drawn_in_the_plane_of_their_principal_components():
     lab = Lab(dataset="digits", n_classes=10, depth=2, width=32)
+    assert lab.snapshot.plane.axis_labels == ("PC 1", "PC 2")
     for name in ("dead_relu", "boundary"):
-        panel = lab.panels[name]
-        assert panel.widget.children == (panel.reason,)
-        assert "2-D inputs" in panel.reason.value and "64 input features" in panel.reason.value
-    lab.set(dataset="spiral", n_classes=3)
-    assert lab.panels["boundary"].widget.children == (lab.panels["boundary"].figure,)
+        assert lab.panels[name].figure in lab.panels[name].figures()
+    assert lab.panels["boundary"].x_axis.label == "PC 1"
+    assert "64-D inputs" in lab.panels["dead_relu"].note.value
+    assert len(lab.panels["dead_relu"].points.x) == len(lab.run.probe_index)
 
 
 def test_config_json_round_trip_and_a_bad_import_is_explained():
     lab = Lab()
     lab.set(activation="tanh", lr=0.003)
-    lab.json_box.children[0].children[1].children[0].click()      # Export
+    lab.json_box.children[0].children[1].click()      # Export
     assert Config.from_json(lab.json_text.value) == lab.config
     lab.json_text.value = lab.json_text.value.replace('"tanh"', '"sigmoid"')
-    lab.json_box.children[0].children[1].children[1].click()      # Import
+    lab.json_box.children[0].children[2].click()      # Import
     assert lab.config.activation == "sigmoid"
     assert lab.controls.widgets["activation"].value == "sigmoid"
     lab.json_text.value = '{"depth": "deep"}'
-    lab.json_box.children[0].children[1].children[1].click()
+    lab.json_box.children[0].children[2].click()
     assert "depth='deep' is not allowed" in notice(lab) and lab.config.activation == "sigmoid"
 
 
@@ -303,3 +308,50 @@ def test_a_browser_snapping_values_to_slider_steps_changes_nothing():
     lr.value = 10 ** 0.1                     # a real move: one notch is 0.05 decades
     lab.coalescer.flush()
     assert lab.config.lr == pytest.approx(10 ** 0.1)
+
+
+def widget_models() -> int:
+    import warnings
+
+    import ipywidgets as w
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)    # Widget.widgets: still the registry
+        return len(w.Widget.widgets)
+
+
+def test_the_page_builds_at_most_150_widget_models_at_load():
+    from initlab.ui import lean
+    from initlab.ui.panels import base
+    lean._SHARED.clear()                           # count the shared models too, as a fresh
+    base._UNIT_SCALES.clear()                      # kernel would
+    before = widget_models()
+    lab = Lab()
+    made = widget_models() - before
+    assert made <= 150, made
+    lab.set(activation="tanh", depth=20)           # depth costs no models: one ridgeline mark
+    assert widget_models() - before == made
+
+
+def test_every_control_has_a_label_in_words():
+    lab = Lab(panels=[])
+    labels = [widget.description for widget in lab.controls.widgets.values()]
+    assert all(label and "_" not in label for label in labels), labels
+    assert lab.controls.widgets["leaky_slope"].description == "leaky slope"
+
+
+def test_the_findings_slot_is_an_empty_html_under_the_status_line():
+    lab = Lab()
+    side = lab.children[1].children[0]
+    assert lab.findings.value == ""
+    assert list(side.children).index(lab.findings) == list(side.children).index(
+        lab.status.widget) + 1
+    lab.findings.value = "<ul><li>initial loss far from ln C</li></ul>"   # what diag10 fills
+
+
+def test_the_full_lab_is_one_grid_of_named_areas_and_a_subset_flows():
+    lab = Lab()
+    grid = lab.children[1].children[1]
+    assert "il-six" in grid._dom_classes
+    assert [f"il-cell-{n}" in p.widget._dom_classes for n, p in lab.panels.items()] == [True] * 6
+    subset = Lab(panels=["histograms", "depth"], controls=["init"])
+    assert "il-some" in subset.children[1].children[1]._dom_classes

@@ -1,52 +1,78 @@
-"""Panels draw exactly what a hand-made Snapshot/History holds, and send nothing unchanged."""
+"""Panels draw exactly what a hand-made Snapshot/History holds, send nothing unchanged, and keep
+the Panel contract; every registered panel is checked, not a hand-kept list."""
 from __future__ import annotations
 
+import math
+
+import bqplot as bq
+import ipywidgets as w
 import numpy as np
+import pytest
+from conftest import make_history, make_snapshot, ridge_heights, shares
 
 from initlab.core.snapshot import History
-from initlab.ui.panels import (ActivationHistograms, DeadUnits, DecisionBoundary, DepthProfile,
-                               TrainingCurves, UpdateRatio)
+from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
+                               DepthProfile, Panel, TrainingCurves, UpdateRatio)
+from initlab.ui.panels.base import RUN_COLORS, series_rows
 
 
-def test_histograms_draw_one_figure_per_layer_with_the_snapshots_bins(snapshot_factory):
-    panel = ActivationHistograms()
-    snap = snapshot_factory(depth=7)
-    panel.update(snap, History())
+def marks_of(panel: Panel) -> list:
+    return [m for fig in panel.figures() for m in fig.marks]
+
+
+# ---- the contract, for every registered panel -------------------------------------------------
+@pytest.mark.parametrize("name", list(PANELS))
+def test_every_panel_keeps_the_contract(name):
+    panel = PANELS[name]()
+    assert isinstance(panel, Panel) and panel.name == name
+    assert panel.title and len(panel.hint) > 40 and panel.rows in (1, 2)
+    assert isinstance(panel.widget, w.DOMWidget)
+    panel.update(make_snapshot(), make_history())
     figures = panel.figures()
-    assert len(figures) == 7
-    assert [len(row.children) for row in panel.widget.children] == [5, 2]   # wrapped rows
-    for i, fig in enumerate(figures):
-        bars = fig.marks[0]
-        assert bars.y.dtype == np.float32 and bars.x.dtype == np.float32
-        assert int(np.argmax(bars.y)) == i                                   # layer i's bin
-        assert bars.x[0] == np.float32(-0.975) and bars.x[-1] == np.float32(0.975)
-        assert f"layer {i + 1}  mean {i / 10:.2f}  std {1 + i / 10:.2f}" == fig.title
-    assert figures[0].marks[0].colors != figures[-1].marks[0].colors         # colour per layer
+    assert figures and all(isinstance(f, bq.Figure) for f in figures)
+    assert all(f.animation_duration == 0 for f in figures)
+    for mark in marks_of(panel):                 # every data array is compact float32 or text
+        for trait in ("x", "y", "color"):
+            value = getattr(mark, trait, None)
+            if isinstance(value, np.ndarray) and value.size and value.dtype.kind == "f":
+                assert value.dtype == np.float32, (name, type(mark).__name__, trait)
 
 
-def test_histogram_figures_are_reused_when_depth_changes(snapshot_factory):
-    panel = ActivationHistograms()
-    panel.update(snapshot_factory(depth=4), History())
-    first = panel.figures()
-    panel.update(snapshot_factory(depth=2), History())
-    assert panel.figures() == first[:2]
-    panel.update(snapshot_factory(depth=5), History())
-    assert panel.figures()[:4] == first
+@pytest.mark.parametrize("name", list(PANELS))
+def test_every_panel_draws_a_second_run_in_the_same_marks(name):
+    panel = PANELS[name]()
+    panel.update(make_snapshot(), make_history())
+    marks = marks_of(panel)
+    panel.update(make_snapshot(), make_history(),
+                 other=(make_snapshot(depth=2, hist_bin=20), make_history(steps=10)))
+    assert marks_of(panel) == marks                # no new marks: a second series in the old ones
+    panel.update(make_snapshot(), make_history())  # and back to one run
 
 
-def test_unchanged_marks_are_not_resent(snapshot_factory, history_factory):
-    panels = [ActivationHistograms(), DepthProfile(), DeadUnits(), DecisionBoundary(),
-              TrainingCurves(), UpdateRatio()]
-    snap, hist = snapshot_factory(), history_factory()
+@pytest.mark.parametrize("name", list(PANELS))
+def test_no_mark_is_resent_when_nothing_changed(name):
+    panel = PANELS[name]()
+    snap, hist = make_snapshot(), make_history()
+    panel.update(snap, hist)
+    sent = []
+    widgets = [panel.widget, *panel.figures()]
+    for fig in panel.figures():
+        widgets += [*fig.marks, *fig.axes] + [s for m in fig.marks for s in m.scales.values()]
+    for widget in widgets:
+        widget.observe(lambda change: sent.append(change["name"]))
+    panel.update(make_snapshot(), hist)          # equal numbers in new array objects
+    assert sent == []
+
+
+def test_only_the_curves_are_resent_after_one_more_step():
+    panels = [cls() for cls in PANELS.values()]
+    snap, hist = make_snapshot(), make_history()
     for p in panels:
         p.update(snap, hist)
     sent = []
-    marks = [m for p in panels for fig in _figures(p) for m in fig.marks]
-    for m in marks:
-        m.observe(lambda change: sent.append(change["name"]), ["x", "y", "color"])
     for p in panels:
-        p.update(snapshot_factory(), hist)       # equal numbers in new array objects
-    assert sent == []
+        for m in marks_of(p):
+            m.observe(lambda change: sent.append(change["name"]), ["x", "y", "color"])
     hist.steps.append(21), hist.loss.append(0.01), hist.lr.append(0.01)
     hist.update_ratio.append(np.full(4, 1e-3, np.float32))
     for p in panels:
@@ -54,18 +80,123 @@ def test_unchanged_marks_are_not_resent(snapshot_factory, history_factory):
     assert sorted(set(sent)) == ["x", "y"] and len(sent) == 4   # loss and ratio lines only
 
 
-def test_depth_profile_shows_forward_stats_and_log_gradients(snapshot_factory):
+# ---- the ridgeline ------------------------------------------------------------------------------
+def test_histograms_are_one_lines_mark_with_a_row_per_layer_first_layer_on_top():
+    panel = ActivationHistograms()
+    panel.update(make_snapshot(depth=7), History())
+    assert len(panel.figures()) == 1 and panel.figures()[0].marks[0] is panel.curves
+    heights = ridge_heights(panel)
+    assert heights.shape == (7, 40) and panel.curves.y.dtype == np.float32
+    assert [int(np.argmax(row)) for row in heights] == list(range(7))    # layer i in bin i
+    baselines = panel.curves.y[:, 0]
+    assert np.all(np.diff(baselines) < 0)                                # layer 1 highest
+    np.testing.assert_allclose(panel.curves.x[[0, -1]], [-1.0, 1.0])     # the fixed edges
+    assert list(panel.names.text) == [f"layer {i}" for i in range(1, 8)]
+    assert list(panel.stats.text)[2] == "\u03bc 0.20 \u03c3 1.20"
+    assert panel.curves.colors[0] != panel.curves.colors[-1]             # colour per layer
+    assert heights.max() < 1.0                                           # rows never overlap
+
+
+def test_depth_twenty_costs_one_mark_like_depth_three():
+    panel = ActivationHistograms()
+    panel.update(make_snapshot(depth=3), History())
+    marks = marks_of(panel)
+    panel.update(make_snapshot(depth=20, hist_bin=5), History())
+    assert marks_of(panel) == marks and ridge_heights(panel).shape == (20, 40)
+
+
+def test_a_row_keeps_its_shape_at_any_scale():
+    snap = make_snapshot(depth=2)
+    spread = np.linspace(1, 2, 40).astype(np.float32)
+    snap.layers[1].act_hist = spread / spread.sum()
+    panel = ActivationHistograms()
+    panel.update(snap, History())
+    np.testing.assert_allclose(shares(ridge_heights(panel))[1], snap.layers[1].act_hist,
+                               rtol=1e-5)
+
+
+def test_values_outside_the_bins_get_a_marked_share_at_the_rows_end():
+    snap = make_snapshot(depth=3, activation="relu")
+    snap.act_edges = np.linspace(0, 3, 41).astype(np.float32)
+    snap.layers[2].act_outside, snap.layers[2].act_above = 0.18, 0.18
+    snap.layers[0].act_outside, snap.layers[0].act_above = 0.05, 0.0     # below the range
+    panel = ActivationHistograms()
+    panel.update(snap, History())
+    assert list(panel.outside.text) == ["\u25c2 5% < 0", "18% > 3 \u25b8"]
+    assert panel.outside.visible and panel.outside.colors == ["#b91c1c"]
+    assert panel.outside.x[1] > 2.5 and panel.outside.x[0] < 0.5         # at the rows' ends
+    panel.update(make_snapshot(depth=3), History())
+    assert not panel.outside.visible
+
+
+def test_the_hint_says_only_bounded_activations_saturate():
+    hint = ActivationHistograms.hint
+    assert "tanh" in hint and "ReLU never saturates" in hint
+
+
+def test_a_collapsed_layer_shows_its_tiny_std_not_zero():
+    snap = make_snapshot(depth=2)
+    snap.layers[1].act_std = 3.1e-7
+    panel = ActivationHistograms()
+    panel.update(snap, History())
+    assert panel.stats.text[1].endswith("\u03c3 3e-07")
+    assert panel.stats.text[0].endswith("\u03c3 1.00")
+
+
+def test_comparing_puts_rows_of_a_and_b_side_by_side_in_their_colours():
+    panel = ActivationHistograms()
+    a, b = make_snapshot(depth=3), make_snapshot(depth=3, hist_bin=39)
+    panel.update(a, History(), other=(b, History()))
+    heights = ridge_heights(panel)
+    assert heights.shape == (6, 40)
+    assert [int(np.argmax(r)) for r in heights] == [0, 39, 1, 39, 2, 39]   # 1A 1B 2A 2B 3A 3B
+    assert list(panel.names.text) == ["1 A", "1 B", "2 A", "2 B", "3 A", "3 B"]
+    assert panel.curves.colors == [RUN_COLORS["A"], RUN_COLORS["B"]] * 3
+    panel.update(a, History())
+    assert ridge_heights(panel).shape == (3, 40)
+
+
+def test_a_diverged_snapshot_draws_flat_rows_not_nan():
+    snap = make_snapshot(depth=2)
+    snap.layers[0].act_hist = np.full(40, np.nan, np.float32)
+    panel = ActivationHistograms()
+    panel.update(snap, History())
+    assert np.isfinite(panel.curves.y).all() and ridge_heights(panel)[0].max() == 0
+
+
+# ---- the other panels ---------------------------------------------------------------------------
+def test_depth_profile_shows_forward_stats_and_log_gradients():
     panel = DepthProfile()
-    panel.update(snapshot_factory(depth=4, grad_norms=[1.0, 0.1, 0.0, 1e-3]), History())
+    panel.update(make_snapshot(depth=4, grad_norms=[1.0, 0.1, 0.0, 1e-3]), History())
     np.testing.assert_allclose(panel.forward.y[1], [1.0, 1.1, 1.2, 1.3], rtol=1e-6)
     grads = panel.backward.y[0]
     np.testing.assert_allclose(grads[[0, 1, 3]], [1.0, 0.1, 1e-3], rtol=1e-6)
     assert np.isnan(grads[2])                    # zero cannot sit on a log axis: a gap
+    panel.update(make_snapshot(depth=4), History(), other=(make_snapshot(depth=2), History()))
+    assert panel.forward.y.shape == (4, 4) and np.isnan(panel.forward.y[3, 2:]).all()
+    assert panel.forward.colors[0] == RUN_COLORS["A"] and panel.forward.colors[2] == RUN_COLORS["B"]
 
 
-def test_dead_units_are_drawn_red_dashed_and_counted(snapshot_factory):
+def test_every_layers_units_are_one_raster_dead_first_saturated_last():
+    snap = make_snapshot(depth=3, activation="relu", units=4)
+    snap.layers[1].unit_active = np.array([0.5, 0.0, 0.9, 0.0], np.float32)
+    snap.layers[2].unit_saturated = np.array([0.0, 0.0, 0.8, 0.0], np.float32)
     panel = DeadUnits()
-    panel.update(snapshot_factory(activation="relu", units=4, dead=(1,)), History())
+    panel.update(snap, History())
+    cells = panel.raster.cells.color
+    assert cells.shape == (3, 4) and cells.dtype == np.float32
+    np.testing.assert_allclose(cells[1], [-1.0, -1.0, 0.5, 0.9], rtol=1e-6)   # dead units first
+    np.testing.assert_array_equal(cells[2], [0.5, 0.5, 0.5, 2.0])        # saturated last
+    assert panel.raster.figure.title == "units: 2 dead, 1 saturated of 12"
+    tanh = make_snapshot(depth=1, activation="tanh", units=4)
+    tanh.layers[0].unit_active = np.zeros(4, np.float32)
+    panel.update(tanh, History())
+    np.testing.assert_array_equal(panel.raster.cells.color, np.zeros((2, 4)))   # off, not dead
+
+
+def test_first_layer_lines_are_drawn_dead_red_dashed_and_counted():
+    panel = DeadUnits()
+    panel.update(make_snapshot(activation="relu", units=4, dead=(1,)), History())
     assert panel.figure.title == "1 dead of 4 first-layer units"
     assert np.atleast_2d(panel.alive.x).shape == (2, 2)      # unit 3's line is off view
     assert np.atleast_2d(panel.dead.x).shape == (1, 2)
@@ -73,12 +204,24 @@ def test_dead_units_are_drawn_red_dashed_and_counted(snapshot_factory):
     assert panel.count_scale.max == 4.0
     np.testing.assert_array_equal(panel.points.color, [0, 2, 4])
     assert len(panel.sides.x) == 2               # alive units whose line is in view
-    assert (panel.x.min, panel.x.max, panel.y.min, panel.y.max) == (-1.0, 1.0, -2.0, 2.0)
+    cloud = panel.cloud
+    assert (cloud.x.min, cloud.x.max, cloud.y.min, cloud.y.max) == (-1.0, 1.0, -2.0, 2.0)
 
 
-def test_decision_boundary_colours_class_and_confidence(snapshot_factory):
+def test_wide_data_is_drawn_on_its_principal_components_with_the_note():
+    snap = make_snapshot()
+    snap.plane.axis_labels, snap.plane.note = ("PC 1", "PC 2"), "A slice through the 64-D inputs"
+    panel, boundary = DeadUnits(), DecisionBoundary()
+    panel.update(snap, History())
+    boundary.update(snap, History())
+    assert (panel.cloud.x_axis.label, panel.cloud.y_axis.label) == ("PC 1", "PC 2")
+    assert (boundary.x_axis.label, boundary.y_axis.label) == ("PC 1", "PC 2")
+    assert "A slice through the 64-D inputs" in panel.note.value
+
+
+def test_decision_boundary_colours_class_and_confidence():
     panel = DecisionBoundary()
-    snap = snapshot_factory(n_classes=3)
+    snap = make_snapshot(n_classes=3)
     snap.plane.grid_conf[0, 0] = 1.0 / 3        # a pure guess: the palest shade of its class
     panel.update(snap, History())
     color = panel.regions.color
@@ -88,18 +231,19 @@ def test_decision_boundary_colours_class_and_confidence(snapshot_factory):
     np.testing.assert_array_equal(panel.points.color, [0, 1, 2])
 
 
-def test_two_d_panels_show_the_reason_without_a_plane(snapshot_factory):
+def test_two_d_panels_show_the_reason_without_a_plane():
     for panel in (DeadUnits(), DecisionBoundary()):
-        panel.update(snapshot_factory(plane=False), History())
-        assert panel.widget.children == (panel.reason,)
+        box = panel.cloud.box if isinstance(panel, DeadUnits) else panel.box
+        panel.update(make_snapshot(plane=False), History())
+        assert box.children == (panel.reason,)
         assert "needs 2-D inputs" in panel.reason.value
-        panel.update(snapshot_factory(plane=True), History())
-        assert panel.widget.children == (panel.figure,)
+        panel.update(make_snapshot(plane=True), History())
+        assert box.children == (panel.figure,)
 
 
-def test_curves_draw_the_history_and_the_ln_c_line(snapshot_factory, history_factory):
+def test_curves_draw_the_history_and_the_ln_c_line():
     panel = TrainingCurves()
-    panel.update(snapshot_factory(n_classes=3), history_factory(steps=20))
+    panel.update(make_snapshot(n_classes=3), make_history(steps=20))
     np.testing.assert_allclose(panel.loss.y, 1.0 / np.arange(1, 21), rtol=1e-6)
     np.testing.assert_allclose(panel.start.y, np.log(3), rtol=1e-6)
     assert panel.accuracy.y.shape == (2, 4)
@@ -110,26 +254,34 @@ def test_curves_draw_the_history_and_the_ln_c_line(snapshot_factory, history_fac
     np.testing.assert_allclose(panel.y_axis.tick_values, [0.01, 0.1, 1.0, 10.0])
 
 
-def test_update_ratio_draws_one_line_per_weight_layer(snapshot_factory, history_factory):
+def test_comparing_draws_two_loss_curves_and_four_accuracy_curves():
+    panel = TrainingCurves()
+    panel.update(make_snapshot(), make_history(steps=20), other=(make_snapshot(),
+                                                                 make_history(steps=10)))
+    assert panel.loss.y.shape == (2, 20) and np.isnan(panel.loss.y[1, 10:]).all()
+    np.testing.assert_allclose(panel.loss.y[1, :10], 1.0 / np.arange(1, 11), rtol=1e-6)
+    assert panel.loss.colors == [RUN_COLORS["A"], RUN_COLORS["B"]]
+    assert panel.accuracy.y.shape == (4, 4)
+    assert panel.accuracy.labels == ["train A", "validation A", "train B", "validation B"]
+    assert panel.loss_figure.title == "loss: A (blue), B (orange)"
+    panel.update(make_snapshot(), make_history(steps=20))
+    assert panel.loss.y.shape == (20,) and panel.loss_figure.title == "loss"
+
+
+def test_update_ratio_draws_one_line_per_weight_layer():
     panel = UpdateRatio()
-    panel.update(snapshot_factory(depth=3), history_factory(steps=10, layers=4))
+    panel.update(make_snapshot(depth=3), make_history(steps=10, layers=4))
     assert panel.lines.y.shape == (4, 10)
     np.testing.assert_allclose(panel.lines.y[:, -1], [1e-3, 2e-3, 3e-3, 4e-3], rtol=1e-6)
     assert panel.lines.labels[-1] == "output"
     np.testing.assert_allclose(panel.band.y, [[1e-4, 1e-4], [1e-2, 1e-2]], rtol=1e-6)
+    panel.update(make_snapshot(depth=3), make_history(steps=10, layers=4),
+                 other=(make_snapshot(depth=3), make_history(steps=10, layers=4)))
+    assert panel.lines.y.shape == (8, 10) and panel.lines.colors[4] == RUN_COLORS["B"]
 
 
-def _figures(panel):
-    for name in ("figures",):
-        if hasattr(panel, name):
-            return panel.figures()
-    return [v for v in vars(panel).values() if type(v).__name__ == "Figure"]
-
-
-def test_a_collapsed_layer_title_shows_its_tiny_std_not_zero(snapshot_factory):
-    snap = snapshot_factory(depth=2)
-    snap.layers[1].act_std = 3.1e-7
-    panel = ActivationHistograms()
-    panel.update(snap, History())
-    assert panel.figures()[1].title.endswith("std 3e-07")
-    assert "std 1.00" in panel.figures()[0].title
+def test_series_rows_pads_runs_of_different_length_with_nan():
+    x, y = series_rows([(np.arange(3.0), np.ones(3)), (np.arange(2.0), np.zeros(2))])
+    assert x.shape == y.shape == (2, 3) and math.isnan(y[1, 2]) and math.isnan(x[1, 2])
+    x, y = series_rows([(np.arange(3.0), np.ones((2, 3)))])
+    assert x.shape == (3,) and y.shape == (2, 3)

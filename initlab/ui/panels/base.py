@@ -1,16 +1,23 @@
-"""What every panel shares: fixed colours, a small-figure factory and change-only mark updates.
+"""What every panel shares: the Panel contract, fixed colours, a figure factory and change-only
+mark updates.
 
-Panels are pure views.  Each builds its figures and marks once; `update(snapshot, history)` only
-assigns new data, and `assign` skips arrays that did not change so that no message is sent for
-them (the browser renders one mark update at a time; see DESIGN.md, "Performance budget").
+Panels are pure views.  Each builds its figures and marks once; `update(snapshot, history, other)`
+only assigns new data, and `assign` skips arrays that did not change so that no message is sent
+for them (the browser renders one mark update at a time, and its cost is per mark, not per point;
+see DESIGN.md, "Performance budget").  A second run (compare mode) is a second series in the
+same marks, drawn in RUN_COLORS["B"].
 """
 from __future__ import annotations
 
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Optional, Tuple
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
+
+from initlab.core.snapshot import History, Snapshot
+from initlab.ui import lean
 
 # One colour per class (also the decision-boundary regions) and per layer, fixed for the session.
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -19,7 +26,58 @@ CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 LAYER_COLORS = ["#0d0887", "#41049d", "#6a00a8", "#8f0da4", "#b12a90", "#cc4778",
                 "#e16462", "#f2844b", "#f89540"]
 DEAD_COLOR = "#d62728"
+SATURATED_COLOR = "#f59e0b"
+OUTSIDE_COLOR = "#b91c1c"      # the share of values outside the histogram's bins
 TITLE_STYLE = {"font-size": "12px"}
+# Compare mode: run A (pinned) and run B (follows the controls), the same two colours everywhere;
+# the light tint is a run's second curve where one picture shows two (validation accuracy, std).
+RUN_COLORS = {"A": "#1f5fbf", "B": "#e8590c"}
+RUN_TINTS = {"A": "#8fb3e8", "B": "#f5ad7f"}
+
+Other = Optional[Tuple[Snapshot, History]]
+
+
+class Panel(ABC):
+    """The contract every picture of the lab keeps.
+
+    name:    the key in `Lab(panels=[...])`
+    title:   the heading above the picture;  hint: one or two sentences on how to read it
+    widget:  the box to display, built once in __init__
+    update(snapshot, history, other=None): assign the new data to the marks (nothing computed
+             here that the core can compute).  `other` is None or (snapshot_b, history_b), the
+             second run of compare mode, drawn as a second series in the same marks.
+    figures(): the bqplot figures currently shown (tests and the browser benchmark read them).
+    rows:    grid rows the panel spans in the lab's one-screen layout (1 or 2)
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    hint: ClassVar[str]
+    rows: ClassVar[int] = 1
+    widget: w.Widget
+
+    @abstractmethod
+    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        """Draw `snapshot`/`history` (and `other`, run B, when comparing)."""
+
+    @abstractmethod
+    def figures(self) -> list[bq.Figure]:
+        """The figures on screen now."""
+
+
+PANELS: dict[str, type[Panel]] = {}
+
+
+def register(cls: type[Panel]) -> type[Panel]:
+    """Class decorator: list a panel under its name, in the order the lab lays them out."""
+    PANELS[cls.name] = cls
+    return cls
+
+
+def runs(snapshot: Snapshot, history: History, other: Other = None
+         ) -> list[tuple[str, Snapshot, History]]:
+    """[("A", snapshot, history)] or, comparing, [("A", ...), ("B", *other)]."""
+    return [("A", snapshot, history)] + ([("B", *other)] if other is not None else [])
 
 
 def layer_color(i: int, n: int) -> str:
@@ -34,19 +92,41 @@ def f32(a: Any) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def figure(marks: list, axes: list, title: str = "", width: int = 320, height: int = 220,
+FIGURE_LAYOUT = dict(width="auto", height="auto", min_height="0", min_width="0", flex="1 1 0px")
+FILL = dict(flex="1 1 0px", min_height="0", min_width="0")    # a panel box filling its cell
+_UNIT_SCALES: dict[str, bq.LinearScale] = {}
+
+
+def unit_scale(which: str) -> bq.LinearScale:
+    """The shared [0, 1] scale (one model for every figure's default scales and every mark
+    placed in figure fractions, e.g. a horizontal rule across the plot)."""
+    scale = _UNIT_SCALES.get(which)
+    if scale is None or scale.comm is None:
+        scale = _UNIT_SCALES[which] = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
+    return scale
+
+
+def figure(marks: list, axes: list, title: str = "",
            margin: dict | None = None) -> bq.Figure:
-    """A fixed-size figure with no animation (live updates must not tween)."""
-    return bq.Figure(
+    """A figure with no animation (live updates must not tween) that fills its grid cell.
+
+    Its size comes from the lab's stylesheet (class `il-fig`: it shares its panel's height), so
+    the pictures grow with the screen; bqplot re-lays a figure out when its box changes.
+    """
+    fig = bq.Figure(
         marks=marks, axes=axes, title=title, title_style=TITLE_STYLE,
         animation_duration=0, min_aspect_ratio=0.01, max_aspect_ratio=100,
-        fig_margin=margin or dict(top=30, bottom=40, left=50, right=18),
-        padding_y=0.0, layout=w.Layout(width=f"{width}px", height=f"{height}px"))
+        fig_margin=margin or dict(top=24, bottom=34, left=46, right=12),
+        padding_y=0.0, layout=lean.layout(**FIGURE_LAYOUT),
+        # every figure's own (unused) scales are the same two shared models
+        scale_x=unit_scale("x"), scale_y=unit_scale("y"))
+    fig.add_class("il-fig")
+    return fig
 
 
 def axis(scale: bq.Scale, label: str, vertical: bool = False, **kw: Any) -> bq.Axis:
-    return bq.Axis(scale=scale, label=label, side="left" if vertical else "bottom",
-                   label_offset="35px" if vertical else "28px", **kw)
+    return bq.Axis(scale=scale, label=label, side=kw.pop("side", "left" if vertical else "bottom"),
+                   label_offset="32px" if vertical else "26px", **kw)
 
 
 def same(old: Any, new: Any) -> bool:
@@ -127,3 +207,26 @@ def show_reason(box: w.Box, figure_: w.Widget, reason_html: w.HTML, reason: str)
     wanted = (reason_html,) if reason else (figure_,)
     if box.children != wanted:
         box.children = wanted
+
+
+def series_rows(series: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Several (x, y) series as the rows of one Lines mark: (rows, n) x and y, padded with nan.
+
+    y may be (n,) or (k, n) (k curves over the same x).  One series of one curve stays 1-D.
+    """
+    xs, ys = [], []
+    for x, y in series:
+        y = np.atleast_2d(y) if len(x) else np.zeros((max(1, np.ndim(y)), 0), np.float32)
+        for row in y:
+            xs.append(x)
+            ys.append(row)
+    if len(ys) == 1:
+        return f32(xs[0]), f32(ys[0])
+    n = max(len(r) for r in ys)
+    out_x = np.full((len(ys), n), np.nan, np.float32)
+    out_y = np.full((len(ys), n), np.nan, np.float32)
+    for k, (x, y) in enumerate(zip(xs, ys)):
+        out_x[k, :len(x)], out_y[k, :len(y)] = x, y
+    if all(len(r) == n for r in ys) and all(np.array_equal(xs[0], x) for x in xs):
+        return f32(xs[0]), out_y                  # one shared x: half the payload
+    return out_x, out_y

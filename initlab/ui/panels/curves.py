@@ -1,6 +1,7 @@
 """Training curves: minibatch loss (linear or log y) and train/validation accuracy over steps.
 
 The dashed line is the loss a fresh classifier should start at, ln(C): the first babysitting check.
+Comparing two runs, each mark holds both: loss A and B, accuracy train/validation of A and of B.
 """
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, figure, log_axis, nice_range
+from initlab.ui import lean
+from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, figure,
+                                    log_axis, nice_range, register, runs, series_rows,
+                                    unit_scale)
 
 MIN_STEPS = 10          # the step axis starts out 0..10
 MAX_POINTS = 1000       # points per curve sent (History thins evenly and keeps the last)
+LOSS_COLOR = "#444444"
+ACCURACY_COLORS = ["#1f77b4", "#ff7f0e"]      # one run: train, validation
 
 
-class TrainingCurves:
+@register
+class TrainingCurves(Panel):
     name = "loss"
-    width = 660
     title = "Loss and accuracy"
     hint = ("Loss per minibatch (dashed: ln C, where an untrained classifier starts) and accuracy "
             "on training and validation data. A widening gap means overfitting.")
@@ -27,33 +33,36 @@ class TrainingCurves:
         self.y_linear = bq.LinearScale()
         self.y_log = bq.LogScale()
         self.loss = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                             scales={"x": self.x, "y": self.y_linear}, colors=["#444444"],
-                             stroke_width=1.5)
+                             scales={"x": self.x, "y": self.y_linear}, colors=[LOSS_COLOR],
+                             stroke_width=1.3)
         self.start = bq.Lines(x=np.array([0.0, 1.0], np.float32), y=np.zeros(2, np.float32),
-                              scales={"x": bq.LinearScale(min=0.0, max=1.0), "y": self.y_linear},
+                              scales={"x": unit_scale("x"), "y": self.y_linear},
                               colors=["#999999"], line_style="dashed")
         self.y_axis = axis(self.y_linear, "loss", vertical=True, tick_format=".2g")
         self.x_axis = axis(self.x, "step", tick_format="d")
         self.loss_figure = figure([self.loss, self.start], [self.x_axis, self.y_axis],
-                                  title="loss", width=320)
-        self.log_y = w.ToggleButton(value=False, description="log y",
+                                  title="loss")
+        self.log_y = w.ToggleButton(value=False, description="log loss",
                                     tooltip="Logarithmic loss axis",
-                                    layout=w.Layout(width="70px"))
+                                    layout=lean.layout(),
+                                    style=lean.style(lean.ToggleButtonStyle))
         self.log_y.observe(self._on_log_y, "value")
-        ax = self.acc_x = bq.LinearScale()
-        ay = bq.LinearScale(min=0.0, max=1.0)
+        self.tools = [self.log_y]
+        ax = self.acc_x = self.x                   # the same steps as the loss
+        ay = unit_scale("y")
         self.accuracy = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
-                                 scales={"x": ax, "y": ay}, colors=["#1f77b4", "#ff7f0e"],
+                                 scales={"x": ax, "y": ay}, colors=ACCURACY_COLORS,
                                  labels=["train", "validation"])
         self.acc_x_axis = axis(ax, "step", tick_format="d")
         self.accuracy_figure = figure([self.accuracy], [self.acc_x_axis,
                                                         axis(ay, "accuracy", vertical=True,
                                                              tick_format=".1f")],
-                                      title="accuracy: train (blue), validation (orange)",
-                                      width=320)
-        self.widget = w.HBox([w.VBox([self.loss_figure, self.log_y]), self.accuracy_figure])
-        self._history: History | None = None
+                                      title="accuracy: train (blue), validation (orange)")
+        self.widget = lean.vbox([self.loss_figure, self.accuracy_figure, self.log_y], **FILL)
         self._drawn: tuple = ()
+
+    def figures(self) -> list[bq.Figure]:
+        return [self.loss_figure, self.accuracy_figure]
 
     def _on_log_y(self, change) -> None:
         y = self.y_log if change["new"] else self.y_linear
@@ -73,20 +82,38 @@ class TrainingCurves:
             nice_range(self.y_linear, 0.0, max(float(finite.max(initial=0.0)),
                                                float(self.start.y[0])), self.y_axis)
 
-    def update(self, snapshot: Snapshot, history: History) -> None:
+    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         assign(self.start, y=np.full(2, snapshot.expected_initial_loss, np.float32))
-        # History only grows (a rebuild makes a new one): same object and length, nothing new.
-        key = (len(history), len(history.eval_steps))
-        if history is self._history and key == self._drawn:
+        drawn = runs(snapshot, history, other)
+        # A History only grows (a rebuild makes a new one): same objects and lengths, nothing new.
+        key = tuple((id(h), len(h), len(h.eval_steps)) for _, _, h in drawn)
+        if key == self._drawn:
             return
-        self._history, self._drawn = history, key
-        steps, loss = history.series("loss", MAX_POINTS)
-        last_step = max(float(steps[-1]) if len(steps) else 0.0, MIN_STEPS)
+        self._drawn = key
+        loss = [h.series("loss", MAX_POINTS) for _, _, h in drawn]
+        last_step = max([float(x[-1]) for x, _ in loss if len(x)] + [MIN_STEPS])
         nice_range(self.x, 0.0, last_step, self.x_axis)
-        nice_range(self.acc_x, 0.0, last_step, self.acc_x_axis)
-        self._fit_y(loss)
-        assign(self.loss, x=steps, y=loss, visible=len(steps) > 0)
-        at, train = history.series("train_acc", MAX_POINTS)
-        _, val = history.series("val_acc", MAX_POINTS)
-        assign(self.accuracy, x=at, y=np.ascontiguousarray(np.stack([train, val])),
-               visible=len(at) > 0)
+        assign(self.acc_x_axis, tick_values=self.x_axis.tick_values)
+        loss_x, loss_y = series_rows(loss)
+        self._fit_y(loss_y)
+        accuracy = []
+        for _, _, h in drawn:
+            at, train = h.series("train_acc", MAX_POINTS)
+            _, val = h.series("val_acc", MAX_POINTS)
+            accuracy.append((at, np.stack([train, val])))
+        acc_x, acc_y = series_rows(accuracy)
+        if other is None:
+            loss_colors, acc_colors = [LOSS_COLOR], ACCURACY_COLORS
+            acc_labels = ["train", "validation"]
+            acc_title = "accuracy: train (blue), validation (orange)"
+        else:
+            loss_colors = [RUN_COLORS["A"], RUN_COLORS["B"]]
+            acc_colors = [c for r in ("A", "B") for c in (RUN_COLORS[r], RUN_TINTS[r])]
+            acc_labels = [f"{what} {r}" for r in ("A", "B") for what in ("train", "validation")]
+            acc_title = "accuracy: train (dark), validation (light)"
+        assign(self.loss, x=loss_x, y=loss_y, colors=loss_colors,
+               visible=bool(np.isfinite(loss_x).any()))
+        assign(self.accuracy, x=acc_x, y=acc_y, colors=acc_colors, labels=acc_labels,
+               visible=bool(np.isfinite(acc_x).any()))
+        assign(self.loss_figure, title="loss" if other is None else "loss: A (blue), B (orange)")
+        assign(self.accuracy_figure, title=acc_title)

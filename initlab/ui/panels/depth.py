@@ -11,52 +11,80 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, f32, figure, log_axis, nice_range
+from initlab.ui import lean
+from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, f32,
+                                    figure, log_axis, nice_range, register, runs)
+
+FORWARD_COLORS = ["#1f77b4", "#ff7f0e"]       # one run: mean, std
+BACKWARD_COLORS = ["#2ca02c", "#9467bd"]      # one run: |dL/dW|, std dL/da
 
 
-class DepthProfile:
+def columns(snapshot: Snapshot, names: tuple[str, str], depth: int) -> np.ndarray:
+    """(2, depth) float32 of two LayerStats fields; nan beyond this run's depth."""
+    out = np.full((2, depth), np.nan, np.float32)
+    for k, name in enumerate(names):
+        values = snapshot.column(name)
+        out[k, :len(values)] = values
+    return out
+
+
+@register
+class DepthProfile(Panel):
     name = "depth"
-    width = 610
     title = "Signal through depth"
-    hint = ("Forward: activation spread per layer. Backward: gradient size per layer (log scale); "
-            "a steep slope means vanishing or exploding gradients.")
+    hint = ("Forward: each layer's activation mean (blue) and std (orange). Backward, on a log "
+            "scale: the size of each layer's weight gradient |dL/dW| (green) and the std of the "
+            "gradient reaching its activations dL/da (purple); a steep slope means vanishing or "
+            "exploding gradients. Comparing, run A is blue and run B orange (light: std).")
 
     def __init__(self) -> None:
         x = bq.LinearScale()
         y = self.forward_y = bq.LinearScale()
         self.forward = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
-                                scales={"x": x, "y": y}, colors=["#1f77b4", "#ff7f0e"],
-                                labels=["mean", "std"], marker="circle", marker_size=20)
+                                scales={"x": x, "y": y}, colors=FORWARD_COLORS,
+                                labels=["mean", "std"], marker="circle", marker_size=16)
         self.forward_x = axis(x, "hidden layer", tick_format="d")
         self.forward_y_axis = axis(y, "activation", vertical=True, tick_format=".2g")
         self.forward_figure = figure(
             [self.forward], [self.forward_x, self.forward_y_axis],
-            title="forward: activation mean (blue), std (orange)", width=300)
-        gx = bq.LinearScale()
+            title="forward: mean, std", margin=dict(top=22, bottom=34, left=42, right=8))
+        gx = x                                     # the same layers as the forward figure
         gy = bq.LogScale()
         self.backward = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
-                                 scales={"x": gx, "y": gy}, colors=["#2ca02c", "#9467bd"],
+                                 scales={"x": gx, "y": gy}, colors=BACKWARD_COLORS,
                                  labels=["|dL/dW|", "std dL/da"], marker="circle",
-                                 marker_size=20)
+                                 marker_size=16)
         self.log_scale = gy
         self.backward_x = axis(gx, "hidden layer", tick_format="d")
         self.backward_y = axis(gy, "gradient (log)", vertical=True, tick_format=".0e")
         self.backward_figure = figure(
             [self.backward], [self.backward_x, self.backward_y],
-            title="backward: |dL/dW| (green), std of dL/da (purple)", width=300)
-        self.widget = w.HBox([self.forward_figure, self.backward_figure])
+            title="backward: gradients", margin=dict(top=22, bottom=34, left=42, right=8))
+        self.widget = lean.hbox([self.forward_figure, self.backward_figure], **FILL)
 
-    def update(self, snapshot: Snapshot, history: History) -> None:
-        layer = f32(np.arange(1, len(snapshot.layers) + 1))
+    def figures(self) -> list[bq.Figure]:
+        return [self.forward_figure, self.backward_figure]
+
+    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        drawn = runs(snapshot, history, other)
+        depth = max(len(s.layers) for _, s, _ in drawn)
+        layer = f32(np.arange(1, depth + 1))
         ticks = layer if len(layer) <= 10 else layer[::2]
         assign(self.forward_x, tick_values=ticks)
         assign(self.backward_x, tick_values=ticks)
-        forward = f32([snapshot.column("act_mean"), snapshot.column("act_std")])
+        # rows: (mean, std) of run A, then of run B; colours per quantity, or per run comparing
+        forward = np.concatenate([columns(s, ("act_mean", "act_std"), depth) for _, s, _ in drawn])
+        grads = np.concatenate([columns(s, ("grad_norm", "act_grad_std"), depth)
+                                for _, s, _ in drawn])
+        if other is None:
+            forward_colors, backward_colors = FORWARD_COLORS, BACKWARD_COLORS
+        else:
+            forward_colors = backward_colors = [c for run in ("A", "B")
+                                                for c in (RUN_COLORS[run], RUN_TINTS[run])]
         finite = forward[np.isfinite(forward)]
         nice_range(self.forward_y, float(finite.min(initial=0.0)), float(finite.max(initial=1.0)),
                    self.forward_y_axis)
-        assign(self.forward, x=layer, y=forward)
-        grads = f32([snapshot.column("grad_norm"), snapshot.column("act_grad_std")])
+        assign(self.forward, x=layer, y=forward, colors=forward_colors)
         grads[~(grads > 0)] = np.nan           # a log axis cannot show zero: leave a gap
-        assign(self.backward, x=layer, y=grads)
+        assign(self.backward, x=layer, y=grads, colors=backward_colors)
         log_axis(self.log_scale, self.backward_y, grads)

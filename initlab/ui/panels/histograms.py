@@ -1,21 +1,30 @@
-"""Activation histograms: one small figure per hidden layer, side by side in depth order.
+"""Activation histograms of every hidden layer as one picture: a ridgeline.
 
-The lecture's picture: with N(0, 0.01) weights a deep tanh net's activations collapse into the
-centre bin, with N(0, 1) they pile up at -1 and +1, Xavier/He keep the spread, batch norm rescues.
-The bin edges come fixed from the Snapshot, so the x range never moves while training.
+One step curve per layer, first layer at the top, each on its own baseline (as TensorBoard draws
+histograms over time).  The whole picture is ONE Lines mark holding a (rows, points) array, so
+depth 20 costs the browser what depth 3 costs.  Left of each row its layer, right its mean (mu) and
+std (sigma); the share of values outside the fixed bins is a red arrow with its percentage at the
+row's end ("18% > 3 ▸").  The lecture's picture: with N(0, 0.01) weights a deep tanh net's rows
+collapse into a spike at 0, with N(0, 1) they pile at -1 and +1, Xavier/He keep the spread.
+
+The bin edges come fixed from the Snapshot, so the x range never moves while training.  Each row
+is scaled to its own tallest bin, snapped to a few steps, so the shape of every layer reads and
+the picture moves only when a peak crosses a step.
 """
 from __future__ import annotations
 
 import bqplot as bq
-import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, f32, figure, layer_color
+from initlab.ui.panels.base import (OUTSIDE_COLOR, RUN_COLORS, Other, Panel, assign, axis, f32,
+                                    figure, layer_color, register, runs)
 
-PER_ROW = 5
-# y axis maxima to snap to: the axis moves only when the tallest bar crosses one of these.
-Y_STEPS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
+ROW_FILL = 0.88            # a row's tallest bin reaches this share of the row height
+# row maxima to snap to: a row is rescaled only when its tallest bin crosses one of these
+Y_STEPS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
+SHOW_OUTSIDE = 0.001       # shares outside the bins below this are not marked
+OUTSIDE_INSET = 0.13       # the outside marks' centres, as a share of the range from its ends
 
 
 def short(value: float) -> str:
@@ -27,66 +36,124 @@ def short(value: float) -> str:
     return f"{value:.0e}"
 
 
-class LayerHistogram:
-    """One hidden layer's activation histogram (Bars over fixed edges)."""
-
-    def __init__(self) -> None:
-        self.x_scale = bq.LinearScale(min=-1.0, max=1.0)
-        self.y_scale = bq.LinearScale(min=0.0, max=0.2)
-        self.bars = bq.Bars(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                            scales={"x": self.x_scale, "y": self.y_scale},
-                            padding=0.0, stroke_width=0.0)
-        self.x_axis = axis(self.x_scale, "activation", num_ticks=3)
-        self.y_axis = axis(self.y_scale, "", vertical=True, num_ticks=3, tick_format=".2f")
-        self.figure = figure([self.bars], [self.x_axis, self.y_axis], width=190, height=160,
-                             margin=dict(top=28, bottom=36, left=36, right=8))
-
-    def update(self, edges: np.ndarray, centres: np.ndarray, hist: np.ndarray, y_max: float,
-               title: str, color: str) -> None:
-        assign(self.x_scale, min=float(edges[0]), max=float(edges[-1]))
-        assign(self.y_scale, max=y_max)
-        assign(self.bars, x=centres, y=f32(hist), colors=[color])
-        assign(self.figure, title=title)
+def percent(share: float) -> str:
+    """'18%', or '<1%' for a small but present share."""
+    return "<1%" if share < 0.005 else f"{share:.0%}"
 
 
-class ActivationHistograms:
-    """Small multiples of activation histograms.  `widget` is the box to display."""
+def edge_text(value: float) -> str:
+    return f"{value:g}".replace("-", "\u2212")
 
+
+def step_curves(edges: np.ndarray, hists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step curves of histograms over `edges`: x (2 * bins + 2,), y (rows, 2 * bins + 2).
+
+    Each curve starts and ends on 0 and runs flat across every bin at its height, so the line
+    is the histogram's outline.
+    """
+    x = np.repeat(edges, 2)
+    rows = hists.shape[0]
+    y = np.zeros((rows, x.size), np.float32)
+    y[:, 1:-1] = np.repeat(hists, 2, axis=1)
+    return f32(x), y
+
+
+class _Rows:
+    """The rows of one redraw: layer i of run r is row i * runs + r, first layer at the top."""
+
+    def __init__(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
+        self.runs = len(drawn)
+        self.depth = max(len(s.layers) for _, s, _ in drawn)
+        self.count = self.depth * self.runs
+        self.items = []                          # (row, run name, LayerStats)
+        for r, (name, snap, _) in enumerate(drawn):
+            for stats in snap.layers:
+                self.items.append((stats.index * self.runs + r, name, stats))
+        self.items.sort(key=lambda item: item[0])
+
+    def baseline(self, row: int) -> float:
+        return float(self.count - 1 - row)
+
+
+@register
+class ActivationHistograms(Panel):
     name = "histograms"
-    width = 980                # px: five small multiples per row
     title = "Activations per layer"
-    hint = ("Each picture is one hidden layer's activations on a fixed batch (bar height: share "
-            "of the values). Collapse to the centre: signals vanish. Piles at the edges: units "
-            "saturate.")
+    hint = ("Each row is one hidden layer's activations on a fixed batch, first layer at the top "
+            "(right: mean \u03bc and std \u03c3). A spike at 0: the signal has vanished. For tanh "
+            "and sigmoid, piles at the ends of the range mean saturated units; ReLU never "
+            "saturates: red arrows give the share beyond the drawn range.")
+    rows = 2
 
     def __init__(self) -> None:
-        self.layers: list[LayerHistogram] = []      # a pool: grows with depth, never shrinks
-        self.widget = w.VBox(layout=w.Layout(min_height="170px"))
-        self._shown = (0, "")                       # (depth, activation) the rows were laid out for
-        self._centres = np.zeros(0, np.float32)
-        self._edges = np.zeros(0, np.float32)
-
-    def update(self, snapshot: Snapshot, history: History) -> None:
-        depth = len(snapshot.layers)
-        while len(self.layers) < depth:
-            self.layers.append(LayerHistogram())
-        if (depth, snapshot.activation) != self._shown:
-            figs = [h.figure for h in self.layers[:depth]]
-            self.widget.children = [w.HBox(figs[i:i + PER_ROW]) for i in range(0, depth, PER_ROW)]
-            self._shown = (depth, snapshot.activation)
-        edges = snapshot.act_edges
-        if not np.array_equal(edges, self._edges):
-            self._edges = edges
-            self._centres = f32(0.5 * (edges[:-1] + edges[1:]))
-        tallest = max((float(np.max(s.act_hist)) for s in snapshot.layers if s.act_hist.size),
-                      default=0.0)
-        y_max = next((s for s in Y_STEPS if tallest <= s), 1.0)
-        for stats, panel in zip(snapshot.layers, self.layers):
-            title = (f"layer {stats.index + 1}  mean {short(stats.act_mean)}  "
-                     f"std {short(stats.act_std)}")
-            panel.update(edges, self._centres, stats.act_hist, y_max, title,
-                         layer_color(stats.index, depth))
+        self.x = bq.LinearScale(min=-1.0, max=1.0)
+        self.y = bq.LinearScale(min=0.0, max=1.0)
+        self.curves = bq.Lines(x=np.zeros(2, np.float32), y=np.zeros((1, 2), np.float32),
+                               scales={"x": self.x, "y": self.y}, stroke_width=1.3,
+                               fill="inside", fill_opacities=[0.25], colors=[layer_color(0, 1)])
+        label = dict(scales={"x": self.x, "y": self.y}, default_size=10, font_weight="normal",
+                     apply_clip=False, x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                     text=np.zeros(0, str))
+        self.names = bq.Label(align="end", x_offset=-4, **label)
+        self.stats = bq.Label(align="start", x_offset=4, colors=["#333333"], **label)
+        self.outside = bq.Label(align="middle", colors=[OUTSIDE_COLOR],
+                                **{**label, "font_weight": "bold"})
+        self.x_axis = axis(self.x, "activation", tick_format="~g")
+        self.figure = figure([self.curves, self.names, self.stats, self.outside], [self.x_axis],
+                             title="activations: first layer at the top",
+                             margin=dict(top=22, bottom=32, left=50, right=86))
+        self.widget = self.figure
+        self.drawn_rows = 0                      # rows of the last redraw (tests, benchmark)
 
     def figures(self) -> list[bq.Figure]:
-        """The figures currently shown (for tests)."""
-        return [h.figure for h in self.layers[:self._shown[0]]]
+        return [self.figure]
+
+    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        drawn = runs(snapshot, history, other)
+        rows = _Rows(drawn)
+        edges = snapshot.act_edges
+        lo, hi = float(edges[0]), float(edges[-1])
+        hists = np.zeros((rows.count, len(edges) - 1), np.float32)
+        for row, _, stats in rows.items:
+            peak = float(np.max(stats.act_hist, initial=0.0))
+            if np.isfinite(peak) and peak > 0:
+                top = next((s for s in Y_STEPS if peak <= s), 1.0)
+                hists[row] = stats.act_hist * (ROW_FILL / top)
+        hists = np.nan_to_num(hists, nan=0.0, posinf=0.0, neginf=0.0)   # a diverged net: flat
+        x, y = step_curves(edges, hists)
+        y += np.array([rows.baseline(r) for r in range(rows.count)], np.float32)[:, None]
+
+        base = np.array([rows.baseline(r) for r, _, _ in rows.items], np.float32)
+        if rows.runs == 1:
+            names = [f"layer {s.index + 1}" for _, _, s in rows.items]
+            colors = [layer_color(s.index, rows.depth) for _, _, s in rows.items]
+        else:
+            names = [f"{s.index + 1} {run}" for _, run, s in rows.items]
+            colors = [RUN_COLORS[run] for _, run, _ in rows.items]
+        stats_text = [f"\u03bc {short(s.act_mean)} \u03c3 {short(s.act_std)}"
+                      for _, _, s in rows.items]
+        out_x, out_y, out_text = [], [], []
+        for r, _, s in rows.items:
+            above, below = float(s.act_above), float(s.act_outside - s.act_above)
+            if above >= SHOW_OUTSIDE:            # centred a little inside the row's right end
+                out_x.append(hi - OUTSIDE_INSET * (hi - lo))
+                out_y.append(rows.baseline(r) + 0.35)
+                out_text.append(f"{percent(above)} > {edge_text(hi)} \u25b8")
+            if below >= SHOW_OUTSIDE:
+                out_x.append(lo + OUTSIDE_INSET * (hi - lo))
+                out_y.append(rows.baseline(r) + 0.35)
+                out_text.append(f"\u25c2 {percent(below)} < {edge_text(lo)}")
+
+        size = 10.0 if rows.count <= 12 else 8.0
+        assign(self.x, min=lo, max=hi)
+        assign(self.x_axis, tick_values=f32(sorted({lo, hi, 0.5 * (lo + hi)}
+                                                   | ({0.0} if lo < 0 < hi else set()))))
+        assign(self.y, min=-0.05, max=float(rows.count))
+        assign(self.curves, x=x, y=y, colors=colors)
+        assign(self.names, x=np.full(len(base), lo, np.float32), y=base + 0.3,
+               text=np.array(names), colors=colors, default_size=size)
+        assign(self.stats, x=np.full(len(base), hi, np.float32), y=base + 0.3,
+               text=np.array(stats_text), default_size=size)
+        assign(self.outside, x=f32(out_x), y=f32(out_y), text=np.array(out_text, dtype=str),
+               visible=bool(out_text), default_size=size)
+        self.drawn_rows = rows.count

@@ -1,53 +1,129 @@
-"""The 2-D pictures: the data cloud with each first-layer unit's line, and the decision boundary.
+"""The unit pictures and the 2-D pictures.
 
-Dead ReLUs: a first-layer ReLU unit is a line through input space, active on one side.  A unit
-whose line has left the data cloud (every probe point on its inactive side) never fires again and
-gets no gradient: it is dead, drawn red and dashed.  Points are coloured by how many units are
-active on them.
+Units (panel "dead_relu"): every hidden layer's units as one raster (a HeatMap: layers x units,
+first layer at the top), each unit coloured by the share of the probe batch it is active on,
+units sorted within their layer so the counts read as lengths: dead units red at the left (off on
+every example and without gradient: ReLU only, they never learn again), saturated units orange
+at the right (tanh/sigmoid: pinned at a bound on most examples).  Below it, the data cloud with
+each first-layer unit's line (where it switches on; a dot marks its active side), points coloured
+by how many units are active there, dead units' lines red and dashed.  Data wider than 2-D
+(digits) is drawn in the plane of its first two principal components, with the Plane's note.
 
 Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
 lighter where the network is less confident, with the probe points on top in their true class.
-When the input is not 2-D (digits) both panels show the Snapshot's reason instead.
 """
 from __future__ import annotations
+
+import html
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import (CLASS_COLORS, DEAD_COLOR, assign, axis, f32, figure,
+from initlab.core.snapshot import History, LayerStats, Snapshot
+from initlab.ui import lean
+from initlab.ui.panels.base import (FILL, CLASS_COLORS, DEAD_COLOR, RUN_COLORS, SATURATED_COLOR, Other,
+                                    Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
+
+SATURATED_SHARE = 0.5      # a unit pinned at a bound on at least this share of examples
+# Unit colours: value -1 dead, 0..1 share of examples active (pale: rarely), 2 saturated; the
+# scale's four stops sit evenly on [-1, 2].
+UNIT_STOPS = [DEAD_COLOR, "#eef1f6", "#2b5ca8", SATURATED_COLOR]
+
+
+def unit_values(stats: LayerStats, can_die: bool) -> np.ndarray:
+    """(units,) float32 colour values of one layer, sorted: dead first, saturated last."""
+    active = np.nan_to_num(np.asarray(stats.unit_active, np.float32), nan=0.0)
+    values = active.copy()
+    if can_die:
+        values[active <= 0] = -1.0
+    saturated = np.nan_to_num(np.asarray(stats.unit_saturated, np.float32), nan=0.0)
+    values[saturated >= SATURATED_SHARE] = 2.0
+    return np.sort(values)
 
 
 class _PlaneFigure:
-    """Shared frame: x/y scales fixed to the run's view; a reason shown when there is no plane."""
+    """Shared frame: x/y scales fixed to the run's view, axes named by the Plane; a reason shown
+    in place of the figure when there is no plane."""
 
     def __init__(self) -> None:
         self.x = bq.LinearScale(min=-1.0, max=1.0)
         self.y = bq.LinearScale(min=-1.0, max=1.0)
-        self.reason = w.HTML(layout=w.Layout(width="320px"))
-        self.widget = w.VBox()
+        self.x_axis = axis(self.x, "x1", num_ticks=3)
+        self.y_axis = axis(self.y, "x2", vertical=True, num_ticks=3)
+        self.reason: w.HTML | None = None          # made when first needed
+        self.box = lean.vbox(**FILL)
 
     def frame(self, snapshot: Snapshot) -> bool:
         """Show the figure or the reason; set the view.  Returns True when there is a plane."""
-        show_reason(self.widget, self.figure, self.reason,
+        if snapshot.plane is None and self.reason is None:
+            self.reason = lean.html()
+        show_reason(self.box, self.figure, self.reason,
                     "" if snapshot.plane else snapshot.plane_reason)
         if snapshot.plane is None:
             return False
         x0, x1, y0, y1 = (float(v) for v in snapshot.plane.view)
         assign(self.x, min=x0, max=x1)
         assign(self.y, min=y0, max=y1)
+        u, v = snapshot.plane.axis_labels
+        assign(self.x_axis, label=u)
+        assign(self.y_axis, label=v)
         return True
 
 
-class DeadUnits(_PlaneFigure):
-    name = "dead_relu"
-    width = 370
-    title = "First-layer units on the data"
-    hint = ("Each line is where one first-layer unit switches on (a dot marks its active side); "
-            "points are coloured by how many units are active there. Red dashed: dead, "
-            "inactive on every point, so it can never learn again.")
+class UnitRaster:
+    """Every hidden layer's units as one HeatMap (rows: layers, first at the top; comparing, the
+    rows of A and B alternate)."""
+
+    def __init__(self) -> None:
+        self.x = bq.LinearScale(min=0.0, max=1.0)
+        self.y = bq.LinearScale(min=0.0, max=1.0, reverse=True)
+        self.color_scale = bq.ColorScale(colors=UNIT_STOPS, min=-1.0, max=2.0)
+        self.cells = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
+                                color=np.zeros((2, 2), np.float32),
+                                scales={"x": self.x, "y": self.y, "color": self.color_scale})
+        self.y_axis = axis(self.y, "layer", vertical=True, tick_format="d")
+        self.x_axis = axis(self.x, "units, sorted (dead first)", tick_format="d")
+        self.figure = figure([self.cells], [self.x_axis, self.y_axis],
+                             margin=dict(top=22, bottom=30, left=46, right=12))
+
+    def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
+        depth = max(len(s.layers) for _, s, _ in drawn)
+        units = max((len(st.unit_active) for _, s, _ in drawn for st in s.layers), default=1)
+        n_runs = len(drawn)
+        color = np.full((depth * n_runs, max(units, 1)), np.nan, np.float32)
+        counts = {}
+        for r, (run, snap, _) in enumerate(drawn):
+            dead = saturated = total = 0
+            for st in snap.layers:
+                values = unit_values(st, snap.units_can_die)
+                color[st.index * n_runs + r, :len(values)] = values
+                dead += int(np.count_nonzero(values == -1.0))
+                saturated += int(np.count_nonzero(values == 2.0))
+                total += len(values)
+            counts[run] = (dead, saturated, total)
+        rows = f32(1 + np.arange(depth * n_runs) / n_runs)     # layer i of run B at i + 1/2
+        assign(self.x, min=-0.5, max=units - 0.5)
+        assign(self.x_axis, tick_values=f32([0, units - 1]))
+        assign(self.y, min=0.5, max=depth + 1 - 0.5 / n_runs)
+        ticks = np.arange(1, depth + 1) if depth <= 10 else np.arange(1, depth + 1, 2)
+        assign(self.y_axis, tick_values=f32(ticks))
+        cols = f32(np.arange(units))
+        # bqplot squeezes a (1, n) colour array to (n,), which a HeatMap refuses: a single row
+        # (or column) is drawn as two half-cells of the same colour
+        if color.shape[0] == 1:
+            rows, color = f32([rows[0] - 0.25, rows[0] + 0.25]), np.repeat(color, 2, axis=0)
+        if color.shape[1] == 1:
+            cols, color = f32([-0.25, 0.25]), np.repeat(color, 2, axis=1)
+        assign(self.cells, x=cols, y=rows, color=color)
+        title = "; ".join(f"{run + ': ' if n_runs > 1 else ''}{d} dead, {s} saturated of {t}"
+                          for run, (d, s, t) in counts.items())
+        assign(self.figure, title=f"units: {title}" if n_runs == 1 else title)
+
+
+class DataCloud(_PlaneFigure):
+    """The probe points in the picture plane with every first-layer unit's line."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,7 +131,7 @@ class DeadUnits(_PlaneFigure):
         self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                                  color=np.zeros(0, np.float32),
                                  scales={"x": self.x, "y": self.y, "color": self.count_scale},
-                                 default_size=18, stroke="#ffffff", stroke_width=0.3)
+                                 default_size=14, stroke="#ffffff", stroke_width=0.3)
         blank = np.zeros((1, 2), np.float32)
         self.alive = bq.Lines(x=blank, y=blank, scales={"x": self.x, "y": self.y},
                               colors=["#333333"], stroke_width=1.0, opacities=[0.7])
@@ -63,19 +139,19 @@ class DeadUnits(_PlaneFigure):
                              colors=[DEAD_COLOR], stroke_width=1.5, line_style="dashed")
         self.sides = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                                 scales={"x": self.x, "y": self.y}, colors=["#333333"],
-                                default_size=8)
-        color_axis = bq.ColorAxis(scale=self.count_scale, side="right", num_ticks=3)
+                                default_size=6)
+        # no colour axis: in a cell this small bqplot draws it a few pixels tall; the colours
+        # run from dark (no unit on) to yellow (every unit on), as the hint says
         self.figure = figure([self.points, self.alive, self.dead, self.sides],
-                             [axis(self.x, "x1"), axis(self.y, "x2", vertical=True), color_axis],
-                             width=370, height=320,
-                             margin=dict(top=30, bottom=40, left=45, right=60))
-        self.widget.children = [self.figure]
+                             [self.x_axis, self.y_axis],
+                             margin=dict(top=22, bottom=30, left=46, right=12))
+        self.box.children = [self.figure]
 
-    def update(self, snapshot: Snapshot, history: History) -> None:
+    def update(self, snapshot: Snapshot) -> None:
         if not self.frame(snapshot):
             return
         p = snapshot.plane
-        dead = p.unit_dead
+        dead = p.unit_dead[p.line_unit]                    # per line (k lines per maxout unit)
         assign(self.count_scale, max=float(max(1, p.max_active)))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]),
                color=f32(p.active_count))
@@ -87,8 +163,8 @@ class DeadUnits(_PlaneFigure):
                visible=bool(gone.any()))
         shown = ~dead & np.isfinite(p.active_side).all(axis=1)
         assign(self.sides, x=f32(p.active_side[shown, 0]), y=f32(p.active_side[shown, 1]))
-        n_dead = int(np.count_nonzero(dead))
-        units = len(dead)
+        n_dead = int(np.count_nonzero(p.unit_dead))
+        units = len(p.unit_dead)
         if snapshot.units_can_die:
             what = f"{n_dead} dead of {units} first-layer units"
         else:
@@ -98,6 +174,47 @@ class DeadUnits(_PlaneFigure):
         assign(self.figure, title=what)
 
 
+@register
+class DeadUnits(Panel):
+    name = "dead_relu"
+    title = "Dead and saturated units"
+    hint = ("Top: every unit of every layer, sorted; blue: the share of the batch it is active "
+            "on, red: dead (ReLU off on every example, no gradient: it never learns again), "
+            "orange: saturated (tanh/sigmoid pinned at a bound on most examples). Bottom: the "
+            "data with each first-layer unit's line (a dot on its active side), points coloured "
+            "by how many units are on there (dark: none, yellow: all); dead lines red and "
+            "dashed.")
+    rows = 2
+
+    def __init__(self) -> None:
+        self.raster = UnitRaster()
+        self.cloud = DataCloud()
+        self.note = lean.html()
+        self.note.add_class("il-note")           # one line, ellipsed: the full text on hover
+        self.widget = lean.vbox([self.raster.figure, self.cloud.box, self.note], **FILL)
+        # the data cloud's parts, under the names the tests and notebooks use
+        self.points, self.alive, self.dead, self.sides = (self.cloud.points, self.cloud.alive,
+                                                          self.cloud.dead, self.cloud.sides)
+        self.count_scale, self.figure = self.cloud.count_scale, self.cloud.figure
+
+    @property
+    def reason(self) -> w.HTML | None:
+        """The text shown instead of the data cloud when there is no plane (None: never)."""
+        return self.cloud.reason
+
+    def figures(self) -> list[bq.Figure]:
+        shown = [self.raster.figure]
+        return shown + ([self.cloud.figure] if self.cloud.box.children == (self.cloud.figure,)
+                        else [])
+
+    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        self.raster.update(runs(snapshot, history, other))
+        self.cloud.update(snapshot)
+        note = snapshot.plane.note if snapshot.plane is not None else ""
+        assign(self.note, value=(f"<span title='{html.escape(note)}'>{html.escape(note)}</span>"
+                                 if note else ""))
+
+
 def _lighten(color: str, amount: float) -> str:
     """`color` mixed with white (amount 0: unchanged, 1: white)."""
     rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], float)
@@ -105,14 +222,15 @@ def _lighten(color: str, amount: float) -> str:
     return "#" + "".join(f"{int(round(v)):02x}" for v in mixed)
 
 
-class DecisionBoundary(_PlaneFigure):
+@register
+class DecisionBoundary(_PlaneFigure, Panel):
     name = "boundary"
-    width = 330
     title = "Decision boundary"
     hint = "Colour: the predicted class, pale where the network is unsure. Dots: probe points."
 
     def __init__(self) -> None:
         super().__init__()
+        self.widget = self.box
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
         self.regions = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
@@ -122,12 +240,10 @@ class DecisionBoundary(_PlaneFigure):
         self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                                  color=np.zeros(0, np.float32),
                                  scales={"x": self.x, "y": self.y, "color": self.class_scale},
-                                 default_size=18, stroke="#222222", stroke_width=0.6)
-        self.figure = figure([self.regions, self.points],
-                             [axis(self.x, "x1"), axis(self.y, "x2", vertical=True)],
-                             width=330, height=320,
-                             margin=dict(top=30, bottom=40, left=45, right=18))
-        self.widget.children = [self.figure]
+                                 default_size=14, stroke="#222222", stroke_width=0.6)
+        self.figure = figure([self.regions, self.points], [self.x_axis, self.y_axis],
+                             margin=dict(top=22, bottom=30, left=46, right=12))
+        self.box.children = [self.figure]
         self._classes = 0
 
     @staticmethod
@@ -137,7 +253,10 @@ class DecisionBoundary(_PlaneFigure):
             stops += [_lighten(c, 0.85), _lighten(c, 0.35)]
         return stops
 
-    def update(self, snapshot: Snapshot, history: History) -> None:
+    def figures(self) -> list[bq.Figure]:
+        return [self.figure] if self.box.children == (self.figure,) else []
+
+    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         if not self.frame(snapshot):
             return
         p, n = snapshot.plane, snapshot.n_classes

@@ -6,18 +6,19 @@ learning rate is probably too low; far above, too high.
 from __future__ import annotations
 
 import bqplot as bq
-import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, axis, figure, layer_color, log_axis, nice_range
+from initlab.ui.panels.base import (RUN_COLORS, Other, Panel, assign, axis, figure, layer_color,
+                                    log_axis, nice_range, register, runs, series_rows,
+                                    unit_scale)
 
 MAX_POINTS = 400
 
 
-class UpdateRatio:
+@register
+class UpdateRatio(Panel):
     name = "ratio"
-    width = 400
     title = "Update / weight ratio"
     hint = ("How much each step changes each layer's weights, relative to their size. "
             "About 1e-3 (inside the band) is healthy.")
@@ -25,7 +26,7 @@ class UpdateRatio:
     def __init__(self) -> None:
         x = self.x = bq.LinearScale()
         self.y = bq.LogScale()
-        unit = bq.LinearScale(min=0.0, max=1.0)      # spans the figure whatever the step range
+        unit = unit_scale("x")                       # spans the figure whatever the step range
         self.band = bq.Lines(x=np.array([0.0, 1.0], np.float32),
                              y=np.array([[1e-4, 1e-4], [1e-2, 1e-2]], np.float32),
                              scales={"x": unit, "y": self.y}, fill="between",
@@ -40,23 +41,35 @@ class UpdateRatio:
         self.y_axis = axis(self.y, "update / weight", vertical=True, tick_format=".0e")
         self.x_axis = axis(x, "step", tick_format="d")
         self.figure = figure([self.band, self.rule, self.lines], [self.x_axis, self.y_axis],
-                             title="update / weight ratio per layer", width=400, height=260)
-        self.widget = w.VBox([self.figure])
-        self._history: History | None = None
-        self._drawn = -1
+                             title="update / weight ratio per layer")
+        self.widget = self.figure
+        self._drawn: tuple = ()
 
-    def update(self, snapshot: Snapshot, history: History) -> None:
-        if history is self._history and len(history) == self._drawn:
+    def figures(self) -> list[bq.Figure]:
+        return [self.figure]
+
+    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        drawn = runs(snapshot, history, other)
+        key = tuple((id(h), len(h)) for _, _, h in drawn)
+        if key == self._drawn:                      # a History only grows: nothing new
             return
-        self._history, self._drawn = history, len(history)
-        steps, ratios = history.series("update_ratio", MAX_POINTS)
-        if ratios.ndim != 2:                        # nothing recorded yet
-            ratios = np.zeros((0, max(1, len(snapshot.layers) + 1)), np.float32)
-        lines = np.ascontiguousarray(ratios.T)      # (layers, points)
-        lines[~(lines > 0)] = np.nan                # log axis: zero ratios leave a gap
-        n = lines.shape[0]
-        nice_range(self.x, 0.0, max(float(steps[-1]) if len(steps) else 0.0, 10.0), self.x_axis)
-        names = [f"layer {i + 1}" for i in range(n - 1)] + ["output"]
-        assign(self.lines, x=steps, y=lines, colors=[layer_color(i, n) for i in range(n)],
-               labels=names, visible=lines.shape[1] > 0)
-        log_axis(self.y, self.y_axis, lines, self.band.y)
+        self._drawn = key
+        series, colors, names, last = [], [], [], 0.0
+        for run, snap, h in drawn:
+            steps, ratios = h.series("update_ratio", MAX_POINTS)
+            if ratios.ndim != 2:                    # nothing recorded yet
+                ratios = np.zeros((0, max(1, len(snap.layers) + 1)), np.float32)
+            lines = np.ascontiguousarray(ratios.T)  # (weight layers, points)
+            n = lines.shape[0]
+            series.append((steps, lines))
+            last = max(last, float(steps[-1]) if len(steps) else 0.0)
+            names += [f"layer {i + 1}" for i in range(n - 1)] + ["output"]
+            colors += ([layer_color(i, n) for i in range(n)] if other is None
+                       else [RUN_COLORS[run]] * n)
+        x, y = series_rows(series)
+        y = np.atleast_2d(y).copy()
+        y[~(y > 0)] = np.nan                        # log axis: zero ratios leave a gap
+        nice_range(self.x, 0.0, max(last, 10.0), self.x_axis)
+        assign(self.lines, x=x, y=y, colors=colors, labels=names,
+               visible=bool(np.isfinite(y).any()))
+        log_axis(self.y, self.y_axis, y, self.band.y)

@@ -1,0 +1,114 @@
+"""The lab's one-screen layout: a stylesheet, the header line and the picture grid.
+
+At 1366x768 in Voila everything is on screen: a 300 px control column on the left and the
+pictures in a 3 x 3 grid of cells beside it, rows sized from the window height so that larger
+screens get larger pictures.  When the lab itself is narrower than 1000 px (a JupyterLab output
+area, a small window) the control column goes on top and the grid has two columns of fixed-height
+rows; below 640 px, one.  The breakpoints are CSS container queries on the lab's own width, so
+they follow the output area, not the window.  bqplot sizes each figure from its box.
+"""
+from __future__ import annotations
+
+import html
+from typing import Iterable
+
+import ipywidgets as w
+
+from initlab.ui import lean
+
+# grid areas of the full lab (3 columns x 3 rows), by panel name
+AREAS_WIDE = ('"histograms boundary dead_relu" "histograms loss dead_relu" '
+              '"ratio loss depth"')
+AREAS_NARROW = ('"histograms boundary" "histograms dead_relu" "loss dead_relu" "loss depth" '
+                '"ratio ratio"')
+AREAS_ONE = ('"histograms" "histograms" "boundary" "dead_relu" "dead_relu" "loss" "loss" '
+             '"depth" "ratio"')
+PANEL_NAMES = ("histograms", "depth", "dead_relu", "boundary", "loss", "ratio")
+AREA_RULES = "\n".join(f".il-lab .il-six > .il-cell-{n} {{ grid-area: {n}; }}"
+                       for n in PANEL_NAMES)
+SIDE_PX = 300
+HEADER_PX = 66              # header line plus page margins: what the grid rows leave free
+
+STYLE = f"""
+<style>
+.il-lab {{ container-type: inline-size; }}
+.il-lab .il-header {{ font-size: 13px; line-height: 20px; margin: 0 0 4px 0; }}
+.il-lab .il-header details {{ display: inline; }}
+.il-lab .il-header details[open] > div {{ position: absolute; z-index: 20; background: #fff;
+  border: 1px solid #bbb; padding: 8px 12px; max-width: 46em; box-shadow: 0 2px 8px #0003; }}
+.il-lab .il-header summary {{ display: inline; cursor: pointer; color: #1f5fbf; }}
+.il-lab .il-main.il-main {{ display: flex; flex-flow: row nowrap; gap: 12px;
+  align-items: flex-start; overflow: visible; }}
+.il-lab .il-side.il-side {{ flex: 0 0 {SIDE_PX}px; width: {SIDE_PX}px; overflow: visible; }}
+.il-lab .il-side .widget-tab {{ min-height: 0; }}
+.il-lab .il-side .widget-tab > .widget-tab-contents {{ padding: 4px 2px; }}
+.il-lab .il-side .widget-inline-hbox {{ height: 26px; margin-top: 1px; margin-bottom: 1px; }}
+.il-lab .il-status .widget-html-content {{ font-size: 12px; line-height: 16px; }}
+.il-lab .il-grid.il-grid {{ flex: 1 1 0px; min-width: 0; display: grid; gap: 2px 10px;
+  overflow: visible; grid-template-columns: repeat(3, minmax(0, 1fr));
+  grid-auto-rows: max(190px, calc((100vh - {HEADER_PX}px) / 3)); }}
+.il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_WIDE}; }}
+.il-lab .il-grid.il-some .il-span2 {{ grid-row: span 2; }}
+{AREA_RULES}
+.il-lab .il-cell.il-cell {{ min-height: 0; min-width: 0; height: auto; width: auto;
+  overflow: hidden; margin: 0; position: relative; }}
+.il-lab .il-cell .widget-box {{ min-height: 0; min-width: 0; overflow: hidden; }}
+.il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
+  width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
+.il-lab .il-implied {{ margin-left: 88px; }}
+.il-lab .il-note {{ height: 16px; flex: none;  font-size: 11px; color: #555; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+.il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
+@container (max-width: 1000px) {{
+  .il-lab .il-main.il-main {{ flex-direction: column; align-items: stretch; }}
+  .il-lab .il-side.il-side {{ flex: none; width: auto; max-width: 640px; }}
+  .il-lab .il-grid.il-grid {{ flex: none; grid-template-columns: repeat(2, minmax(0, 1fr));
+    grid-auto-rows: 250px; }}
+  .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_NARROW}; }}
+}}
+@container (max-width: 640px) {{
+  .il-lab .il-grid.il-grid {{ grid-template-columns: minmax(0, 1fr); }}
+  .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_ONE}; }}
+}}
+</style>
+"""
+
+INTRO = ("<b>initlab</b> &middot; why neural-network training succeeds or fails: move a control "
+         "and every picture redraws from the network it now describes; Play trains it. ")
+ABOUT = ("The pictures follow CS231n lecture 6 (initialisation, batch norm, dead ReLUs, "
+         "babysitting the learning process). Choose an experiment on the left to load one of "
+         "the lecture's settings with its lesson, or move any control.")
+
+
+def header(panels: Iterable) -> w.HTML:
+    """The stylesheet and the one-line title; how to read each picture one click away."""
+    notes = "".join(f"<li><b>{html.escape(p.title)}</b>: {html.escape(p.hint)}</li>"
+                    for p in panels)
+    head = lean.html(STYLE + f"<div>{INTRO}<details><summary>how to read the pictures&hellip;"
+                             f"</summary><div>{ABOUT}<ul>{notes}</ul></div></details></div>")
+    head.add_class("il-header")
+    return head
+
+
+def cell(name: str, panel) -> w.Widget:
+    """Place a panel's widget in the grid (no wrapper: every box is a model the page builds).
+
+    Its tools (e.g. the log-loss toggle) float in the cell's top-right corner.  (A bqplot
+    Figure's `tooltip` is a mark tooltip widget, not a hover text: the hints are in the header.)
+    """
+    body = panel.widget
+    body.add_class("il-cell")
+    body.add_class(f"il-cell-{name}")
+    if panel.rows > 1:
+        body.add_class("il-span2")
+    for tool in getattr(panel, "tools", ()):
+        tool.add_class("il-overlay")
+    return body
+
+
+def grid(cells: list[w.Widget], names: list[str], all_names: list[str]) -> w.GridBox:
+    """The picture grid: named areas for the full lab, auto-placement for a subset."""
+    box = w.GridBox(cells, layout=lean.layout())
+    box.add_class("il-grid")
+    box.add_class("il-six" if sorted(names) == sorted(all_names) else "il-some")
+    return box
