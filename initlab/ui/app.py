@@ -17,11 +17,13 @@ from typing import Any, Iterable
 import ipywidgets as w
 
 from initlab.core.config import CLASS_RANGE, Config
+from initlab.core.diagnose import diagnose
 from initlab.core.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean
 from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
+from initlab.ui.findings import FindingsView
 from initlab.ui.live import Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
 
@@ -45,8 +47,8 @@ class Lab(w.VBox):
     panel's marks show the new state.  play()/pause() drive the browser timer (needs the lab on
     screen).
 
-    `findings` is an HTML widget under the status line, empty until a diagnosis fills it (a
-    short list of what the pictures show and what to try).
+    `findings` is the diagnosis under the status line (findings.py): after every redraw
+    `diagnose(run)` lists what the pictures show, worst first, with a button for a one-knob fix.
     """
 
     def __init__(self, config: Config | None = None, *, panels: Iterable[str] | None = None,
@@ -62,8 +64,8 @@ class Lab(w.VBox):
         self._config = config
         self._run = Run(config)
         self.status = StatusArea()
-        self.findings = lean.html()
-        self.findings.add_class("il-findings")
+        self.findings_view = FindingsView(self.status.guarded(self.set, "a fix button"))
+        self.findings = self.findings_view.widget
         self.panels = {n: PANELS[n]() for n in names}
         self.controls = Controls(config, self.status.guarded(self._on_control, "a control"),
                                  None if controls is None else list(controls),
@@ -302,8 +304,20 @@ class Lab(w.VBox):
             self.status.guarded(panel.update, f"the {name} panel")(snapshot, history)
         self.status.show(self._status_line(snapshot))
         t3 = time.perf_counter()
-        self.redraw_seconds = t3 - t0
-        self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2)   # seconds
+        self.status.guarded(self._diagnose, "the diagnosis")(snapshot)
+        t4 = time.perf_counter()
+        self.redraw_seconds = t4 - t0
+        self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2,
+                            findings=t4 - t3)   # seconds
+
+    def _diagnose(self, snapshot: Snapshot) -> None:
+        """List what diagnose() finds in the run (both runs comparing: B's get fix buttons)."""
+        runs = tuple(getattr(self, "runs", (self._run,)))
+        if len(runs) == 1:
+            self.findings_view.update([("", diagnose(runs[0], snapshot))])
+        else:
+            self.findings_view.update([("A", diagnose(runs[0])), ("B", diagnose(runs[1]))],
+                                      fixable="B")
 
     def _status_line(self, snap: Snapshot) -> str:
         run, h = self._run, self._run.history
