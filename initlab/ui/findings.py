@@ -79,7 +79,7 @@ class FindingsView:
         self.apply = apply
         self.max_rows = max_rows
         self.rows: list[_Row] = []
-        self.more = lean.html()
+        self.more: w.HTML | None = None           # "and N more", made when first needed
         self.widget = lean.vbox()
         self.widget.add_class("il-findings")
         self.shown: list[Tagged] = []
@@ -103,8 +103,11 @@ class FindingsView:
             row.show(run, finding, with_button=run == fixable)
             self.sends += row.key != before
         hidden = len(tagged) - len(self.shown)
-        assign(self.more, value=(f"<div style='font-size:11px;color:#555'>and {hidden} more "
-                                 "(milder)</div>" if hidden else ""))
+        if hidden and self.more is None:
+            self.more = lean.html()
+        if hidden:
+            assign(self.more, value=f"<div style='font-size:11px;color:#555'>and {hidden} more "
+                                    "(milder)</div>")
         wanted = tuple(r.box for r in self.rows[:len(self.shown)]) + ((self.more,) if hidden
                                                                      else ())
         if self.widget.children != wanted:
