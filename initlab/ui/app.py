@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import ipywidgets as w
 
 from initlab.core.config import CLASS_RANGE, Config
+from initlab.core import links
 from initlab.core.diagnose import diagnose
 from initlab.core.presets import PRESETS
 from initlab.core.run import Run
@@ -24,6 +25,7 @@ from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean
 from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
 from initlab.ui.findings import FindingsView
+from initlab.ui.owndata import OwnData
 from initlab.ui.live import Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
 
@@ -76,6 +78,10 @@ class Lab(w.VBox):
         self._last_tick: float | None = None
         self.timings: dict[str, float] = {}
         self._build_buttons()
+        self.own = OwnData(self)                  # clicked / uploaded points (owndata.py)
+        self.own.container = self.json_box.children[0]
+        self.own.container.children = (*self.own.container.children, *self.own.widgets)
+        self.json_box.set_title(0, "settings as JSON, your own data (CSV)")
         self.children = self._layout(show_controls=controls is None or bool(list(controls)))
         self._redraw()
         if notice:
@@ -159,7 +165,7 @@ class Lab(w.VBox):
         return self.run.snapshot()
 
     def _sync_run(self) -> str:
-        outcome = self._run.apply(self._config)
+        self._run, outcome = self.own.follow(self._run, self._config)   # keeps own points
         if outcome == "rebuilt":
             self.controls.input_dim = self._run.data.input_dim
             self.controls.show(self._config)
@@ -276,16 +282,22 @@ class Lab(w.VBox):
         self.coalescer.flush()
 
     def _export(self) -> None:
-        self.json_text.value = self._config.to_json(indent=1)
+        self.json_text.value = links.to_json(self._config, points=self.own.points,
+                                              indent=1)
 
     def _import(self) -> None:
-        try:
-            config = Config.from_json(self.json_text.value)
+        try:                                      # to_json's document, or a bare Config's JSON
+            session = links.from_json(self.json_text.value)
+            config, points = session.a, session.points
         except ValueError as err:
             self.status.say(f"Those settings were not loaded: {err}", "warning")
             return
         self._use(config, "Settings loaded.")
         self.coalescer.flush()
+        if points is not None:
+            self.own.use(points, f"Settings and your {len(points)} points loaded.")
+        else:
+            self.own.drop("Settings loaded.")
 
     # ---- drawing ----------------------------------------------------------------------------
     def _redraw_now(self) -> None:
@@ -302,6 +314,7 @@ class Lab(w.VBox):
         t2 = time.perf_counter()
         for name, panel in self.panels.items():
             self.status.guarded(panel.update, f"the {name} panel")(snapshot, history)
+        self.status.guarded(self.own.update, "your points")()
         self.status.show(self._status_line(snapshot))
         t3 = time.perf_counter()
         self.status.guarded(self._diagnose, "the diagnosis")(snapshot)
