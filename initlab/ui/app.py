@@ -81,7 +81,7 @@ class Lab(w.VBox):
         self.own = OwnData(self)                  # clicked / uploaded points (owndata.py)
         self.own.container = self.json_box.children[0]
         self.own.container.children = (*self.own.container.children, *self.own.widgets)
-        self.json_box.set_title(0, "settings as JSON, your own data (CSV)")
+        self.json_box.set_title(0, "settings as JSON (export / import) · your own data (CSV)")
         self.children = self._layout(show_controls=controls is None or bool(list(controls)))
         self._redraw()
         if notice:
@@ -282,8 +282,11 @@ class Lab(w.VBox):
         self.coalescer.flush()
 
     def _export(self) -> None:
-        self.json_text.value = links.to_json(self._config, points=self.own.points,
-                                              indent=1)
+        if self.own.points is None:               # a bare Config, as before
+            self.json_text.value = self._config.to_json(indent=1)
+        else:                                     # {"a": Config, "points": rows}
+            self.json_text.value = links.to_json(self._config, points=self.own.points,
+                                                  indent=1)
 
     def _import(self) -> None:
         try:                                      # to_json's document, or a bare Config's JSON

@@ -8,7 +8,6 @@ import pytest
 
 from conftest import ridge_heights, shares
 
-from initlab.core import links
 from initlab.core.config import FIELDS, Config
 from initlab.core.run import Run
 from initlab.ui.app import Lab
@@ -246,7 +245,7 @@ def test_config_json_round_trip_and_a_bad_import_is_explained():
     lab = Lab()
     lab.set(activation="tanh", lr=0.003)
     lab.json_box.children[0].children[1].click()      # Export
-    assert links.from_json(lab.json_text.value).a == lab.config
+    assert Config.from_json(lab.json_text.value) == lab.config
     lab.json_text.value = lab.json_text.value.replace('"tanh"', '"sigmoid"')
     lab.json_box.children[0].children[2].click()      # Import
     assert lab.config.activation == "sigmoid"
