@@ -40,7 +40,7 @@ from helpers import DISPATCH_JS, READY_JS, readout  # noqa: E402  (shared with t
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT = {"width": 1366, "height": 768}      # a student's laptop: the lab fits one screen
 # (name, link, control, values): values alternate so every change redraws every histogram
 DEFAULT = ("default preset", "?" + PRESETS["default"].query, "width",
            ["48", "80", "56", "72", "40", "64"])
@@ -86,7 +86,8 @@ WEBSOCKET_JS = """(() => {
   };
 })();"""
 
-# __hist: changes to the histogram figures; __all: changes to any figure (the whole redraw).
+# __hist: changes to the histogram figure (the ridgeline); __all: changes to any figure (the
+# whole redraw).
 OBSERVER_JS = """() => {
   window.__hist = []; window.__all = [];
   const hist = new MutationObserver(() => window.__hist.push(performance.now()));
@@ -94,13 +95,20 @@ OBSERVER_JS = """() => {
   document.querySelectorAll('.bqplot.figure').forEach(f => {
     const opts = {subtree: true, attributes: true, childList: true, characterData: true};
     const t = f.querySelector('.mainheading');
-    if (t && t.textContent.startsWith('layer ')) hist.observe(f, opts);
+    if (t && t.textContent.startsWith('activations')) hist.observe(f, opts);
     all.observe(f, opts);
   });
 }"""
 
-LAST_TITLE_JS = """() => { const t = [...document.querySelectorAll('.bqplot.figure .mainheading')]
-  .map(e => e.textContent).filter(x => x.startsWith('layer ')); return t[t.length - 1]; }"""
+# The last ridgeline row's labels: 'layer 10  μ 1e-09 σ 4e-07' (names first, then mean/std).
+LAST_TITLE_JS = """() => {
+  const f = [...document.querySelectorAll('.bqplot.figure')].find(x =>
+      ((x.querySelector('.mainheading') || {}).textContent || '').startsWith('activations'));
+  if (!f) return '';
+  const rows = f.querySelectorAll('path.line').length;
+  const labels = [...f.querySelectorAll('text.label')].map(t => t.textContent);
+  return (labels[rows - 1] || '') + '  ' + (labels[2 * rows - 1] || '');
+}"""
 
 # One change's story, from the stamps: dispatch, first frame out, kernel busy, kernel idle,
 # comm messages received and their bytes, first and last histogram change, last figure change.
@@ -138,7 +146,7 @@ def expected_title_end(query: str, label: str, value: str) -> str:
     field = FIELD[label]
     kind = int if field == "width" else float
     config = Config.from_query(query).replace(**{field: kind(value)})
-    return f"std {short(Run(config).snapshot().layers[-1].act_std)}"
+    return f"\u03c3 {short(Run(config).snapshot().layers[-1].act_std)}"
 
 
 def new_page(browser):
@@ -414,13 +422,37 @@ def students(browser, url: str, n: int, moves: int = 5, gap_s: float = 2.0) -> d
                 mine=mine, handling=handling)
 
 
+def plain_voila(browser, pages: int = 3) -> float:
+    """Median first full render on a plain Voila server (no pool: each page starts a kernel)."""
+    renders = []
+    with serve.voila_server(serve.app_notebook(), log=open("/tmp/initlab-plain-voila.log", "w"),
+                            pool_size=0) as url:
+        for _ in range(pages):
+            page = new_page(browser)
+            renders.append(open_lab(page, url, DEFAULT[1]))
+            close_page(page)
+    return statistics.median(renders)
+
+
+def widget_models_at_load() -> int:
+    """Widget models a fresh kernel holds once the app notebook's Lab exists (Voila sends the
+    page every one)."""
+    import subprocess
+    code = ("import warnings; warnings.simplefilter('ignore'); import ipywidgets as w; "
+            "from initlab import Lab; n = len(w.Widget.widgets); Lab(); "
+            "print(len(w.Widget.widgets) - n)")
+    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True).stdout.split()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=30)
     parser.add_argument("--students", type=int, nargs="*", default=[5, 10])
     parser.add_argument("--quick", action="store_true",
-                        help="skip the three fresh-page first renders (45 s of waiting)")
+                        help="skip the fresh-page first renders (45 s of waiting, and plain Voila)")
     args = parser.parse_args()
+    print(f"widget models at load: {widget_models_at_load()}")
     log = open("/tmp/initlab-browser-bench-voila.log", "w")
     # served as `initlab serve` serves a class: with its pool of preheated kernels
     with serve.voila_server(serve.app_notebook(), log=log, pool_size=serve.DEFAULT_POOL_SIZE) \
@@ -437,6 +469,8 @@ def main() -> None:
             each = ", ".join(f"{r:.0f}" for r in renders)
             print(f"first full render, fresh page with a preheated kernel waiting: median "
                   f"{statistics.median(renders):.0f} ms of {each}")
+            print(f"plain Voila (no preheated kernel): first full render {plain_voila(browser):.0f} "
+                  f"ms (median of 3 fresh pages)")
         results = [latency(browser, url, preset, args.changes) for preset in (DEFAULT, LARGEST)]
         for r in results:
             print(f"first full render, {r['name']}, page opened right after another: "

@@ -43,6 +43,7 @@ STYLE = f"""
 .il-lab .il-side .widget-tab {{ min-height: 0; }}
 .il-lab .il-side .widget-tab > .widget-tab-contents {{ padding: 4px 2px; }}
 .il-lab .il-side .widget-inline-hbox {{ height: 26px; margin-top: 1px; margin-bottom: 1px; }}
+.il-lab .il-side .widget-html {{ min-height: 0; }}
 .il-lab .il-status .widget-html-content {{ font-size: 12px; line-height: 16px; }}
 .il-lab .il-grid.il-grid {{ flex: 1 1 0px; min-width: 0; display: grid; gap: 2px 10px;
   overflow: visible; grid-template-columns: repeat(3, minmax(0, 1fr));

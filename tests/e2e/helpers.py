@@ -2,7 +2,10 @@
 the way a student does, and read back what bqplot drew in the SVG.
 
 Everything here waits on conditions in the page, never on fixed sleeps: the machine is shared.
-Bar heights are read from the `rect.bar` elements (pixels; their shares are what the eye sees).
+The activation histograms are one ridgeline figure: each layer's row is a step curve (`path.line`)
+that starts on its baseline and runs flat across every bin, so a bin's height is the baseline's
+pixel y minus the curve's (pixels; their shares are what the eye sees).  Row labels and the
+mean/std per row are the figure's `text.label` elements.
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import re
 
 DEADLINE_MS = 30_000           # one control change to its picture, on a loaded 2-core machine
 LOAD_MS = 120_000              # a page load: Voila may be starting a kernel for it
-TALL = {"width": 1280, "height": 2300}   # the whole dashboard fits: screenshots show every panel
+SCREEN = {"width": 1366, "height": 768}  # a student's laptop: the whole lab fits without scrolling
 
 # ---- reading the SVG ----------------------------------------------------------------------------
 # A JS prelude defining `figs()` and `hists()`; predicates below are written against it.
@@ -19,19 +22,41 @@ const title = f => (f.querySelector('.mainheading') || {}).textContent || '';
 const axisTicks = (f, label) => {
   const ax = [...f.querySelectorAll('g.axis')].find(a =>
       (a.querySelector('.axislabel') || {}).textContent === label);
-  return ax ? [...ax.querySelectorAll('.tick text')].map(t => t.textContent) : [];
+  return ax ? [...ax.querySelectorAll('.tick text')].map(t => t.textContent.replace('\u2212', '-'))
+            : [];
 };
+const numbers = d => (d.match(/-?\\d+(\\.\\d+)?(e-?\\d+)?/g) || []).map(Number);
+const binHeights = path => {          // a step curve's bins: baseline y minus each flat's y
+  const v = numbers(path.getAttribute('d') || ''), ys = v.filter((_, i) => i % 2 === 1);
+  const out = [];
+  for (let i = 1; i < ys.length - 1; i += 2) out.push(Math.max(0, ys[0] - ys[i]));
+  return out;
+};
+const isRidge = f => title(f).startsWith('activations');
 const figs = () => [...document.querySelectorAll('.bqplot.figure')].map(f => ({
   title: title(f),
   heights: [...f.querySelectorAll('rect.bar')].map(r => parseFloat(r.getAttribute('height')) || 0),
   paths: [...f.querySelectorAll('path.line')].map(p => (p.getAttribute('d') || '').length),
+  rows: isRidge(f) ? [...f.querySelectorAll('path.line')].map(binHeights) : [],
+  labels: [...f.querySelectorAll('text.label')].map(t => t.textContent),
   dots: f.querySelectorAll('path.dot').length,
   images: f.querySelectorAll('image').length,
   events: f.querySelectorAll('.plotarea_events').length,
   xticks: axisTicks(f, 'activation').concat(axisTicks(f, 'step'), axisTicks(f, 'hidden layer')),
   box: (b => [b.left, b.top, b.right, b.bottom])(f.getBoundingClientRect()),
+  plot: [...f.querySelectorAll('rect.plotarea_events')].map(r =>   // the drawn plot area (px)
+      [parseFloat(r.getAttribute('width')) || 0, parseFloat(r.getAttribute('height')) || 0])[0]
+      || [0, 0],
 }));
-const hists = () => figs().filter(f => f.title.startsWith('layer '));
+// one entry per ridgeline row, first layer first: its bin heights, 'layer i  mu ..  sigma ..'
+// as its title (the row's two labels) and the figure's x ticks
+const hists = () => {
+  const f = figs().find(x => x.title.startsWith('activations'));
+  if (!f) return [];
+  const n = f.rows.length;
+  return f.rows.map((heights, i) => ({heights, xticks: f.xticks, events: f.events,
+                                       title: (f.labels[i] || '') + '  ' + (f.labels[n + i] || '')}));
+};
 const last = () => { const h = hists(); return h[h.length - 1]; };
 const shares = h => { const s = h.reduce((a, b) => a + b, 0); return s ? h.map(v => v / s) : h; };
 const centre = h => { const s = shares(h), m = s.length / 2; return s[m - 1] + s[m]; };
@@ -46,7 +71,8 @@ READY_JS = "() => {" + PRELUDE + """
   const plane = has('decision boundary', x => x.images > 0 && x.dots > 0)
       && has('', x => / first-layer units| off the data/.test(x.title) && x.dots > 0);
   const noPlane = document.body.innerText.includes('needs 2-D inputs');
-  return hists().length > 0 && hists().every(h => h.heights.length > 0 && h.events === 1)
+  return hists().length > 0 && hists().every(h => h.heights.length > 0 && h.events === 1
+                                              && h.title.includes('\u03c3'))
       && has('forward', x => x.paths.length > 0) && has('backward', x => x.paths.length > 0)
       && (plane || noPlane) && has('loss', x => x.events === 1)
       && has('update / weight', x => x.events === 1);
@@ -59,8 +85,8 @@ def figures(page) -> list[dict]:
 
 
 def histograms(page) -> list[dict]:
-    """The activation histograms, first layer first."""
-    return [f for f in figures(page) if f["title"].startswith("layer ")]
+    """The ridgeline's rows, first layer first: heights (px per bin), title, xticks."""
+    return page.evaluate("() => {" + PRELUDE + " return hists(); }")
 
 
 def shares(heights: list[float]) -> list[float]:
@@ -81,8 +107,8 @@ def edge_share(heights: list[float]) -> float:
 
 
 def title_std(title: str) -> str:
-    """'layer 6  mean 1e-09  std 4e-07' -> '4e-07'."""
-    return title.rsplit("std ", 1)[1].strip()
+    """'layer 6  μ 1e-09 σ 4e-07' -> '4e-07'."""
+    return title.rsplit("\u03c3 ", 1)[1].strip()
 
 
 def wait_last(page, predicate: str, timeout: float = DEADLINE_MS) -> None:
@@ -107,9 +133,9 @@ def watch_console(page) -> list[str]:
 
 
 # ---- driving the page ---------------------------------------------------------------------------
-def open_app(page, url: str, query: str = "") -> None:
-    """Load the app (tall viewport: the whole dashboard on screen) and wait for every panel."""
-    page.set_viewport_size(TALL)
+def open_app(page, url: str, query: str = "", viewport: dict | None = None) -> None:
+    """Load the app at a laptop's 1366x768 (or `viewport`) and wait for every panel."""
+    page.set_viewport_size(viewport or SCREEN)
     page.goto(url + query, timeout=LOAD_MS)
     page.wait_for_function(READY_JS, timeout=LOAD_MS)
 

@@ -15,11 +15,11 @@ from helpers import (DEADLINE_MS, centre_share, choose, dispatch, drag_slider, e
                      watch_console)
 
 from initlab import Config, Run
+from initlab.ui.panels import PANELS
 from initlab.ui.panels.histograms import short
 
 TANH_DEEP = "?activation=tanh&init=gaussian&weight_std=1.0&depth=6&width=200"
-PANEL_HEADINGS = ("Activations per layer", "Signal through depth", "First-layer units on the data",
-                  "Decision boundary", "Loss and accuracy", "Update / weight ratio")
+FIGURES = 9      # ridgeline, forward, backward, units, data cloud, boundary, loss, accuracy, ratio
 
 
 def overlapping(boxes: list[list[float]]) -> list[tuple[int, int]]:
@@ -33,20 +33,22 @@ def test_the_app_renders_every_panel_without_errors(page, voila_server):
     open_app(page, voila_server)
     figs = figures(page)
     depth = Config().depth
-    # depth histograms + forward/backward + units + boundary + loss/accuracy + ratio
-    assert len(figs) == depth + 7
+    assert len(figs) == FIGURES
     assert all(f["events"] == 1 for f in figs)                  # every figure's plot area is live
     hists = histograms(page)
     assert [h["title"].split()[1] for h in hists] == [str(i) for i in range(1, depth + 1)]
     assert all(len(h["heights"]) == 40 and sum(h["heights"]) > 0 for h in hists)
     by_title = {f["title"].split(":")[0].split(" (")[0]: f for f in figs}
+    assert len(by_title["activations"]["paths"]) == depth       # one step curve per layer
     assert by_title["decision boundary"]["images"] == 1            # the raster of predictions
     assert by_title["decision boundary"]["dots"] == 256            # the probe batch
-    units = next(f for f in figs if "first-layer units" in f["title"])
-    assert 0.75 * Config().width <= len(units["paths"]) <= Config().width  # a line per unit
+    assert by_title["units"]["images"] == 1                        # every layer's units
+    cloud = next(f for f in figs if "first-layer units" in f["title"])
+    assert 0.75 * Config().width <= len(cloud["paths"]) <= Config().width  # a line per unit
     assert len(by_title["forward"]["paths"]) == 2 and len(by_title["backward"]["paths"]) == 2
-    for heading in PANEL_HEADINGS:
-        assert page.get_by_text(heading, exact=True).is_visible(), heading
+    page.get_by_text("how to read the pictures").click()
+    for panel in PANELS.values():                                   # every hint one click away
+        assert page.get_by_text(panel.title, exact=True).is_visible(), panel.title
     assert not overlapping([f["box"] for f in figs])
     assert all(f["box"][2] - f["box"][0] > 100 and f["box"][3] - f["box"][1] > 100 for f in figs)
     # no error output, no traceback, nothing wrong in the status area, no uncaught exception
@@ -163,7 +165,7 @@ def test_twenty_quick_changes_end_on_the_last_values_picture(page, voila_server)
         dispatch(page, "weight std", f"{10 ** e:.6g}")
     config = Config.from_query(TANH_DEEP).replace(weight_std=10 ** exponents[-1])
     expected = short(Run(config).snapshot().layers[-1].act_std)
-    wait_last(page, f"h.title.endsWith('std {expected}')")
+    wait_last(page, f"h.title.endsWith('\u03c3 {expected}')")
     # a round trip after every change: the kernel holds the last value, and no stale redraw of
     # an earlier value lands after the right picture (each redraw draws the current config)
     assert export_settings(page)["weight_std"] == pytest.approx(10 ** exponents[-1], rel=1e-6)

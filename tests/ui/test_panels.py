@@ -285,3 +285,18 @@ def test_series_rows_pads_runs_of_different_length_with_nan():
     assert x.shape == y.shape == (2, 3) and math.isnan(y[1, 2]) and math.isnan(x[1, 2])
     x, y = series_rows([(np.arange(3.0), np.ones((2, 3)))])
     assert x.shape == (3,) and y.shape == (2, 3)
+
+
+def test_comparing_the_boundary_switches_between_a_and_b():
+    panel = DecisionBoundary()
+    a, b = make_snapshot(n_classes=3), make_snapshot(n_classes=3)
+    b.plane.grid_pred = np.zeros((5, 5), int)                 # B predicts class 0 everywhere
+    panel.update(a, History(), other=(b, History()))
+    assert panel.box.children == (panel.figure, panel.run_choice)
+    assert panel.figure.title == "decision boundary of B (3 classes)"
+    assert np.all(panel.regions.color // 2 == 0)
+    panel.run_choice.value = "A"
+    assert panel.figure.title == "decision boundary of A (3 classes)"
+    assert np.any(panel.regions.color // 2 > 0)
+    panel.update(a, History())
+    assert panel.box.children == (panel.figure,) and panel.figures() == [panel.figure]

@@ -204,6 +204,8 @@ def show_reason(box: w.Box, figure_: w.Widget, reason_html: w.HTML, reason: str)
     if reason:
         assign(reason_html, value=f"<div style='padding:1em;color:#555;max-width:30em'>"
                                   f"{reason}</div>")
+    if not reason and figure_ in box.children:
+        return                                    # already drawn (maybe with its tools)
     wanted = (reason_html,) if reason else (figure_,)
     if box.children != wanted:
         box.children = wanted

@@ -24,6 +24,7 @@ ROW_FILL = 0.88            # a row's tallest bin reaches this share of the row h
 # row maxima to snap to: a row is rescaled only when its tallest bin crosses one of these
 Y_STEPS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 SHOW_OUTSIDE = 0.001       # shares outside the bins below this are not marked
+FILL_OPACITY = 0.25        # each row's area, under its outline
 OUTSIDE_INSET = 0.13       # the outside marks' centres, as a share of the range from its ends
 
 
@@ -86,11 +87,11 @@ class ActivationHistograms(Panel):
     rows = 2
 
     def __init__(self) -> None:
-        self.x = bq.LinearScale(min=-1.0, max=1.0)
-        self.y = bq.LinearScale(min=0.0, max=1.0)
+        self.x = bq.LinearScale(min=-1.0, max=1.0, allow_padding=False)
+        self.y = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.curves = bq.Lines(x=np.zeros(2, np.float32), y=np.zeros((1, 2), np.float32),
                                scales={"x": self.x, "y": self.y}, stroke_width=1.3,
-                               fill="inside", fill_opacities=[0.25], colors=[layer_color(0, 1)])
+                               fill="inside", colors=[layer_color(0, 1)])
         label = dict(scales={"x": self.x, "y": self.y}, default_size=10, font_weight="normal",
                      apply_clip=False, x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                      text=np.zeros(0, str))
@@ -149,7 +150,8 @@ class ActivationHistograms(Panel):
         assign(self.x_axis, tick_values=f32(sorted({lo, hi, 0.5 * (lo + hi)}
                                                    | ({0.0} if lo < 0 < hi else set()))))
         assign(self.y, min=-0.05, max=float(rows.count))
-        assign(self.curves, x=x, y=y, colors=colors)
+        assign(self.curves, x=x, y=y, colors=colors, fill_colors=colors,
+               fill_opacities=[FILL_OPACITY] * rows.count)
         assign(self.names, x=np.full(len(base), lo, np.float32), y=base + 0.3,
                text=np.array(names), colors=colors, default_size=size)
         assign(self.stats, x=np.full(len(base), hi, np.float32), y=base + 0.3,

@@ -26,6 +26,7 @@ from initlab.ui.panels.base import (FILL, CLASS_COLORS, DEAD_COLOR, RUN_COLORS, 
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 
+LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
 SATURATED_SHARE = 0.5      # a unit pinned at a bound on at least this share of examples
 # Unit colours: value -1 dead, 0..1 share of examples active (pale: rarely), 2 saturated; the
 # scale's four stops sit evenly on [-1, 2].
@@ -142,7 +143,7 @@ class DataCloud(_PlaneFigure):
                                 default_size=6)
         # no colour axis: in a cell this small bqplot draws it a few pixels tall; the colours
         # run from dark (no unit on) to yellow (every unit on), as the hint says
-        self.figure = figure([self.points, self.alive, self.dead, self.sides],
+        self.figure = figure([self.alive, self.dead, self.sides, self.points],   # points on top
                              [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
@@ -157,8 +158,11 @@ class DataCloud(_PlaneFigure):
                color=f32(p.active_count))
         visible = np.isfinite(p.segments_x).all(axis=1)
         alive, gone = visible & ~dead, visible & dead      # only lines inside the view are sent
+        n_alive = int(np.count_nonzero(alive))
+        # many lines fade so the points stay readable (500 units: 0.08 each)
+        opacity = float(np.clip(LINES_SEEN / max(n_alive, 1), 0.08, 0.7))
         assign(self.alive, x=f32(p.segments_x[alive]), y=f32(p.segments_y[alive]),
-               visible=bool(alive.any()))
+               opacities=[opacity] * max(n_alive, 1), visible=n_alive > 0)
         assign(self.dead, x=f32(p.segments_x[gone]), y=f32(p.segments_y[gone]),
                visible=bool(gone.any()))
         shown = ~dead & np.isfinite(p.active_side).all(axis=1)
@@ -226,11 +230,21 @@ def _lighten(color: str, amount: float) -> str:
 class DecisionBoundary(_PlaneFigure, Panel):
     name = "boundary"
     title = "Decision boundary"
-    hint = "Colour: the predicted class, pale where the network is unsure. Dots: probe points."
+    hint = ("Colour: the predicted class, pale where the network is unsure. Dots: probe points. "
+            "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
 
     def __init__(self) -> None:
         super().__init__()
         self.widget = self.box
+        # compare mode: which run's boundary to draw (shown only while comparing)
+        self.run_choice = w.ToggleButtons(options=["A", "B"], value="B",
+                                          tooltip="whose decision boundary to draw",
+                                          layout=lean.layout(),
+                                          style=lean.style(w.ToggleButtonsStyle,
+                                                           button_width="28px"))
+        self.run_choice.add_class("il-overlay")
+        self.run_choice.observe(self._on_choice, "value")
+        self._last: tuple = ()
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
         self.regions = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
@@ -254,11 +268,21 @@ class DecisionBoundary(_PlaneFigure, Panel):
         return stops
 
     def figures(self) -> list[bq.Figure]:
-        return [self.figure] if self.box.children == (self.figure,) else []
+        return [self.figure] if self.figure in self.box.children else []
+
+    def _on_choice(self, change: dict) -> None:
+        if self._last:
+            self.update(*self._last)
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        self._last = (snapshot, history, other)
+        if other is not None and self.run_choice.value == "B":
+            snapshot = other[0]
         if not self.frame(snapshot):
             return
+        wanted = (self.figure, self.run_choice) if other is not None else (self.figure,)
+        if self.box.children != wanted:
+            self.box.children = wanted
         p, n = snapshot.plane, snapshot.n_classes
         if n != self._classes:
             self._classes = n
@@ -268,4 +292,5 @@ class DecisionBoundary(_PlaneFigure, Panel):
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
         assign(self.regions, x=f32(p.grid_x), y=f32(p.grid_y), color=f32(2 * p.grid_pred + sure))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels))
-        assign(self.figure, title=f"decision boundary ({n} classes)")
+        run = f" of {self.run_choice.value}" if other is not None else ""
+        assign(self.figure, title=f"decision boundary{run} ({n} classes)")
