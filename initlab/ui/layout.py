@@ -56,6 +56,7 @@ STYLE = f"""
 .il-lab .il-cell .widget-box {{ min-height: 0; min-width: 0; overflow: hidden; }}
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
+.il-lab .il-overlay.il-left {{ left: 48px; right: auto; }}
 .il-lab .il-implied {{ margin-left: 88px; }}
 .il-lab .il-note {{ height: 16px; flex: none;  font-size: 11px; color: #555; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}

@@ -26,7 +26,7 @@ from initlab.core import userdata
 from initlab.core.run import Run
 from initlab.core.userdata import Points
 from initlab.ui import lean
-from initlab.ui.panels.base import FILL, assign, f32
+from initlab.ui.panels.base import assign, f32
 
 if TYPE_CHECKING:
     from initlab.ui.app import Lab
@@ -48,8 +48,9 @@ class OwnData:
         self.label = w.Dropdown(options=self._class_options(3), value=0,
                                 tooltip="What a click on the decision boundary does: add a point "
                                 "of this class, or erase the nearest point",
-                                layout=lean.layout(width="96px"), style=lean.style(
-                                    lean.DescriptionStyle))
+                                layout=lean.layout(width="80px"),
+                                style=lean.style(lean.DescriptionStyle))
+        self.label.add_class("il-left")             # top left over the picture (layout.py)
         self.upload = w.FileUpload(accept=".csv,text/csv", multiple=False,
                                    description="upload CSV", tooltip=HELP, layout=lean.layout(),
                                    style=lean.style(lean.ButtonStyle))
@@ -84,7 +85,9 @@ class OwnData:
         self.clicks.observe(self.lab.status.guarded(self._on_click, "a click"), "x")
         panel.figure.marks = [*panel.figure.marks, self.clicks]
         panel.tools = [*getattr(panel, "tools", []), self.label]
-        panel.widget = lean.vbox([panel.widget, self.label], **FILL)
+        panel.extra = (*panel.extra, self.label)
+        if panel.figure in panel.box.children:
+            panel.box.children = (*panel.box.children, self.label)
 
     def _show_mark(self) -> bq.Scatter:
         """The mark of the own points (made at the first own point, under the click catcher)."""
