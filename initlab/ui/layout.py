@@ -56,7 +56,10 @@ STYLE = f"""
 .il-lab .il-cell .widget-box {{ min-height: 0; min-width: 0; overflow: hidden; }}
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
-.il-lab .il-overlay.il-left {{ left: 48px; right: auto; }}
+.il-lab .il-overlay.il-left {{ left: 0; right: auto; top: auto; bottom: 0; }}
+/* a click on the decision boundary reaches the plot area (bqplot's click catcher, owndata.py) */
+.il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot {{
+  pointer-events: none; }}
 .il-lab .il-implied {{ margin-left: 88px; }}
 .il-lab .il-note {{ height: 16px; flex: none;  font-size: 11px; color: #555; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}

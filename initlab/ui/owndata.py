@@ -47,7 +47,7 @@ class OwnData:
         # one widget for the class a click adds and the eraser: every model costs page load
         self.label = w.Dropdown(options=self._class_options(3), value=0,
                                 tooltip="What a click on the decision boundary does: add a point "
-                                "of this class, or erase the nearest point",
+                                "of class 0, 1, ..., or erase the nearest point",
                                 layout=lean.layout(width="80px"),
                                 style=lean.style(lean.DescriptionStyle))
         self.label.add_class("il-left")             # top left over the picture (layout.py)
@@ -72,7 +72,7 @@ class OwnData:
     @staticmethod
     def _class_options(n: int) -> list[tuple[str, int]]:
         n = min(max(n, 2), userdata.MAX_CLASSES)
-        return [(f"class {k}", k) for k in range(n)] + [("eraser", ERASER)]
+        return [(f"add {k}", k) for k in range(n)] + [("erase", ERASER)]
 
     # ---- the picture ------------------------------------------------------------------------
     def _attach(self, panel: Any) -> None:
