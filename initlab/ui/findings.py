@@ -20,7 +20,7 @@ from initlab.ui import lean
 from initlab.ui.panels.base import assign
 
 SEVERITY_COLORS = {"problem": "#b00020", "warning": "#b45309", "info": "#5b6470"}
-MAX_ROWS = 4               # the control column has room for about four short findings
+MAX_ROWS = 3               # the control column has room for three (3 lines each, full on hover)
 Tagged = tuple[str, Finding]     # ("A" / "B" / "", finding)
 
 
@@ -36,6 +36,7 @@ def row_html(run: str, finding: Finding) -> str:
     color = SEVERITY_COLORS[finding.severity]
     tag = f"<b style='color:#333'>{html.escape(run)}</b> " if run else ""
     return (f"<div class='il-finding il-{finding.severity}' data-code='{finding.code}' "
+            f"title='{html.escape(finding.message, quote=True)}' "
             f"style='border-left:3px solid {color};padding-left:5px;font-size:12px;"
             f"line-height:15px'>{tag}<b style='color:{color}'>{finding.severity}</b> "
             f"{html.escape(finding.message)}</div>")
@@ -46,7 +47,7 @@ class _Row:
 
     def __init__(self, on_fix: Callable[["_Row"], None]) -> None:
         self.text = lean.html()
-        self.button = w.Button(layout=lean.layout(width="auto", max_width="100%"),
+        self.button = w.Button(layout=lean.layout(width="auto", max_width="calc(100% - 8px)"),
                                style=lean.style(lean.ButtonStyle), button_style="")
         self.button.add_class("il-fix")
         self.button.on_click(lambda _: on_fix(self))
@@ -61,7 +62,7 @@ class _Row:
             return
         self.key = key
         self.fix = dict(finding.fix) if with_button and finding.fix else None
-        assign(self.text, value=row_html(run, finding))
+        assign(self.text, value=row_html(run, finding))     # clamped to 3 lines (layout.py)
         if self.fix is not None:
             assign(self.button, description=finding.fix_label,
                    tooltip=f"{finding.fix_label}: set " + ", ".join(

@@ -64,6 +64,12 @@ STYLE = f"""
 .il-lab .il-note {{ height: 16px; flex: none;  font-size: 11px; color: #555; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
+.il-lab .il-findings .widget-html {{ height: auto; margin-top: 3px; }}
+.il-lab .il-findings .widget-html-content {{ line-height: 15px; }}
+.il-lab .il-finding {{ display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;
+  overflow: hidden; }}
+.il-lab .il-findings .il-fix {{ height: 22px; line-height: 20px; margin: 2px 0 0 8px;
+  flex: none; }}
 @container (max-width: 1000px) {{
   .il-lab .il-main.il-main {{ flex-direction: column; align-items: stretch; }}
   .il-lab .il-side.il-side {{ flex: none; width: auto; max-width: 640px; }}
