@@ -1,16 +1,19 @@
 """Your own data in the lab: click on the decision-boundary picture to add a point, or upload a CSV.
 
-- A click on the picture adds a point of the class chosen beside it (the first click starts from
-  the examples of the data set on screen); in eraser mode a click removes the point nearest to
-  it.  The run restarts on the new points (same seed), and the picture shows all of them.
+- A click on the picture adds a point of the class chosen in the menu below it ("add 0", ...;
+  the first click starts from the examples of the data set on screen); with "erase" chosen a
+  click removes the point nearest to it.  The run restarts on the new points (same seed), and
+  the picture shows all of them.  (bqplot's click event carries no modifier keys, so there is
+  no shift-click: the menu's "erase" is the eraser mode.)
 - A CSV (`x1,x2,label` or 64 features + label) is read by `initlab.core.userdata.parse_csv`;
   a rejected file changes nothing and the status line says which row, column and problem.
 - "built-in data" goes back to the data set the controls describe.
 
-The click comes from bqplot: a transparent Scatter mark with `interactions={"click": "add"}`
-appends the clicked position (in the picture's data coordinates) to its own x/y in the browser
-(bqplot's ScatterBase.add_element, fired by a click on the figure's plot area); the kernel reads
-it, empties the mark again and turns it into a point.  Points live in raw coordinates
+The click comes from bqplot: an empty Scatter mark with `interactions={"click": "add"}` appends
+the clicked position (in the picture's data coordinates) to its own x/y in the browser (bqplot's
+ScatterBase.add_element, fired by a click on the figure's plot area; the raster and the dots let
+pointer events through to it, see layout.py); the kernel reads it, empties the mark again and
+turns it into a point.  Points live in raw coordinates
 (userdata.Points); the picture's plane is the network's input space, so a click is mapped back
 with `userdata.raw_from_input`.
 """

@@ -17,8 +17,9 @@ def _status(lab: Lab) -> str:
 
 
 def _upload(lab: Lab, name: str, text: str) -> None:
+    now = datetime.datetime.now(datetime.timezone.utc)
     lab.own.upload.value = ({"name": name, "type": "text/csv", "size": len(text),
-                             "last_modified": datetime.datetime.now(datetime.timezone.utc), "content": memoryview(text.encode())},)
+                             "last_modified": now, "content": memoryview(text.encode())},)
 
 
 def _browser_click(lab: Lab, x: float, y: float) -> None:
