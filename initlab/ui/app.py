@@ -164,6 +164,11 @@ class Lab(w.VBox):
         """What the panels draw: the run's snapshot for the current config."""
         return self.run.snapshot()
 
+    def _set_run(self, run: Run) -> None:
+        """Train `run` from now on (own data: the same Config on other examples)."""
+        self._run = run
+        self.controls.input_dim = run.data.input_dim
+
     def _sync_run(self) -> str:
         self._run, outcome = self.own.follow(self._run, self._config)   # keeps own points
         if outcome == "rebuilt":

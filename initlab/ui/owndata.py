@@ -158,8 +158,8 @@ class OwnData:
             lab.status.say(f"Your points were not used: {err}.", "warning")
             return False
         old = lab._run
-        lab._run = Run(lab.config, data=data, probe_size=old.probe_size,
-                       eval_every=old.eval_every)
+        lab._set_run(Run(lab.config, data=data, probe_size=old.probe_size,
+                         eval_every=old.eval_every))
         self.points = points
         self._label_options(points.n_classes)
         self._builtin_button()
@@ -183,8 +183,8 @@ class OwnData:
             return
         self.points = None
         lab = self.lab
-        lab._run = Run(lab.config, probe_size=lab._run.probe_size,
-                       eval_every=lab._run.eval_every)
+        lab._set_run(Run(lab.config, probe_size=lab._run.probe_size,
+                         eval_every=lab._run.eval_every))
         self._label_options(lab._run.data.n_classes)
         lab._redraw_now()
         lab.status.say(notice)
