@@ -469,8 +469,9 @@ def main() -> None:
             each = ", ".join(f"{r:.0f}" for r in renders)
             print(f"first full render, fresh page with a preheated kernel waiting: median "
                   f"{statistics.median(renders):.0f} ms of {each}")
-            print(f"plain Voila (no preheated kernel): first full render {plain_voila(browser):.0f} "
-                  f"ms (median of 3 fresh pages)")
+            plain = plain_voila(browser)
+            print(f"plain Voila (no preheated kernel): first full render {plain:.0f} ms "
+                  f"(median of 3 fresh pages)")
         results = [latency(browser, url, preset, args.changes) for preset in (DEFAULT, LARGEST)]
         for r in results:
             print(f"first full render, {r['name']}, page opened right after another: "

@@ -107,7 +107,8 @@ class Lab(w.VBox):
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
                                   description="experiment", tooltip="Load one of the lecture's "
                                   "experiments; its lesson appears below",
-                                  style=lean.style(lean.DescriptionStyle, description_width=LABEL_WIDTH),
+                                  style=lean.style(lean.DescriptionStyle,
+                                                   description_width=LABEL_WIDTH),
                                   layout=lean.layout(width="100%"))
         self.presets.observe(g(self._on_preset, "experiment"), "value")
         self.json_text = w.Textarea(placeholder="settings as JSON", rows=5,

@@ -49,6 +49,7 @@ STYLE = f"""
   overflow: visible; grid-template-columns: repeat(3, minmax(0, 1fr));
   grid-auto-rows: max(190px, calc((100vh - {HEADER_PX}px) / 3)); }}
 .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_WIDE}; }}
+.il-lab .il-grid.il-some {{ grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); }}
 .il-lab .il-grid.il-some .il-span2 {{ grid-row: span 2; }}
 {AREA_RULES}
 .il-lab .il-cell.il-cell {{ min-height: 0; min-width: 0; height: auto; width: auto;
@@ -61,7 +62,8 @@ STYLE = f"""
 .il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot {{
   pointer-events: none; }}
 .il-lab .il-implied {{ margin-left: 88px; }}
-.il-lab .il-note {{ height: 16px; flex: none;  font-size: 11px; color: #555; white-space: nowrap; overflow: hidden;
+.il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
+  white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
 .il-lab .il-findings .widget-html {{ height: auto; margin-top: 3px; }}

@@ -16,7 +16,7 @@ from ipywidgets.widgets.widget_bool import CheckboxStyle, ToggleButtonStyle  # n
 from ipywidgets.widgets.widget_button import ButtonStyle  # noqa: F401
 from ipywidgets.widgets.widget_description import DescriptionStyle  # noqa: F401
 from ipywidgets.widgets.widget_int import SliderStyle  # noqa: F401
-from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle  # noqa: F401
 
 _SHARED: dict[tuple, w.Widget] = {}
 

@@ -55,7 +55,8 @@ const hists = () => {
   if (!f) return [];
   const n = f.rows.length;
   return f.rows.map((heights, i) => ({heights, xticks: f.xticks, events: f.events,
-                                       title: (f.labels[i] || '') + '  ' + (f.labels[n + i] || '')}));
+                                       title: (f.labels[i] || '') + '  '
+                                              + (f.labels[n + i] || '')}));
 };
 const last = () => { const h = hists(); return h[h.length - 1]; };
 const shares = h => { const s = h.reduce((a, b) => a + b, 0); return s ? h.map(v => v / s) : h; };

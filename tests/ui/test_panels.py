@@ -185,7 +185,7 @@ def test_every_layers_units_are_one_raster_dead_first_saturated_last():
     panel.update(snap, History())
     cells = panel.raster.cells.color
     assert cells.shape == (3, 4) and cells.dtype == np.float32
-    np.testing.assert_allclose(cells[1], [-1.0, -1.0, 0.5, 0.9], rtol=1e-6)   # dead units first
+    np.testing.assert_allclose(cells[1], [-1.0, -1.0, 0.5, 29 / 32], rtol=1e-6)  # dead first
     np.testing.assert_array_equal(cells[2], [0.5, 0.5, 0.5, 2.0])        # saturated last
     assert panel.raster.figure.title == "units: 2 dead, 1 saturated of 12"
     tanh = make_snapshot(depth=1, activation="tanh", units=4)
@@ -300,3 +300,18 @@ def test_comparing_the_boundary_switches_between_a_and_b():
     assert np.any(panel.regions.color // 2 > 0)
     panel.update(a, History())
     assert panel.box.children == (panel.figure,) and panel.figures() == [panel.figure]
+
+
+def test_the_unit_raster_is_not_resent_for_changes_too_small_to_see():
+    panel = DeadUnits()
+    snap = make_snapshot(depth=2, activation="relu", units=4)
+    snap.layers[0].unit_active = np.array([0.0, 0.3, 0.5, 0.9], np.float32)
+    panel.update(snap, History())
+    sent = []
+    panel.raster.cells.observe(lambda change: sent.append(change["name"]), "color")
+    snap.layers[0].unit_active = np.array([0.0, 0.301, 0.499, 0.9], np.float32)
+    panel.update(snap, History())
+    assert sent == []
+    snap.layers[0].unit_active = np.array([0.0, 0.004, 0.5, 0.9], np.float32)
+    panel.update(snap, History())
+    assert sent == ["color"] and panel.raster.cells.color[0, 1] == np.float32(1 / 32)

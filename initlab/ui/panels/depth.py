@@ -7,7 +7,6 @@ so that vanishing (falling to the left) and exploding gradients show as a slope.
 from __future__ import annotations
 
 import bqplot as bq
-import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot

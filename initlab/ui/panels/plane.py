@@ -22,11 +22,12 @@ import numpy as np
 
 from initlab.core.snapshot import History, LayerStats, Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.base import (FILL, CLASS_COLORS, DEAD_COLOR, RUN_COLORS, SATURATED_COLOR, Other,
+from initlab.ui.panels.base import (CLASS_COLORS, DEAD_COLOR, FILL, SATURATED_COLOR, Other,
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 
 LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
+SHADES = 32               # distinct shades of "share active" in the unit raster
 SATURATED_SHARE = 0.5      # a unit pinned at a bound on at least this share of examples
 # Unit colours: value -1 dead, 0..1 share of examples active (pale: rarely), 2 saturated; the
 # scale's four stops sit evenly on [-1, 2].
@@ -34,9 +35,14 @@ UNIT_STOPS = [DEAD_COLOR, "#eef1f6", "#2b5ca8", SATURATED_COLOR]
 
 
 def unit_values(stats: LayerStats, can_die: bool) -> np.ndarray:
-    """(units,) float32 colour values of one layer, sorted: dead first, saturated last."""
+    """(units,) float32 colour values of one layer, sorted: dead first, saturated last.
+
+    Shares are rounded to 1/32 (invisible in the colour) so that training's small changes do not
+    re-send the raster at every Play tick; a unit active on any example stays above 0.
+    """
     active = np.nan_to_num(np.asarray(stats.unit_active, np.float32), nan=0.0)
-    values = active.copy()
+    values = np.round(active * SHADES) / SHADES
+    values[(active > 0) & (values == 0)] = 1.0 / SHADES
     if can_die:
         values[active <= 0] = -1.0
     saturated = np.nan_to_num(np.asarray(stats.unit_saturated, np.float32), nan=0.0)
