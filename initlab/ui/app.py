@@ -66,7 +66,7 @@ class Lab(w.VBox):
         self._config = config
         self._run = Run(config)
         self.status = StatusArea()
-        self.findings_view = FindingsView(self.status.guarded(self.set, "a fix button"))
+        self.findings_view = FindingsView(self.status.guarded(self._apply_fix, "a fix button"))
         self.findings = self.findings_view.widget
         self.panels = {n: PANELS[n]() for n in names}
         self.controls = Controls(config, self.status.guarded(self._on_control, "a control"),
@@ -164,6 +164,13 @@ class Lab(w.VBox):
     def snapshot(self) -> Snapshot:
         """What the panels draw: the run's snapshot for the current config."""
         return self.run.snapshot()
+
+    def _apply_fix(self, **fields: Any) -> None:
+        """A finding's fix button: set its fields; a run that blew up starts again with them
+        (a lower learning rate cannot rescue weights that are already NaN)."""
+        self.set(**fields)
+        if self.run.diverged:
+            self.reset()
 
     def _set_run(self, run: Run) -> None:
         """Train `run` from now on (own data: the same Config on other examples)."""

@@ -80,3 +80,14 @@ def test_diagnosing_adds_at_most_2_ms_to_a_redraw():
         costs.append(time.perf_counter() - t0)
     assert statistics.median(costs) < 0.002
     assert len(diagnose(lab.run)) >= 1
+
+
+def test_the_fix_for_a_run_that_blew_up_lowers_the_rate_and_starts_again():
+    lab = Lab(optimizer="sgd", lr=50.0)
+    lab.step(50)
+    assert lab.run.diverged
+    run, finding = lab.findings_view.shown[0]
+    assert finding.code == "diverged" and finding.fix == {"lr": 5.0}
+    lab.findings_view.buttons()[0].click()
+    assert lab.config.lr == 5.0
+    assert not lab.run.diverged and lab.run.step_count == 0
