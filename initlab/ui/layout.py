@@ -66,6 +66,7 @@ STYLE = f"""
   white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
+.il-lab .il-status .widget-html {{ height: auto; }}   /* a two-line notice pushes, not overlaps */
 .il-lab .il-findings .widget-html {{ height: auto; margin-top: 3px; }}
 .il-lab .il-findings .widget-html-content {{ line-height: 15px; }}
 .il-lab .il-finding {{ display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;
