@@ -18,11 +18,14 @@ import ipywidgets as w
 
 from initlab.core import links
 from initlab.core.config import CLASS_RANGE, Config
+from initlab.core.diagnose import diagnose
 from initlab.core.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean
 from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
+from initlab.ui.findings import FindingsView
+from initlab.ui.owndata import OwnData
 from initlab.ui.live import Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
 from initlab.ui.panels.base import RUN_COLORS
@@ -55,8 +58,8 @@ class Lab(w.VBox):
     panel's marks show the new state.  play()/pause() drive the browser timer (needs the lab on
     screen).
 
-    `findings` is an HTML widget under the status line, empty until a diagnosis fills it (a
-    short list of what the pictures show and what to try).
+    `findings` is the diagnosis under the status line (findings.py): after every redraw
+    `diagnose(run)` lists what the pictures show, worst first, with a button for a one-knob fix.
     """
 
     def __init__(self, config: Config | None = None, *, panels: Iterable[str] | None = None,
@@ -76,8 +79,8 @@ class Lab(w.VBox):
             self._runs.start(self._config)
         self.status = StatusArea()
         self.share = ShareLink()
-        self.findings = lean.html()
-        self.findings.add_class("il-findings")
+        self.findings_view = FindingsView(self.status.guarded(self._apply_fix, "a fix button"))
+        self.findings = self.findings_view.widget
         self.panels = {n: PANELS[n]() for n in names}
         self.controls = Controls(config, self.status.guarded(self._on_control, "a control"),
                                  None if controls is None else list(controls),
@@ -88,6 +91,10 @@ class Lab(w.VBox):
         self._last_tick: float | None = None
         self.timings: dict[str, float] = {}
         self._build_buttons()
+        self.own = OwnData(self)                  # clicked / uploaded points (owndata.py)
+        self.own.container = self.json_box.children[0]
+        self.own.container.children = (*self.own.container.children, *self.own.widgets)
+        self.json_box.set_title(0, "settings as JSON (export / import) · your own data (CSV)")
         self.children = self._layout(show_controls=controls is None or bool(list(controls)))
         self._show_compare()
         self._redraw()
@@ -194,8 +201,27 @@ class Lab(w.VBox):
         """The snapshot of `run` (run B in compare mode)."""
         return self.run.snapshot()
 
+    def _apply_fix(self, **fields: Any) -> None:
+        """A finding's fix button: set its fields; a run that blew up starts again with them
+        (a lower learning rate cannot rescue weights that are already NaN)."""
+        self.set(**fields)
+        if self.run.diverged:
+            self.reset()
+
+    def _set_run(self, run: Run) -> None:
+        """Train `run` from now on (own data: the same Config on other examples).  Compare mode
+        trains on the built-in data, so it ends here."""
+        if self._runs.comparing:
+            self._runs.stop()
+            self._show_compare()
+        self._runs.single = run
+        self.controls.input_dim = run.data.input_dim
+
     def _sync_run(self) -> str:
-        outcome = self._runs.sync(self._config)
+        if self._runs.comparing:
+            outcome = self._runs.sync(self._config)
+        else:                                     # own points survive what they can (owndata)
+            self._runs.single, outcome = self.own.follow(self._runs.single, self._config)
         if outcome == "rebuilt":
             self.controls.input_dim = self._run.data.input_dim
             self.controls.show(self._config)
@@ -376,10 +402,10 @@ class Lab(w.VBox):
         self.coalescer.flush()
 
     def _export(self) -> None:
-        """Both runs' settings in compare mode (see initlab.core.links.to_json)."""
+        """Both runs' settings in compare mode, and own points (see initlab.core.links)."""
         pinned = self._runs.pinned
         a, b = (pinned, self._config) if pinned is not None else (self._config, None)
-        self.json_text.value = links.to_json(a, b, indent=1)
+        self.json_text.value = links.to_json(a, b, points=self.own.points, indent=1)
 
     def _import(self) -> None:
         try:
@@ -388,9 +414,16 @@ class Lab(w.VBox):
             self.status.say(f"Those settings were not loaded: {err}", "warning")
             return
         notice = "Settings loaded" + (" (run A and run B)." if session.b else ".")
-        if session.points is not None:
-            notice += " The file's own data points were not loaded."
-        self._open(session.a, session.b, notice)
+        if session.points is None:
+            self.own.drop()
+            self._open(session.a, session.b, notice)
+        elif session.b is not None:
+            self._open(session.a, session.b, notice + " Compare mode trains on the built-in "
+                       "data: the file's own points were not loaded.")
+        else:
+            self._open(session.a, None)
+            self.own.use(session.points, f"Settings and your {len(session.points)} points "
+                                         f"loaded.")
 
     # ---- drawing ----------------------------------------------------------------------------
     def _redraw_now(self) -> None:
@@ -409,6 +442,7 @@ class Lab(w.VBox):
         for name, panel in self.panels.items():
             draw = self.status.guarded(panel.update, f"the {name} panel")
             draw(snapshots[0], runs[0].history, *([] if other is None else [other]))
+        self.status.guarded(self.own.update, "your points")()
         if len(runs) == 1:
             self.status.show(self._status_line(runs[0], snapshots[0]))
         else:
@@ -416,8 +450,19 @@ class Lab(w.VBox):
         self.share.show(*((runs[0].config, runs[1].config) if len(runs) == 2
                           else (runs[0].config,)))
         t3 = time.perf_counter()
-        self.redraw_seconds = t3 - t0
-        self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2)   # seconds
+        self.status.guarded(self._diagnose, "the diagnosis")(runs, snapshots)
+        t4 = time.perf_counter()
+        self.redraw_seconds = t4 - t0
+        self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2,
+                            findings=t4 - t3)   # seconds
+
+    def _diagnose(self, runs: tuple[Run, ...], snapshots: list[Snapshot]) -> None:
+        """List what diagnose() finds in the run (both runs comparing: B's get fix buttons)."""
+        if len(runs) == 1:
+            self.findings_view.update([("", diagnose(runs[0], snapshots[0]))])
+        else:
+            self.findings_view.update([("A", diagnose(runs[0], snapshots[0])),
+                                       ("B", diagnose(runs[1], snapshots[1]))], fixable="B")
 
     def _status_line(self, run: Run, snap: Snapshot) -> str:
         """The run's step, epoch, loss and accuracy, and its message."""

@@ -58,11 +58,22 @@ STYLE = f"""
 .il-lab .il-cell .widget-box {{ min-height: 0; min-width: 0; overflow: hidden; }}
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
+.il-lab .il-overlay.il-left {{ left: 0; right: auto; top: auto; bottom: 0; }}
+/* a click on the decision boundary reaches the plot area (bqplot's click catcher, owndata.py) */
+.il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot {{
+  pointer-events: none; }}
 .il-lab .il-implied {{ margin-left: 88px; }}
 .il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
   white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
+.il-lab .il-status .widget-html {{ height: auto; }}   /* a two-line notice pushes, not overlaps */
+.il-lab .il-findings .widget-html {{ height: auto; margin-top: 3px; }}
+.il-lab .il-findings .widget-html-content {{ line-height: 15px; }}
+.il-lab .il-finding {{ display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;
+  overflow: hidden; }}
+.il-lab .il-findings .il-fix {{ height: 22px; line-height: 20px; margin: 2px 0 0 8px;
+  flex: none; }}
 @container (max-width: 1000px) {{
   .il-lab .il-main.il-main {{ flex-direction: column; align-items: stretch; }}
   .il-lab .il-side.il-side {{ flex: none; width: auto; max-width: 640px; }}

@@ -11,6 +11,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
+from initlab.ui.panels.markers import ChangeMarkers
 from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, figure,
                                     log_axis, nice_range, register, runs, series_rows,
                                     unit_scale)
@@ -40,8 +41,10 @@ class TrainingCurves(Panel):
                               colors=["#999999"], line_style="dashed")
         self.y_axis = axis(self.y_linear, "loss", vertical=True, tick_format=".2g")
         self.x_axis = axis(self.x, "step", tick_format="d")
+        self.loss_markers = ChangeMarkers(self.x)     # live changes: a labelled vertical line
         self.loss_figure = figure([self.loss, self.start], [self.x_axis, self.y_axis],
                                   title="loss")
+        self.loss_markers.figure = self.loss_figure
         self.log_y = w.ToggleButton(value=False, description="log loss",
                                     tooltip="Logarithmic loss axis",
                                     layout=lean.layout(),
@@ -54,10 +57,12 @@ class TrainingCurves(Panel):
                                  scales={"x": ax, "y": ay}, colors=ACCURACY_COLORS,
                                  labels=["train", "validation"])
         self.acc_x_axis = axis(ax, "step", tick_format="d")
+        self.acc_markers = ChangeMarkers(ax)
         self.accuracy_figure = figure([self.accuracy], [self.acc_x_axis,
                                                         axis(ay, "accuracy", vertical=True,
                                                              tick_format=".1f")],
                                       title="accuracy: train (blue), validation (orange)")
+        self.acc_markers.figure = self.accuracy_figure
         self.widget = lean.vbox([self.loss_figure, self.accuracy_figure, self.log_y], **FILL)
         self._drawn: tuple = ()
 
@@ -86,10 +91,13 @@ class TrainingCurves(Panel):
         assign(self.start, y=np.full(2, snapshot.expected_initial_loss, np.float32))
         drawn = runs(snapshot, history, other)
         # A History only grows (a rebuild makes a new one): same objects and lengths, nothing new.
-        key = tuple((id(h), len(h), len(h.eval_steps)) for _, _, h in drawn)
+        key = (tuple((id(h), len(h), len(h.eval_steps)) for _, _, h in drawn),
+               self.loss_markers.key(drawn))
         if key == self._drawn:
             return
         self._drawn = key
+        self.loss_markers.update(drawn)
+        self.acc_markers.update(drawn)
         loss = [h.series("loss", MAX_POINTS) for _, _, h in drawn]
         last_step = max([float(x[-1]) for x, _ in loss if len(x)] + [MIN_STEPS])
         nice_range(self.x, 0.0, last_step, self.x_axis)

@@ -251,6 +251,7 @@ class DecisionBoundary(_PlaneFigure, Panel):
                                                            button_width="28px"))
         self.run_choice.add_class("il-overlay")
         self.run_choice.observe(self._on_choice, "value")
+        self.extra: tuple = ()     # other tools floating over the picture (own data's class)
         self._last: tuple = ()
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
@@ -287,7 +288,7 @@ class DecisionBoundary(_PlaneFigure, Panel):
             snapshot = other[0]
         if not self.frame(snapshot):
             return
-        wanted = (self.figure, self.run_choice) if other is not None else (self.figure,)
+        wanted = (self.figure, *self.extra) + ((self.run_choice,) if other is not None else ())
         if self.box.children != wanted:
             self.box.children = wanted
         p, n = snapshot.plane, snapshot.n_classes

@@ -9,6 +9,7 @@ import bqplot as bq
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
+from initlab.ui.panels.markers import ChangeMarkers
 from initlab.ui.panels.base import (RUN_COLORS, Other, Panel, assign, axis, figure, layer_color,
                                     log_axis, nice_range, register, runs, series_rows,
                                     unit_scale)
@@ -42,6 +43,7 @@ class UpdateRatio(Panel):
         self.x_axis = axis(x, "step", tick_format="d")
         self.figure = figure([self.band, self.rule, self.lines], [self.x_axis, self.y_axis],
                              title="update / weight ratio per layer")
+        self.markers = ChangeMarkers(x, self.figure)   # live changes: a labelled vertical line
         self.widget = self.figure
         self._drawn: tuple = ()
 
@@ -50,10 +52,11 @@ class UpdateRatio(Panel):
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         drawn = runs(snapshot, history, other)
-        key = tuple((id(h), len(h)) for _, _, h in drawn)
+        key = (tuple((id(h), len(h)) for _, _, h in drawn), self.markers.key(drawn))
         if key == self._drawn:                      # a History only grows: nothing new
             return
         self._drawn = key
+        self.markers.update(drawn)
         series, colors, names, last = [], [], [], 0.0
         for run, snap, h in drawn:
             steps, ratios = h.series("update_ratio", MAX_POINTS)

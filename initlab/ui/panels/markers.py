@@ -1,0 +1,84 @@
+"""Change markers: where a live change (learning rate, optimiser, regularisation, ...) happened
+during a run, a vertical line across the curve's figure, labelled with the change.
+
+`History.changes` holds (step, "lr 0.01 -> 0.1") pairs (run.py).  All markers of a figure are two
+marks whatever their number: one Lines mark (one vertical segment per change) and one Label mark,
+both placed in steps along x and in figure fractions along y, so they never move the y axis.
+Comparing two runs, each run's markers are drawn in its colour and their labels start "A:"/"B:".
+"""
+from __future__ import annotations
+
+import bqplot as bq
+import numpy as np
+
+from initlab.core.snapshot import History, Snapshot
+from initlab.ui.panels.base import RUN_COLORS, assign, f32, unit_scale
+
+MARKER_COLOR = "#6b7280"
+LABEL_ROWS = (0.94, 0.82, 0.70)      # label heights (figure fraction), cycled: close ones stagger
+
+
+def changes_of(drawn: list[tuple[str, Snapshot, History]]) -> list[tuple[float, str, str]]:
+    """Every drawn run's changes as (step, text, colour), in step order."""
+    comparing = len(drawn) > 1
+    out = []
+    for run, _, history in drawn:
+        for step, label in history.changes:
+            text = f"{run}: {label}" if comparing else label
+            out.append((float(step), text, RUN_COLORS[run] if comparing else MARKER_COLOR))
+    return sorted(out, key=lambda c: c[0])
+
+
+class ChangeMarkers:
+    """The two marks of one figure's change markers, made and added to `figure` (last in its
+    marks) at the first change: a lab that never changes a field live pays no widget model."""
+
+    def __init__(self, x_scale: bq.Scale, figure: bq.Figure | None = None) -> None:
+        self.x_scale = x_scale
+        self.figure = figure
+        self.lines: bq.Lines | None = None
+        self.labels: bq.Label | None = None
+        self.drawn: list[tuple[float, str, str]] = []
+
+    @property
+    def marks(self) -> list:
+        return [m for m in (self.lines, self.labels) if m is not None]
+
+    def _make(self) -> None:
+        unit = unit_scale("y")
+        self.lines = bq.Lines(x=np.zeros(2, np.float32), y=f32([0.0, 1.0]),
+                              scales={"x": self.x_scale, "y": unit}, colors=[MARKER_COLOR],
+                              line_style="dashed", stroke_width=1.0, visible=False)
+        self.labels = bq.Label(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), text=[],
+                               scales={"x": self.x_scale, "y": unit}, colors=[MARKER_COLOR],
+                               default_size=10, font_unit="px", align="start", x_offset=3,
+                               visible=False)
+        if self.figure is not None:
+            self.figure.marks = [*self.figure.marks, self.lines, self.labels]
+
+    def key(self, drawn: list[tuple[str, Snapshot, History]]) -> tuple:
+        """What the markers depend on (a panel's redraw key can include it)."""
+        return tuple((id(h), len(h.changes), h.changes[-1] if h.changes else None)
+                     for _, _, h in drawn)
+
+    def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
+        """Draw the changes of `drawn` (as panels' runs(): [(run, snapshot, history), ...])."""
+        changes = changes_of(drawn)
+        if changes == self.drawn:
+            return
+        self.drawn = changes
+        if not changes:
+            for mark in self.marks:
+                assign(mark, visible=False)
+            return
+        if self.lines is None:
+            self._make()
+        steps = f32([c[0] for c in changes])
+        colors = [c[2] for c in changes]
+        # one row per change: x (k, 2) at the step, y from the bottom to the top of the plot
+        x = np.repeat(steps[:, None], 2, axis=1)
+        y = np.tile(f32([0.0, 1.0]), (len(changes), 1))
+        assign(self.lines, x=x, y=y, colors=colors, visible=True)
+        heights = f32([LABEL_ROWS[i % len(LABEL_ROWS)] for i in range(len(changes))])
+        assign(self.labels, x=steps, y=heights, text=np.array([c[1] for c in changes]),
+               colors=colors, visible=True)
