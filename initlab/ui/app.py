@@ -93,8 +93,6 @@ class Lab(w.VBox):
         self._build_buttons()
         self.own = OwnData(self)                  # clicked / uploaded points (owndata.py)
         self.own.container = self.json_box.children[0]
-        self.own.container.children = (*self.own.container.children, *self.own.widgets)
-        self.json_box.set_title(0, "settings as JSON (export / import) · your own data (CSV)")
         self.children = self._layout(show_controls=controls is None or bool(list(controls)))
         self._show_compare()
         self._redraw()
@@ -132,19 +130,38 @@ class Lab(w.VBox):
                                                    description_width=LABEL_WIDTH),
                                   layout=lean.layout(width="100%"))
         self.presets.observe(g(self._on_preset, "experiment"), "value")
-        self.json_text = w.Textarea(placeholder="settings as JSON", rows=5,
-                                    layout=lean.layout(width="100%"),
-                                    style=lean.style(lean.TextStyle))
+        # The settings box's contents are made when it is first opened (or used from code):
+        # most students never open it, and every widget model costs page load.
+        self._json_text: w.Textarea | None = None
+        self.json_box = w.Accordion([lean.vbox([])], layout=lean.layout())
+        self.json_box.set_title(0, "settings as JSON (export / import) · your own data (CSV)")
+        self.json_box.selected_index = None
+        self.json_box.observe(g(self._on_json_box, "the settings box"), "selected_index")
+
+    @property
+    def json_text(self) -> w.Textarea:
+        """The settings box's text (export writes it, import reads it)."""
+        if self._json_text is None:
+            self._fill_json_box()
+        return self._json_text
+
+    def _on_json_box(self, change: dict) -> None:
+        if change["new"] is not None and self._json_text is None:
+            self._fill_json_box()
+
+    def _fill_json_box(self) -> None:
+        g = self.status.guarded
+        self._json_text = w.Textarea(placeholder="settings as JSON", rows=5,
+                                     layout=lean.layout(width="100%"),
+                                     style=lean.style(lean.TextStyle))
         export = w.Button(description="Export", tooltip="Write the current settings as JSON",
                           layout=lean.layout(), style=lean.style(lean.ButtonStyle))
         export.on_click(g(lambda _: self._export(), "export"))
         load = w.Button(description="Import", tooltip="Load settings from the JSON above",
                         layout=lean.layout(), style=lean.style(lean.ButtonStyle))
         load.on_click(g(lambda _: self._import(), "import"))
-        self.json_box = w.Accordion([lean.vbox([self.json_text, export, load])],
-                                    layout=lean.layout())
-        self.json_box.set_title(0, "settings as JSON (export / import)")
-        self.json_box.selected_index = None
+        box = self.json_box.children[0]
+        box.children = (self._json_text, export, load, *box.children, *self.own.make_widgets())
 
     def _layout(self, show_controls: bool) -> list[w.Widget]:
         """Header line; control column (experiment, buttons, controls, status, findings,

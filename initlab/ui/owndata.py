@@ -54,12 +54,8 @@ class OwnData:
                                 layout=lean.layout(width="80px"),
                                 style=lean.style(lean.DescriptionStyle))
         self.label.add_class("il-left")             # top left over the picture (layout.py)
-        self.upload = w.FileUpload(accept=".csv,text/csv", multiple=False,
-                                   description="upload CSV", tooltip=HELP, layout=lean.layout(),
-                                   style=lean.style(lean.ButtonStyle))
-        self.upload.observe(lab.status.guarded(self._on_upload, "the upload"), "value")
+        self.upload: w.FileUpload | None = None   # made with the settings box (make_widgets)
         self.builtin: w.Button | None = None       # "built-in data", made when first needed
-        self.widgets: list[w.Widget] = [self.upload]   # for the lab's settings box
         self.container: w.Box | None = None        # that box, once the lab placed them
         self.boundary = lab.panels.get("boundary")
         self.clicks: bq.Scatter | None = None
@@ -146,6 +142,16 @@ class OwnData:
             new = userdata.add_point(points, raw, label)
             done = f"Added a point of class {label}"
         self.use(new, f"{done}: the run restarts on your {len(new)} points.")
+
+    def make_widgets(self) -> list[w.Widget]:
+        """The upload control (and 'built-in data' when own points are in use) for the lab's
+        settings box, made when the box is first opened: every model costs page load."""
+        if self.upload is None:
+            self.upload = w.FileUpload(accept=".csv,text/csv", multiple=False,
+                                       description="upload CSV", tooltip=HELP,
+                                       layout=lean.layout(), style=lean.style(lean.ButtonStyle))
+            self.upload.observe(self.lab.status.guarded(self._on_upload, "the upload"), "value")
+        return [self.upload]
 
     # ---- using points -----------------------------------------------------------------------
     def use(self, points: Points, notice: str = "") -> bool:

@@ -245,6 +245,7 @@ def test_digits_are_drawn_in_the_plane_of_their_principal_components():
 def test_config_json_round_trip_and_a_bad_import_is_explained():
     lab = Lab()
     lab.set(activation="tanh", lr=0.003)
+    lab.json_box.selected_index = 0                   # open the settings box
     lab.json_box.children[0].children[1].click()      # Export
     assert links.from_json(lab.json_text.value) == links.Session(lab.config)
     lab.json_text.value = lab.json_text.value.replace('"tanh"', '"sigmoid"')

@@ -18,6 +18,7 @@ def _status(lab: Lab) -> str:
 
 def _upload(lab: Lab, name: str, text: str) -> None:
     now = datetime.datetime.now(datetime.timezone.utc)
+    lab.json_box.selected_index = 0               # the student opens the settings box
     lab.own.upload.value = ({"name": name, "type": "text/csv", "size": len(text),
                              "last_modified": now, "content": memoryview(text.encode())},)
 
@@ -109,3 +110,11 @@ def test_live_and_preprocessing_changes_keep_the_points_a_data_set_change_drops_
     lab.set(noise=0.3)
     assert lab.own.points is None and lab.run.data.name == "spiral"
     assert "built-in data" in _status(lab)
+
+
+def test_the_settings_box_is_made_when_first_opened_and_holds_the_upload():
+    lab = Lab()
+    assert lab.own.upload is None and lab.json_box.children[0].children == ()
+    lab.json_box.selected_index = 0
+    assert lab.own.upload in lab.json_box.children[0].children
+    assert lab.json_text in lab.json_box.children[0].children
