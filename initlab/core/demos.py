@@ -203,8 +203,12 @@ def over_seeds(measure: Callable[[int], float], seeds: Iterable[int] = SEEDS) ->
 
 
 def spread(values: np.ndarray, fmt: str = ".3g") -> str:
-    """'min / median / max' of per-seed values, e.g. for a claim cell's printout."""
-    v = np.asarray(values, dtype=np.float64)
+    """'min / median / max' of the finite per-seed values, e.g. for a claim cell's printout (a
+    diverged seed, nan, is shown in its column but not summarised)."""
+    v = np.asarray(list(values), dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return " / ".join([format(math.nan, fmt)] * 3)
     return " / ".join(format(f, fmt) for f in (v.min(), np.median(v), v.max()))
 
 
@@ -213,6 +217,7 @@ def seed_table(rows: dict[str, np.ndarray], fmt: str = ".3g",
     """A plain-text table: one row per measured quantity, one column per seed, then the
     min / median / max.  rows maps a label to its per-seed values (len(seeds),)."""
     seeds = list(seeds)
+    rows = {label: list(values) for label, values in rows.items()}
     for label, values in rows.items():
         if len(values) != len(seeds):
             raise ValueError(f"rows[{label!r}] has {len(values)} values: expected one per seed "

@@ -12,14 +12,13 @@ training runs where that works; these toys show what a real run cannot show clea
 """
 from __future__ import annotations
 
-import math
 from typing import Iterable
 
 import numpy as np
 
+from initlab.core.demos import SEEDS, seed_table  # noqa: F401  one table helper, re-exported
 from initlab.core.optim import get_rule
 
-SEEDS = (0, 1, 2, 3, 4)     # every claim is checked on these five seeds
 
 # ---- a surface with a local minimum and a saddle ------------------------------------------------
 # loss(x, y) = x^4/4 - x^2/2 + TILT x + VALLEY y^2 / 2: along y = 0 a tilted double well, across
@@ -151,24 +150,3 @@ def dropout_average(a: np.ndarray, p: float, draws: int, rng: np.random.Generato
     for _ in range(draws):
         total += dropout_pass(a, p, rng, inverted=inverted)
     return total / draws
-
-
-# ---- showing the spread over seeds ------------------------------------------------------------
-def seed_table(rows: dict[str, Iterable[float]], fmt: str = ".3g",
-               seeds: Iterable[int] = SEEDS) -> str:
-    """A plain-text table: one row per measured quantity (label -> one value per seed), one
-    column per seed, then min / median / max of the finite values."""
-    seeds = list(seeds)
-    width = max(len(label) for label in rows) + 2
-    lines = [f"{'seed':<{width}}" + "".join(f"{s:>10}" for s in seeds) + "   min / median / max"]
-    for label, values in rows.items():
-        v = np.asarray(list(values), dtype=np.float64)
-        if len(v) != len(seeds):
-            raise ValueError(f"rows[{label!r}] has {len(v)} values: expected one per seed "
-                             f"({len(seeds)})")
-        finite = v[np.isfinite(v)]         # a diverged seed (nan) is shown, not summarised
-        spread = " / ".join(format(f, fmt) for f in (
-            (finite.min(), np.median(finite), finite.max()) if finite.size else [math.nan] * 3))
-        lines.append(f"{label:<{width}}" + "".join(f"{format(x, fmt):>10}" for x in v)
-                     + "   " + spread)
-    return "\n".join(lines)
