@@ -38,6 +38,8 @@ STATE_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop":
 # Element-wise passes per activation value (forward + backward), relative to ReLU.
 ACTIVATION_COST = {"relu": 1.0, "leaky_relu": 1.5, "identity": 0.7, "elu": 3.0, "gelu": 4.0,
                    "tanh": 3.0, "sigmoid": 3.0, "maxout": 2.5}
+UNKNOWN_ACTIVATION_COST = 4.0   # a newly registered activation: priced like the dearest above
+UNKNOWN_STATE_ARRAYS = 2        # a newly registered optimiser: as many arrays as Adam
 NORM_COST = {"none": 0.0, "batch": 6.0, "layer": 10.0}
 
 
@@ -75,7 +77,7 @@ def estimate(config: Any) -> Cost:
     units = width * k                            # pre-activations per hidden layer
     weights = dim * units + (depth - 1) * width * units + width * classes
     # the arrays: params, grads, optimiser state; data: raw, preprocessed, split
-    weight_bytes = weights * size * (2 + STATE_ARRAYS[f("optimizer")])
+    weight_bytes = weights * size * (2 + STATE_ARRAYS.get(f("optimizer"), UNKNOWN_STATE_ARRAYS))
     data_bytes = n * dim * 8 * 4
     batch = min(f("batch_size"), n_train)
     grid = int(min(GRID_MAX, (GRID_FLOP_BUDGET / (2 * weights)) ** 0.5)) ** 2 if dim == 2 else 0
@@ -90,8 +92,8 @@ def estimate(config: Any) -> Cost:
     # time: 2 flops per weight per row forward, 4 backward; evaluation every EVAL_EVERY steps
     speed = FLOPS_PER_SECOND * (1.5 if size == 4 else 1.0)
     flops = 6 * batch * weights + 2 * EVAL_ROWS * weights / EVAL_EVERY
-    elementwise = batch * depth * units * (ACTIVATION_COST[f("activation")] + NORM_COST[f("norm")]
-                                           + (f("dropout") > 0))
+    passes = ACTIVATION_COST.get(f("activation"), UNKNOWN_ACTIVATION_COST)
+    elementwise = batch * depth * units * (passes + NORM_COST[f("norm")] + (f("dropout") > 0))
     seconds = (flops / speed + elementwise * SECONDS_PER_ELEMENT + weights * SECONDS_PER_WEIGHT
                + batch * SECONDS_PER_ROW + depth * STEP_OVERHEAD)
     return Cost(mb=sum(parts.values()), seconds_per_step=seconds, parts=parts)
