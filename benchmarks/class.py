@@ -173,20 +173,6 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return values.get("Pss:", 0.0), values.get("Rss:", 0.0)
 
 
-def kernel_pids(kernel_ids: list[str]) -> list[int]:
-    wanted = {f"kernel-{k}.json".encode() for k in kernel_ids}
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if any(w in cmdline for w in wanted):
-                pids.append(int(entry.name))
-    return pids
-
-
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -207,7 +193,7 @@ async def one_class(base: str, n: int, seconds: float, every: float, deadline: f
     ready = [s for s, ok in zip(students, opened) if ok]
     until = time.monotonic() + seconds
     await asyncio.gather(*(s.work(until, every) for s in ready))
-    pids = kernel_pids([s.kernel_id for s in ready])
+    pids = serve.kernel_pids([s.kernel_id for s in ready])
     mem = [memory_mb(p) for p in pids]
     replies = [r for s in students for r in s.replies]
     failures = [f for s in students for f in s.failures]

@@ -166,6 +166,22 @@ def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:
             process.wait()
 
 
+def kernel_pids(kernel_ids: list[str]) -> list[int]:
+    """Processes of these kernels, found by their connection files on the command line (Linux
+    /proc); for measuring a class's kernels (benchmarks/class.py, the serving tests)."""
+    wanted = {f"kernel-{k}.json".encode() for k in kernel_ids}
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if any(w in cmdline for w in wanted):
+                pids.append(int(entry.name))
+    return pids
+
+
 def free_port(host: str = DEFAULT_HOST) -> int:
     """A port nothing listens on right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

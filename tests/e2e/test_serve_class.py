@@ -29,16 +29,8 @@ def kernel_id(page) -> str:
 
 
 def kernel_pid(kernel: str) -> int | None:
-    """The process of a kernel, found by its connection file on the command line."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if f"kernel-{kernel}.json".encode() in cmdline:
-                return int(entry.name)
-    return None
+    """The process of a kernel (initlab.serve.kernel_pids), or None when it is gone."""
+    return next(iter(serve.kernel_pids([kernel])), None)
 
 
 def wait_for(condition, timeout: float) -> float:
