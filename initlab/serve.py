@@ -184,9 +184,24 @@ def kernel_pids(kernel_ids: list[str]) -> list[int]:
 
 def free_port(host: str = DEFAULT_HOST) -> int:
     """A port nothing listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = DEFAULT_HOST) -> list[int]:
+    """`count` distinct ports nothing listens on right now, all chosen by the OS.
+
+    Never "port + 1": the neighbour of a free port may be the local end of any outgoing
+    connection (the OS hands those out from the same range), which is how a hub test once
+    failed with "Address already in use".
+    """
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:                # all held open together, so they are distinct
+            sock.bind((host, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @contextmanager

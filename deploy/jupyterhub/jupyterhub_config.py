@@ -15,7 +15,8 @@ OAuth one) and a spawner that enforces limits: LocalProcessSpawner does not enfo
 cpu_limit (they are passed on as MEM_LIMIT/CPU_LIMIT); systemdspawner, DockerSpawner and
 KubeSpawner do.  See docs/deploy.md and deploy/kubernetes/config.yaml.
 
-Settings from the environment: INITLAB_HUB_PORT (8000), INITLAB_HUB_RUNTIME (artifacts/hub),
+Settings from the environment: INITLAB_HUB_PORT (8000), INITLAB_HUB_INTERNAL_PORT and
+INITLAB_HUB_API_PORT (the two next ports), INITLAB_HUB_RUNTIME (artifacts/hub),
 INITLAB_CHP (configurable-http-proxy's path), INITLAB_HUB_CULL (600), INITLAB_MAX_MB (budget).
 """
 import os
@@ -32,14 +33,16 @@ BIN = Path(sys.executable).parent
 RUNTIME = Path(os.environ.get("INITLAB_HUB_RUNTIME", ROOT / "artifacts" / "hub")).resolve()
 RUNTIME.mkdir(parents=True, exist_ok=True)
 PORT = int(os.environ.get("INITLAB_HUB_PORT", "8000"))
+HUB_PORT = int(os.environ.get("INITLAB_HUB_INTERNAL_PORT", PORT + 1))    # the hub behind the proxy
+API_PORT = int(os.environ.get("INITLAB_HUB_API_PORT", PORT + 2))         # the proxy's REST API
 CULL = int(os.environ.get("INITLAB_HUB_CULL", "600"))
 APP = serve.app_notebook()
 
 # ---- the hub and its proxy: this machine only (put TLS in front for a network) ---------------
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
 c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = PORT + 1
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 2}"
+c.JupyterHub.hub_port = HUB_PORT
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{API_PORT}"
 c.ConfigurableHTTPProxy.command = [os.environ.get("INITLAB_CHP", "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = str(RUNTIME / "proxy.pid")
 c.JupyterHub.db_url = f"sqlite:///{RUNTIME / 'jupyterhub.sqlite'}"

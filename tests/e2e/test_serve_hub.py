@@ -35,28 +35,43 @@ def proxy() -> str:
     pytest.fail("configurable-http-proxy is missing: run `make hub-tools` (npm install)")
 
 
+def wait_for_hub(process, base: str, log: Path) -> bool:
+    """True once the hub answers; False if it exited because a port was taken."""
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            text = log.read_text()
+            assert "Address already in use" in text, text[-3000:]
+            return False
+        try:
+            urllib.request.urlopen(base + "hub/api", timeout=2).close()
+            return True
+        except OSError:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     if not (Path(sys.executable).parent / "jupyterhub").exists():
         pytest.fail("jupyterhub is missing: pip install -e '.[test,hub]' (make test does it)")
     runtime = tmp_path_factory.mktemp("hub")
-    port = serve.free_port()
-    env = {**os.environ, "INITLAB_CHP": proxy(), "INITLAB_HUB_PORT": str(port),
-           "INITLAB_HUB_RUNTIME": str(runtime)}
     log = open(runtime / "hub.log", "w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f",
-                                str(CONFIG)], env=env, cwd=runtime, stdout=log,
-                               stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, (runtime / "hub.log").read_text()[-3000:]
-        try:
-            urllib.request.urlopen(base + "hub/api", timeout=2).close()
+    for attempt in range(3):        # a port taken between choosing and binding: choose again
+        port, internal, api = serve.free_ports(3)
+        env = {**os.environ, "INITLAB_CHP": proxy(), "INITLAB_HUB_PORT": str(port),
+               "INITLAB_HUB_INTERNAL_PORT": str(internal), "INITLAB_HUB_API_PORT": str(api),
+               "INITLAB_HUB_RUNTIME": str(runtime)}
+        process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f",
+                                    str(CONFIG)], env=env, cwd=runtime, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}/"
+        if wait_for_hub(process, base, runtime / "hub.log"):
             break
-        except OSError:
-            assert time.monotonic() < deadline, (runtime / "hub.log").read_text()[-3000:]
-            time.sleep(0.3)
+        serve.stop(process, timeout=30)
+    else:
+        pytest.fail("the hub could not bind its ports three times:\n"
+                    + (runtime / "hub.log").read_text()[-3000:])
     try:
         yield base
     finally:
