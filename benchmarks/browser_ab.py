@@ -51,6 +51,12 @@ def std_text(query: str, label: str, value: str, old: bool) -> str:
     return f"std {std}" if old else f"\u03c3 {std}"
 
 
+def ridgeline(tree: str) -> bool:
+    """True when the checkout at `tree` labels its histogram rows with σ (the ridgeline)."""
+    source = (Path(tree) / "initlab" / "ui" / "panels" / "histograms.py")
+    return source.exists() and ("\\u03c3" in source.read_text() or "σ" in source.read_text())
+
+
 def models_at_load(tree: str | None) -> int:
     code = ("import warnings; warnings.simplefilter('ignore'); import ipywidgets as w; "
             "from initlab import Lab; n = len(w.Widget.widgets); Lab(); "
@@ -116,6 +122,8 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=bench.CHROMIUM_ARGS)
         renders = {"before": [], "after": []}
+        # checkouts before the ridgeline titled each histogram "... std x"; since, "σ x"
+        old_titles = {"before": not ridgeline(before), "after": False}
         time.sleep(10)                                 # both pools preheated
         for _ in range(2):
             for name in ("before", "after"):
@@ -131,7 +139,7 @@ def main() -> None:
             pages = {n: open_page(browser, urls[n], query, ready[n])[0] for n in urls}
             for page in pages.values():
                 bench.show_network_tab(page)
-            ends = {(n, v): std_text(query, label, v, n == "before")
+            ends = {(n, v): std_text(query, label, v, old_titles[n])
                     for n in urls for v in values}
             splits = {n: [] for n in urls}
             for i in range(args.changes):

@@ -239,6 +239,22 @@ def decision_grid(model: MLP, frame: PlaneFrame, params: list[dict] | None = Non
     return gu, gv, pred.reshape(g, g), conf.reshape(g, g)
 
 
+def active_on_grid(w_plane: np.ndarray, b_plane: np.ndarray, gu: np.ndarray, gv: np.ndarray,
+                   pieces: int = 1) -> np.ndarray:
+    """(G, G) int: how many first-layer units are on at each grid point (row i = gv[i]).
+
+    w_plane (2, lines), b_plane (lines,) are the first layer's lines in the picture plane, so a
+    grid point's pre-activations are exact there without lifting it.  On means pre-activation
+    > 0, as for the probe points; a maxout unit (`pieces` consecutive lines) is on when its
+    largest piece is.
+    """
+    z = gv[:, None, None] * w_plane[1] + b_plane          # (G, 1, lines) + ...
+    z = z + gu[None, :, None] * w_plane[0]                # (G, G, lines)
+    if pieces > 1:
+        z = z.reshape(len(gv), len(gu), -1, pieces).max(axis=3)
+    return np.count_nonzero(z > 0, axis=2)
+
+
 def plane_picture(model: MLP, frame: PlaneFrame, x: np.ndarray, y: np.ndarray,
                   record: ProbeRecord, params: list[dict] | None = None) -> Plane:
     """The Plane of the probe batch x (N, D), y (N,) drawn in `frame`; params as for
@@ -258,6 +274,8 @@ def plane_picture(model: MLP, frame: PlaneFrame, x: np.ndarray, y: np.ndarray,
     step = 0.04 * max(view[1] - view[0], view[3] - view[2])
     side = np.stack([xs.mean(axis=1) + step * normal[0], ys.mean(axis=1) + step * normal[1]], 1)
     gu, gv, pred, conf = decision_grid(model, frame, params)
+    with np.errstate(all="ignore"):                        # a diverged run's nan lines: off
+        grid_active = active_on_grid(w_plane, b_plane, gu, gv, k)
     return Plane(
         points=frame.project(x).astype(np.float32), labels=y.astype(np.int64),
         active_count=on.sum(axis=1).astype(np.int64), segments_x=xs, segments_y=ys,
@@ -265,4 +283,5 @@ def plane_picture(model: MLP, frame: PlaneFrame, x: np.ndarray, y: np.ndarray,
         unit_off=unit_off, unit_dead=unit_off & act.dies, view=view,
         grid_x=gu.astype(np.float32), grid_y=gv.astype(np.float32),
         grid_pred=pred, grid_conf=conf.astype(np.float32), max_active=int(on.shape[1]),
+        grid_active=grid_active.astype(np.int32),
         axis_labels=frame.labels, note=frame.note)

@@ -28,6 +28,14 @@ def overlapping(boxes: list[list[float]]) -> list[tuple[int, int]]:
             if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1]
 
 
+# pieces ("M" commands) of the data cloud's first path: one per line, one per active-side tick
+CLOUD_PIECES_JS = """() => {
+  const f = [...document.querySelectorAll('.bqplot.figure')].find(x =>
+      ((x.querySelector('.mainheading') || {}).textContent || '').includes('first-layer units'));
+  return (f.querySelector('path.line').getAttribute('d').match(/M/g) || []).length;
+}"""
+
+
 def test_the_app_renders_every_panel_without_errors(page, voila_server):
     errors = watch_console(page)
     open_app(page, voila_server)
@@ -44,7 +52,10 @@ def test_the_app_renders_every_panel_without_errors(page, voila_server):
     assert by_title["decision boundary"]["dots"] == 256            # the probe batch
     assert by_title["units"]["images"] == 1                        # every layer's units
     cloud = next(f for f in figs if "first-layer units" in f["title"])
-    assert 0.75 * Config().width <= len(cloud["paths"]) <= Config().width  # a line per unit
+    assert len(cloud["paths"]) <= 2          # every line in one path (dead ones in a second)
+    assert cloud["images"] == 1              # the shade: units on at each spot
+    pieces = page.evaluate(CLOUD_PIECES_JS)  # each alive unit: its line and its tick
+    assert 0.75 * Config().width <= pieces / 2 <= Config().width
     assert len(by_title["forward"]["paths"]) == 2 and len(by_title["backward"]["paths"]) == 2
     page.get_by_text("how to read the pictures").click()
     for panel in PANELS.values():                                   # every hint one click away

@@ -34,8 +34,11 @@ def assert_panels_match(lab: Lab, config: Config) -> None:
                                rtol=1e-5)
     if snap.plane is not None:
         np.testing.assert_allclose(lab.panels["boundary"].regions.x, snap.plane.grid_x)
-        np.testing.assert_array_equal(lab.panels["dead_relu"].points.color,
-                                      snap.plane.active_count)
+        units = len(snap.plane.unit_dead)
+        shade = lab.panels["dead_relu"].counts.color
+        np.testing.assert_array_equal(shade == -1, snap.plane.grid_active == 0)
+        on = snap.plane.grid_active > 0
+        np.testing.assert_allclose(shade[on], snap.plane.grid_active[on] / units, rtol=1e-6)
 
 
 def notice(lab: Lab) -> str:

@@ -198,12 +198,22 @@ def test_first_layer_lines_are_drawn_dead_red_dashed_and_counted():
     panel = DeadUnits()
     panel.update(make_snapshot(activation="relu", units=4, dead=(1,)), History())
     assert panel.figure.title == "1 dead of 4 first-layer units"
-    assert np.atleast_2d(panel.alive.x).shape == (2, 2)      # unit 3's line is off view
-    assert np.atleast_2d(panel.dead.x).shape == (1, 2)
+    # one path each: alive lines (units 0 and 2; unit 3's line is off view) then their ticks
+    # from each line's middle into its active side, every piece ended by a nan gap
+    nan = np.nan
+    np.testing.assert_array_equal(panel.alive.x, [-1, 1, nan, -1, 1, nan, 0, 0, nan, 0, 0])
+    assert panel.alive.x.ndim == 1 and panel.alive.opacities == [0.7]
+    np.testing.assert_array_equal(panel.dead.x, [-1, 1])
+    assert panel.alive.visible and panel.dead.visible
+    panel.update(make_snapshot(activation="tanh", units=4), History())     # nothing dead
+    assert not panel.dead.visible and len(panel.dead.x) == 2     # hidden, never sent empty
     assert panel.dead.line_style == "dashed" and panel.dead.colors == ["#d62728"]
-    assert panel.count_scale.max == 4.0
-    np.testing.assert_array_equal(panel.points.color, [0, 2, 4])
-    assert len(panel.sides.x) == 2               # alive units whose line is in view
+    # the shade: units on per grid cell as a share (-1: none on), on the boundary's grid
+    counts = np.arange(25).reshape(5, 5) % 5                 # conftest: 0..4 of 4 units on
+    expected = np.where(counts == 0, -1.0, counts / 4).astype(np.float32)
+    np.testing.assert_array_equal(panel.counts.color, expected)
+    np.testing.assert_array_equal(panel.counts.x, np.linspace(-1, 1, 5).astype(np.float32))
+    assert panel.count_scale.min == -1.0 and panel.count_scale.max == 1.0
     cloud = panel.cloud
     assert (cloud.x.min, cloud.x.max, cloud.y.min, cloud.y.max) == (-1.0, 1.0, -2.0, 2.0)
 

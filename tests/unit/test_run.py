@@ -133,6 +133,31 @@ def test_plane_has_hyperplanes_dead_units_and_the_decision_grid():
     assert side @ w[:, u] + b[u] > 0
 
 
+@pytest.mark.parametrize("fields", [dict(dataset="spiral", width=32),
+                                    dict(dataset="moons", n_classes=2, norm="batch", width=16),
+                                    dict(activation="maxout", maxout_pieces=3, width=8),
+                                    dict(dataset="digits", n_classes=10, width=24)])
+def test_units_on_over_the_grid_are_the_first_layer_evaluated_at_each_grid_point(fields):
+    run = Run(Config(**fields))
+    run.step(10)
+    plane = run.snapshot().plane
+    from initlab.core.plane import plane_frame
+    frame = plane_frame(run.data.x_train)
+    uu, vv = np.meshgrid(plane.grid_x.astype(np.float64), plane.grid_y.astype(np.float64))
+    lifted = frame.lift(np.stack([uu.ravel(), vv.ravel()], axis=1))    # into input space
+    x = run.data.x_train[run.probe_index]
+    from initlab.core.probe import first_layer_lines
+    w, b = first_layer_lines(run.model, x)            # batch norm folded in, as for the lines
+    z = lifted @ w + b
+    k = run.model.activation.fan_out_factor
+    on = (z.reshape(len(z), -1, k).max(axis=2) if k > 1 else z) > 0
+    expected = on.sum(axis=1).reshape(uu.shape)
+    assert plane.grid_active.shape == uu.shape and plane.grid_active.max() <= plane.max_active
+    close = np.abs(z).reshape(*uu.shape, -1).min(axis=2) < 1e-6     # a grid point on a line
+    assert np.array_equal(plane.grid_active[~close], expected[~close])
+    assert 0 < plane.grid_active.max()
+
+
 def test_batch_norm_hyperplanes_include_the_normalisation():
     run = Run(Config(dataset="moons", n_classes=2, norm="batch", width=16))
     run.step(20)

@@ -5,8 +5,11 @@ first layer at the top), each unit coloured by the share of the probe batch it i
 units sorted within their layer so the counts read as lengths: dead units red at the left (off on
 every example and without gradient: ReLU only, they never learn again), saturated units orange
 at the right (tanh/sigmoid: pinned at a bound on most examples).  Below it, the data cloud with
-each first-layer unit's line (where it switches on; a dot marks its active side), points coloured
-by how many units are active there, dead units' lines red and dashed.  Data wider than 2-D
+each first-layer unit's line (where it switches on; a tick marks its active side), dead units'
+lines red and dashed, over a raster of how many first-layer units are on at each spot (pink where
+none is).  Every line is one path of one Lines mark and the points never change colour: the
+browser's cost is per SVG element it touches, and this picture changes on every redraw.
+Data wider than 2-D
 (digits) is drawn in the plane of its first two principal components, with the Plane's note.
 
 Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
@@ -129,27 +132,60 @@ class UnitRaster:
         assign(self.figure, title=f"units: {title}" if n_runs == 1 else title)
 
 
+def gapped(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Segments (starts[i] to ends[i]) as one polyline with nan gaps: [s0, e0, nan, s1, e1].
+
+    One Lines mark with one path draws them all (bqplot leaves a gap at a nan), where a row
+    per segment would be one SVG path each: the browser's cost is per path.  The polyline ends
+    on a point, never on a gap: bqplot places a line's (hidden) label at its last point.
+    """
+    out = np.full((len(starts), 3), np.nan, np.float32)
+    out[:, 0], out[:, 1] = starts, ends
+    return out.ravel()[:-1]
+
+
+def draw_segments(lines: bq.Lines, xs: np.ndarray, ys: np.ndarray, **traits) -> None:
+    """Show the gapped polyline xs, ys on `lines`; with nothing to draw, hide the mark and keep
+    its last points (an empty Lines mark makes bqplot place its label at undefined)."""
+    if len(xs):
+        assign(lines, x=xs, y=ys, visible=True, **traits)
+    else:
+        assign(lines, visible=False)
+
+
+def count_colors(grid_active: np.ndarray, units: int) -> np.ndarray:
+    """Colour values of the units-on raster: -1 where no unit is on, else the share on (0, 1]."""
+    share = np.asarray(grid_active, np.float32) / max(units, 1)
+    share[np.asarray(grid_active) == 0] = -1.0
+    return share
+
+
+# -1: no first-layer unit on (nothing reaches the next layer there), then pale (few on) to blue
+# (all on); light enough that the dark lines stay readable on top
+COUNT_STOPS = ["#f4b6b6", "#f7f9fc", "#6fa8dc"]
+
+
 class DataCloud(_PlaneFigure):
-    """The probe points in the picture plane with every first-layer unit's line."""
+    """The plane shaded by how many first-layer units are on, every first-layer unit's line with
+    a tick on its active side, and the probe points."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.count_scale = bq.ColorScale(scheme="viridis", min=0.0, max=1.0)
-        self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                                 color=np.zeros(0, np.float32),
-                                 scales={"x": self.x, "y": self.y, "color": self.count_scale},
-                                 default_size=14, stroke="#ffffff", stroke_width=0.3)
-        blank = np.zeros((1, 2), np.float32)
+        self.count_scale = bq.ColorScale(colors=COUNT_STOPS, min=-1.0, max=1.0)
+        self.counts = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
+                                 color=np.zeros((2, 2), np.float32),
+                                 scales={"x": self.x, "y": self.y, "color": self.count_scale})
+        blank = np.zeros(2, np.float32)
+        # all alive lines and their ticks in one path, all dead lines in another (gapped())
         self.alive = bq.Lines(x=blank, y=blank, scales={"x": self.x, "y": self.y},
-                              colors=["#333333"], stroke_width=1.0, opacities=[0.7])
+                              colors=["#222222"], stroke_width=1.0, opacities=[0.7])
         self.dead = bq.Lines(x=blank, y=blank, scales={"x": self.x, "y": self.y},
                              colors=[DEAD_COLOR], stroke_width=1.5, line_style="dashed")
-        self.sides = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                                scales={"x": self.x, "y": self.y}, colors=["#333333"],
-                                default_size=6)
-        # no colour axis: in a cell this small bqplot draws it a few pixels tall; the colours
-        # run from dark (no unit on) to yellow (every unit on), as the hint says
-        self.figure = figure([self.alive, self.dead, self.sides, self.points],   # points on top
+        # the points never change colour (nothing to re-send while the net changes)
+        self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                                 scales={"x": self.x, "y": self.y}, colors=["#ffffff"],
+                                 default_size=10, stroke="#333333", stroke_width=0.8)
+        self.figure = figure([self.counts, self.alive, self.dead, self.points],  # points on top
                              [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
@@ -159,23 +195,29 @@ class DataCloud(_PlaneFigure):
         if not self.frame(snapshot):
             return
         p = snapshot.plane
+        units = len(p.unit_dead)
+        if p.grid_active is not None:
+            assign(self.counts, x=f32(p.grid_x), y=f32(p.grid_y),
+                   color=count_colors(p.grid_active, units))
+        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]))
         dead = p.unit_dead[p.line_unit]                    # per line (k lines per maxout unit)
-        assign(self.count_scale, max=float(max(1, p.max_active)))
-        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]),
-               color=f32(p.active_count))
         visible = np.isfinite(p.segments_x).all(axis=1)
         alive, gone = visible & ~dead, visible & dead      # only lines inside the view are sent
         n_alive = int(np.count_nonzero(alive))
+        ticked = alive & np.isfinite(p.active_side).all(axis=1)
+        middle_x, middle_y = p.segments_x.mean(axis=1), p.segments_y.mean(axis=1)
+        # each alive line, then a short tick from its middle into its active side
+        starts_x = np.concatenate([p.segments_x[alive, 0], middle_x[ticked]])
+        starts_y = np.concatenate([p.segments_y[alive, 0], middle_y[ticked]])
+        ends_x = np.concatenate([p.segments_x[alive, 1], p.active_side[ticked, 0]])
+        ends_y = np.concatenate([p.segments_y[alive, 1], p.active_side[ticked, 1]])
         # many lines fade so the points stay readable (500 units: 0.08 each)
         opacity = float(np.clip(LINES_SEEN / max(n_alive, 1), 0.08, 0.7))
-        assign(self.alive, x=f32(p.segments_x[alive]), y=f32(p.segments_y[alive]),
-               opacities=[opacity] * max(n_alive, 1), visible=n_alive > 0)
-        assign(self.dead, x=f32(p.segments_x[gone]), y=f32(p.segments_y[gone]),
-               visible=bool(gone.any()))
-        shown = ~dead & np.isfinite(p.active_side).all(axis=1)
-        assign(self.sides, x=f32(p.active_side[shown, 0]), y=f32(p.active_side[shown, 1]))
+        draw_segments(self.alive, gapped(starts_x, ends_x), gapped(starts_y, ends_y),
+                      opacities=[opacity])
+        draw_segments(self.dead, gapped(p.segments_x[gone, 0], p.segments_x[gone, 1]),
+                      gapped(p.segments_y[gone, 0], p.segments_y[gone, 1]))
         n_dead = int(np.count_nonzero(p.unit_dead))
-        units = len(p.unit_dead)
         if snapshot.units_can_die:
             what = f"{n_dead} dead of {units} first-layer units"
         else:
@@ -192,9 +234,9 @@ class DeadUnits(Panel):
     hint = ("Top: every unit of every layer, sorted; blue: the share of the batch it is active "
             "on, red: dead (ReLU off on every example, no gradient: it never learns again), "
             "orange: saturated (tanh/sigmoid pinned at a bound on most examples). Bottom: the "
-            "data with each first-layer unit's line (a dot on its active side), points coloured "
-            "by how many units are on there (dark: none, yellow: all); dead lines red and "
-            "dashed.")
+            "data (white dots) with each first-layer unit's line, a tick on the side where it "
+            "is on; dead lines red and dashed. Shade: how many first-layer units are on there "
+            "(pale: few, blue: all, pink: none, so nothing reaches the next layer).")
     rows = 2
 
     def __init__(self) -> None:
@@ -204,8 +246,8 @@ class DeadUnits(Panel):
         self.note.add_class("il-note")           # one line, ellipsed: the full text on hover
         self.widget = lean.vbox([self.raster.figure, self.cloud.box, self.note], **FILL)
         # the data cloud's parts, under the names the tests and notebooks use
-        self.points, self.alive, self.dead, self.sides = (self.cloud.points, self.cloud.alive,
-                                                          self.cloud.dead, self.cloud.sides)
+        self.points, self.alive, self.dead, self.counts = (self.cloud.points, self.cloud.alive,
+                                                           self.cloud.dead, self.cloud.counts)
         self.count_scale, self.figure = self.cloud.count_scale, self.cloud.figure
 
     @property
