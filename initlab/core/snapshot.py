@@ -61,7 +61,9 @@ class Plane:
     grid_pred: np.ndarray      # (G, G) int predicted class, row i = grid_y[i]
     grid_conf: np.ndarray      # (G, G) float32 probability of the predicted class
     max_active: int            # number of first-layer units (colour range of active_count)
-    grid_active: np.ndarray | None = None   # (G, G) int first-layer units on at each grid cell
+    grid_active: np.ndarray | None = None   # (A, A) int first-layer units on at each cell of
+    active_x: np.ndarray | None = None      # (A,) float32 cell centres of a grid coarser than
+    active_y: np.ndarray | None = None      # the boundary's (row i of grid_active = active_y[i])
     axis_labels: tuple[str, str] = ("x1", "x2")   # ("PC 1", "PC 2") for wider data
     note: str = ""             # "" for 2-D data; else a one-line note on what the slice shows
 

@@ -47,7 +47,9 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
                   grid_y=np.linspace(-2, 2, g).astype(np.float32),
                   grid_pred=np.arange(g * g).reshape(g, g) % n_classes,
                   grid_conf=np.full((g, g), 1.0, np.float32), max_active=units,
-                  grid_active=np.arange(g * g).reshape(g, g) % (units + 1))
+                  grid_active=np.arange(g * g).reshape(g, g) % (units + 1),
+                  active_x=np.linspace(-1, 1, g).astype(np.float32),
+                  active_y=np.linspace(-2, 2, g).astype(np.float32))
     return Snapshot(step=step, status="ok", message="", activation=activation,
                     units_can_die=activation == "relu",
                     n_classes=n_classes, loss=1.1, expected_initial_loss=math.log(n_classes),

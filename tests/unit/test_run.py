@@ -143,7 +143,7 @@ def test_units_on_over_the_grid_are_the_first_layer_evaluated_at_each_grid_point
     plane = run.snapshot().plane
     from initlab.core.plane import plane_frame
     frame = plane_frame(run.data.x_train)
-    uu, vv = np.meshgrid(plane.grid_x.astype(np.float64), plane.grid_y.astype(np.float64))
+    uu, vv = np.meshgrid(plane.active_x.astype(np.float64), plane.active_y.astype(np.float64))
     lifted = frame.lift(np.stack([uu.ravel(), vv.ravel()], axis=1))    # into input space
     x = run.data.x_train[run.probe_index]
     from initlab.core.probe import first_layer_lines
@@ -156,6 +156,8 @@ def test_units_on_over_the_grid_are_the_first_layer_evaluated_at_each_grid_point
     close = np.abs(z).reshape(*uu.shape, -1).min(axis=2) < 1e-6     # a grid point on a line
     assert np.array_equal(plane.grid_active[~close], expected[~close])
     assert 0 < plane.grid_active.max()
+    assert (plane.active_x[0], plane.active_x[-1]) == (plane.grid_x[0], plane.grid_x[-1])
+    assert len(plane.active_x) == min(30, len(plane.grid_x))      # coarser than the boundary
 
 
 def test_batch_norm_hyperplanes_include_the_normalisation():

@@ -197,7 +197,7 @@ class DataCloud(_PlaneFigure):
         p = snapshot.plane
         units = len(p.unit_dead)
         if p.grid_active is not None:
-            assign(self.counts, x=f32(p.grid_x), y=f32(p.grid_y),
+            assign(self.counts, x=f32(p.active_x), y=f32(p.active_y),
                    color=count_colors(p.grid_active, units))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]))
         dead = p.unit_dead[p.line_unit]                    # per line (k lines per maxout unit)
