@@ -32,9 +32,9 @@ from initlab.ui.panels.base import RUN_COLORS
 from initlab.ui.runs import LabRuns
 from initlab.ui.share import ShareLink
 
-STEP_BUDGET = 0.04        # least seconds of training per Play tick (after its redraw)
+STEP_BUDGET = 0.03        # least seconds of training per Play tick (after its redraw)
 MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
-TICK_MS = 70              # Play interval: ~12 redraws per second when training is fast
+TICK_MS = 50              # Play interval: at most 20 redraws per second; the browser sets the pace
 PRESET_PROMPT = "choose an experiment..."
 
 
@@ -89,6 +89,7 @@ class Lab(w.VBox):
         self.coalescer = Coalescer(self._redraw)
         self.redraw_seconds = 0.0
         self._last_tick: float | None = None
+        self._light = False                        # this redraw skips the heavy panels (Play)
         self.timings: dict[str, float] = {}
         self._build_buttons()
         self.own = OwnData(self)                  # clicked / uploaded points (owndata.py)
@@ -393,7 +394,13 @@ class Lab(w.VBox):
         now = time.perf_counter()
         period = now - self._last_tick if self._last_tick is not None else 0.0
         self._last_tick = now
-        self._redraw_now()
+        # the heavy pictures (rasters over the plane) every second tick: the browser's time per
+        # tick is what limits redraws per second (Panel.heavy); pausing redraws everything
+        self._light = self.player.ticks % 2 == 0
+        try:
+            self._redraw_now()
+        finally:
+            self._light = False
         self._sync_run()
         if self._runs.diverged:
             self.pause()
@@ -457,6 +464,8 @@ class Lab(w.VBox):
         t2 = time.perf_counter()
         other = (snapshots[1], runs[1].history) if len(runs) == 2 else None
         for name, panel in self.panels.items():
+            if panel.heavy and self._light:
+                continue
             draw = self.status.guarded(panel.update, f"the {name} panel")
             draw(snapshots[0], runs[0].history, *([] if other is None else [other]))
         self.status.guarded(self.own.update, "your points")()

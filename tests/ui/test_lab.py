@@ -186,6 +186,26 @@ def test_playing_grows_the_loss_curve_and_live_changes_keep_it():
     assert lab.run.step_count == before
 
 
+def test_playing_redraws_the_plane_pictures_every_second_tick_and_pausing_redraws_all():
+    lab = Lab()
+    boundary = lab.panels["boundary"]
+    assert boundary.heavy and lab.panels["dead_relu"].heavy and not lab.panels["loss"].heavy
+    lab.play()
+    drawn = []
+    for _ in range(4):
+        tick(lab)
+        drawn.append((len(lab.panels["loss"].loss.x), boundary.regions.color.copy()))
+    loss_lengths = [n for n, _ in drawn]
+    assert loss_lengths == sorted(set(loss_lengths))          # the loss curve: every tick
+    changed = [not np.array_equal(a, b) for (_, a), (_, b) in zip(drawn, drawn[1:])]
+    assert changed in ([False, True, False], [True, False, True])    # the raster: every second
+    lab.pause()                                    # the paused picture is the run's, every panel
+    grid = lab.run.snapshot().plane
+    sure = np.clip((grid.grid_conf - 1 / 3) * 1.5, 0, 1)
+    np.testing.assert_allclose(boundary.regions.color, 2 * grid.grid_pred + sure, rtol=1e-5)
+    assert len(lab.panels["loss"].loss.x) == lab.run.step_count
+
+
 def test_too_high_a_learning_rate_diverges_stops_play_and_reset_recovers():
     lab = Lab(optimizer="sgd", momentum=0.0)
     lab.set(lr=10.0)

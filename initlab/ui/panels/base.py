@@ -48,12 +48,15 @@ class Panel(ABC):
              second run of compare mode, drawn as a second series in the same marks.
     figures(): the bqplot figures currently shown (tests and the browser benchmark read them).
     rows:    grid rows the panel spans in the lab's one-screen layout (1 or 2)
+    heavy:   True for the pictures that cost the browser most (rasters over the plane); while
+             playing they are redrawn on every second tick, everything else on every tick
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
     hint: ClassVar[str]
     rows: ClassVar[int] = 1
+    heavy: ClassVar[bool] = False
     widget: w.Widget
 
     @abstractmethod

@@ -238,6 +238,7 @@ class DeadUnits(Panel):
             "is on; dead lines red and dashed. Shade: how many first-layer units are on there "
             "(pale: few, blue: all, pink: none, so nothing reaches the next layer).")
     rows = 2
+    heavy = True
 
     def __init__(self) -> None:
         self.raster = UnitRaster()
@@ -281,6 +282,7 @@ class DecisionBoundary(_PlaneFigure, Panel):
     title = "Decision boundary"
     hint = ("Colour: the predicted class, pale where the network is unsure. Dots: probe points. "
             "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
+    heavy = True
 
     def __init__(self) -> None:
         super().__init__()
