@@ -66,6 +66,8 @@ STYLE = f"""
 .il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
   white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
+.il-lab .il-note .widget-html-content {{ height: 16px; line-height: 16px; overflow: hidden;
+  text-overflow: ellipsis; }}   /* not the widgets' 28 px line: the text would sit below the box */
 .il-lab .il-findings ul {{ margin: 2px 0; padding-left: 18px; font-size: 12px; }}
 .il-lab .il-status .widget-html {{ height: auto; }}   /* a two-line notice pushes, not overlaps */
 .il-lab .il-findings .widget-html {{ height: auto; margin-top: 3px; }}

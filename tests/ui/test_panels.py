@@ -172,9 +172,14 @@ def test_depth_profile_shows_forward_stats_and_log_gradients():
     grads = panel.backward.y[0]
     np.testing.assert_allclose(grads[[0, 1, 3]], [1.0, 0.1, 1e-3], rtol=1e-6)
     assert np.isnan(grads[2])                    # zero cannot sit on a log axis: a gap
+    key = panel.key.value                        # each line's colour is named under the figures
+    for color, name in zip(panel.forward.colors + panel.backward.colors,
+                           ["mean", "std", "|dL/dW|", "std dL/da"]):
+        assert f"color:{color}'>\u25cf</b>&nbsp;{name}" in key
     panel.update(make_snapshot(depth=4), History(), other=(make_snapshot(depth=2), History()))
     assert panel.forward.y.shape == (4, 4) and np.isnan(panel.forward.y[3, 2:]).all()
     assert panel.forward.colors[0] == RUN_COLORS["A"] and panel.forward.colors[2] == RUN_COLORS["B"]
+    assert f"color:{RUN_COLORS['B']}'>\u25cf</b>&nbsp;B" in panel.key.value
 
 
 def test_every_layers_units_are_one_raster_dead_first_saturated_last():

@@ -6,6 +6,8 @@ so that vanishing (falling to the left) and exploding gradients show as a slope.
 """
 from __future__ import annotations
 
+import html
+
 import bqplot as bq
 import numpy as np
 
@@ -59,12 +61,33 @@ class DepthProfile(Panel):
         self.backward_figure = figure(
             [self.backward], [self.backward_x, self.backward_y],
             title="backward: gradients", margin=dict(top=22, bottom=34, left=42, right=8))
-        self.widget = lean.hbox([self.forward_figure, self.backward_figure], **FILL)
+        # which line is which: a one-line colour key under both figures (static; it changes
+        # only when compare mode starts or ends)
+        self.key = lean.html()
+        self.key.add_class("il-note")
+        self._keyed: bool | None = None
+        figures = lean.hbox([self.forward_figure, self.backward_figure], **FILL)
+        self.widget = lean.vbox([figures, self.key], **FILL)
 
     def figures(self) -> list[bq.Figure]:
         return [self.forward_figure, self.backward_figure]
 
+    def _show_key(self, comparing: bool) -> None:
+        if comparing == self._keyed:
+            return
+        self._keyed = comparing
+        if comparing:
+            parts = [(RUN_COLORS["A"], "A"), (RUN_COLORS["B"], "B"),
+                     ("#777777", "light: std, dL/da")]
+        else:
+            parts = [(FORWARD_COLORS[0], "mean"), (FORWARD_COLORS[1], "std"),
+                     (BACKWARD_COLORS[0], "|dL/dW|"), (BACKWARD_COLORS[1], "std dL/da")]
+        self.key.value = ("<span>" + " ".join(
+            f"<b style='color:{color}'>\u25cf</b>&nbsp;{html.escape(text)}"
+            for color, text in parts) + "</span>")
+
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        self._show_key(other is not None)
         drawn = runs(snapshot, history, other)
         depth = max(len(s.layers) for _, s, _ in drawn)
         layer = f32(np.arange(1, depth + 1))
