@@ -193,6 +193,12 @@ def test_every_layers_units_are_one_raster_dead_first_saturated_last():
     np.testing.assert_allclose(cells[1], [-1.0, -1.0, 0.5, 29 / 32], rtol=1e-6)  # dead first
     np.testing.assert_array_equal(cells[2], [0.5, 0.5, 0.5, 2.0])        # saturated last
     assert panel.raster.figure.title == "units: 2 dead, 1 saturated of 12"
+    # x is the share of a layer's units: cell centres on [0, 1], one frame for every width
+    np.testing.assert_allclose(panel.raster.cells.x, [0.125, 0.375, 0.625, 0.875])
+    panel.update(make_snapshot(depth=3, activation="relu", units=8), History())
+    np.testing.assert_allclose(panel.raster.cells.x, (np.arange(8) + 0.5) / 8)
+    assert (panel.raster.x.min, panel.raster.x.max) == (0.0, 1.0)
+    np.testing.assert_array_equal(panel.raster.x_axis.tick_values, [0.0, 0.5, 1.0])
     tanh = make_snapshot(depth=1, activation="tanh", units=4)
     tanh.layers[0].unit_active = np.zeros(4, np.float32)
     panel.update(tanh, History())

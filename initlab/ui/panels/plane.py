@@ -87,16 +87,19 @@ class UnitRaster:
     rows of A and B alternate)."""
 
     def __init__(self) -> None:
-        self.x = bq.LinearScale(min=0.0, max=1.0)
+        # x is the share of the layer's units: the same frame at every width (nothing to re-send
+        # when the width changes), and a dead share reads off as a length
+        self.x = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y = bq.LinearScale(min=0.0, max=1.0, reverse=True)
         self.color_scale = bq.ColorScale(colors=UNIT_STOPS, min=-1.0, max=2.0)
         self.cells = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
                                 color=np.zeros((2, 2), np.float32),
                                 scales={"x": self.x, "y": self.y, "color": self.color_scale})
         self.y_axis = axis(self.y, "layer", vertical=True, tick_format="d")
-        self.x_axis = axis(self.x, "units, sorted (dead first)", tick_format="d")
-        self.figure = figure([self.cells], [self.x_axis, self.y_axis],
-                             margin=dict(top=22, bottom=30, left=46, right=12))
+        self.x_axis = axis(self.x, "share of units, sorted (dead first)", tick_format=".0%",
+                           tick_values=f32([0.0, 0.5, 1.0]))
+        self.figure = figure([self.cells], [self.x_axis, self.y_axis],    # room for "100%"
+                             margin=dict(top=22, bottom=30, left=46, right=20))
 
     def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
         depth = max(len(s.layers) for _, s, _ in drawn)
@@ -114,18 +117,16 @@ class UnitRaster:
                 total += len(values)
             counts[run] = (dead, saturated, total)
         rows = f32(1 + np.arange(depth * n_runs) / n_runs)     # layer i of run B at i + 1/2
-        assign(self.x, min=-0.5, max=units - 0.5)
-        assign(self.x_axis, tick_values=f32([0, units - 1]))
         assign(self.y, min=0.5, max=depth + 1 - 0.5 / n_runs)
         ticks = np.arange(1, depth + 1) if depth <= 10 else np.arange(1, depth + 1, 2)
         assign(self.y_axis, tick_values=f32(ticks))
-        cols = f32(np.arange(units))
+        cols = f32((np.arange(units) + 0.5) / units)          # cell centres on [0, 1]
         # bqplot squeezes a (1, n) colour array to (n,), which a HeatMap refuses: a single row
         # (or column) is drawn as two half-cells of the same colour
         if color.shape[0] == 1:
             rows, color = f32([rows[0] - 0.25, rows[0] + 0.25]), np.repeat(color, 2, axis=0)
         if color.shape[1] == 1:
-            cols, color = f32([-0.25, 0.25]), np.repeat(color, 2, axis=1)
+            cols, color = f32([0.25, 0.75]), np.repeat(color, 2, axis=1)
         assign(self.cells, x=cols, y=rows, color=color)
         title = "; ".join(f"{run + ': ' if n_runs > 1 else ''}{d} dead, {s} saturated of {t}"
                           for run, (d, s, t) in counts.items())
