@@ -262,6 +262,9 @@ def test_digits_are_drawn_in_the_plane_of_their_principal_components():
         assert lab.panels[name].figure in lab.panels[name].figures()
     assert lab.panels["boundary"].x_axis.label == "PC 1"
     assert "64-D inputs" in lab.panels["dead_relu"].note.value
+    assert lab.panels["dead_relu"].note in lab.panels["dead_relu"].widget.children
+    lab.set(dataset="spiral", n_classes=3)                   # 2-D data: no note, no empty line
+    assert lab.panels["dead_relu"].note not in lab.panels["dead_relu"].widget.children
     assert len(lab.panels["dead_relu"].points.x) == len(lab.run.probe_index)
 
 

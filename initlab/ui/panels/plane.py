@@ -244,9 +244,10 @@ class DeadUnits(Panel):
     def __init__(self) -> None:
         self.raster = UnitRaster()
         self.cloud = DataCloud()
-        self.note = lean.html()
-        self.note.add_class("il-note")           # one line, ellipsed: the full text on hover
-        self.widget = lean.vbox([self.raster.figure, self.cloud.box, self.note], **FILL)
+        # the plane's note (wider data only): one line, ellipsed, the full text on hover; made
+        # when first needed, since every widget model costs page load
+        self.note: w.HTML | None = None
+        self.widget = lean.vbox([self.raster.figure, self.cloud.box], **FILL)
         # the data cloud's parts, under the names the tests and notebooks use
         self.points, self.alive, self.dead, self.counts = (self.cloud.points, self.cloud.alive,
                                                            self.cloud.dead, self.cloud.counts)
@@ -266,8 +267,16 @@ class DeadUnits(Panel):
         self.raster.update(runs(snapshot, history, other))
         self.cloud.update(snapshot, "" if other is None else "A")     # the lines of run A
         note = snapshot.plane.note if snapshot.plane is not None else ""
+        if note and self.note is None:
+            self.note = lean.html()
+            self.note.add_class("il-note")
+        if self.note is None:
+            return
         assign(self.note, value=(f"<span title='{html.escape(note)}'>{html.escape(note)}</span>"
                                  if note else ""))
+        wanted = (self.raster.figure, self.cloud.box) + ((self.note,) if note else ())
+        if self.widget.children != wanted:
+            self.widget.children = wanted
 
 
 def _lighten(color: str, amount: float) -> str:
