@@ -102,6 +102,9 @@ def diagnose(run, snapshot: Snapshot | None = None) -> list[Finding]:
     one; pass `snapshot` to use one you already hold).  Never steps or probes the network itself
     beyond what run.snapshot() caches.
     """
+    if run.status == "out_of_memory":
+        return []          # the status line says what happened and what to lower; the weights
+                           # may be half-updated, so nothing else can be read from them
     snap = snapshot if snapshot is not None else run.snapshot()
     facts = _Facts(run.config, snap, run.history, run.step_count, run.status == "diverged",
                    run.message)

@@ -5,7 +5,9 @@ stream per purpose (data, weights, minibatch order, dropout masks, probe batch),
 one thing (say the dropout rate) does not reshuffle another (the data).
 
 `step()` never raises for numerical trouble: a non-finite or exploding loss sets
-status = "diverged" with the step and a plain-language hint.
+status = "diverged" with the step and a plain-language hint; a step that runs out of memory sets
+status = "out_of_memory" (not a divergence: the learning rate is not to blame).  Either way
+`diverged` is True: the run cannot train until Reset.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from initlab.core.snapshot import History, Snapshot
 
 # A loss this many times above where it started counts as exploding.
 EXPLODE_FACTOR = 50.0
+STOPPED = ("diverged", "out_of_memory")      # statuses in which the run cannot train
 EVAL_SUBSET = 500
 DATA_FIELDS = {"dataset", "n_classes", "n_samples", "noise", "val_fraction", "preprocessing",
                "dtype"}  # examples used for each train/validation accuracy measurement
@@ -119,7 +122,9 @@ class Run:
 
     @property
     def diverged(self) -> bool:
-        return self.status == "diverged"
+        """True when the run cannot train any more: it diverged, or a step ran out of memory
+        (`status` says which; Reset starts it again)."""
+        return self.status in STOPPED
 
     def _next_batch(self) -> np.ndarray:
         n = len(self.data.y_train)
@@ -174,7 +179,7 @@ class Run:
             self.model.act_grads = [None] * len(self.model.act_grads)
             import gc
             gc.collect()
-            self.status, self.diverged_at = "diverged", self.step_count
+            self.status, self.diverged_at = "out_of_memory", self.step_count
             self.message = (f"step {self.step_count + 1} ran out of memory; what it had taken "
                             f"is freed. Lower the batch size, width or depth, then press reset.")
             return False

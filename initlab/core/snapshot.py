@@ -71,7 +71,7 @@ class Plane:
 @dataclass
 class Snapshot:
     step: int
-    status: str                # "ok" or "diverged"
+    status: str                # "ok", "diverged" or "out_of_memory" (Run.status)
     message: str               # plain-language status
     activation: str
     units_can_die: bool        # the activation has zero gradient below 0 (ReLU)

@@ -72,6 +72,20 @@ def test_healthy_default_trained_300_steps_raises_no_warning_or_problem(seed):
     assert [f for f in findings if f.severity != "info"] == []
 
 
+def test_a_step_out_of_memory_stops_the_run_without_blaming_the_learning_rate(monkeypatch):
+    run = trained(5)
+    def no_memory():
+        raise MemoryError
+    monkeypatch.setattr(run, "_one_step", no_memory)
+    run.step(1)
+    assert run.diverged and run.status == "out_of_memory"      # stopped until Reset
+    assert "ran out of memory" in run.message and "batch size" in run.message
+    assert diagnose(run) == []               # not "training blew up: lower the learning rate"
+    monkeypatch.undo()
+    run.reset()
+    assert not run.diverged and run.step(1) == 1
+
+
 def test_small_init_deep_tanh_is_told_its_gradients_vanish_and_to_switch_to_xavier():
     run = trained(0, activation="tanh", depth=10, width=100, init="gaussian", weight_std=0.01)
     found = by_code(diagnose(run))
