@@ -59,6 +59,8 @@ STYLE = f"""
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
 .il-lab .il-overlay.il-left {{ left: 0; right: auto; top: auto; bottom: 0; }}
+/* the A/B switch's buttons hold one letter: the widgets' 12 px side padding ellipsed it ("A..") */
+.il-lab .il-overlay .widget-toggle-button {{ padding: 0 2px; min-width: 0; }}
 /* a click on the decision boundary reaches the plot area (bqplot's click catcher, owndata.py) */
 .il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot {{
   pointer-events: none; }}

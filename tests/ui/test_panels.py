@@ -193,6 +193,10 @@ def test_every_layers_units_are_one_raster_dead_first_saturated_last():
     np.testing.assert_allclose(cells[1], [-1.0, -1.0, 0.5, 29 / 32], rtol=1e-6)  # dead first
     np.testing.assert_array_equal(cells[2], [0.5, 0.5, 0.5, 2.0])        # saturated last
     assert panel.raster.figure.title == "units: 2 dead, 1 saturated of 12"
+    b = make_snapshot(depth=3, activation="relu", units=4)
+    panel.update(snap, History(), other=(b, History()))      # comparing: short enough to read
+    assert panel.raster.figure.title == "A: 2 dead, 1 saturated; B: 0 dead (of 12)"
+    panel.update(snap, History())
     # x is the share of a layer's units: cell centres on [0, 1], one frame for every width
     np.testing.assert_allclose(panel.raster.cells.x, [0.125, 0.375, 0.625, 0.875])
     panel.update(make_snapshot(depth=3, activation="relu", units=8), History())

@@ -128,9 +128,16 @@ class UnitRaster:
         if color.shape[1] == 1:
             cols, color = f32([0.25, 0.75]), np.repeat(color, 2, axis=1)
         assign(self.cells, x=cols, y=rows, color=color)
-        title = "; ".join(f"{run + ': ' if n_runs > 1 else ''}{d} dead, {s} saturated of {t}"
-                          for run, (d, s, t) in counts.items())
-        assign(self.figure, title=f"units: {title}" if n_runs == 1 else title)
+        if n_runs == 1:
+            (d, s, t), = counts.values()
+            title = f"units: {d} dead, {s} saturated of {t}"
+        else:               # two runs in a title this narrow: only what is there, then the totals
+            totals = {t for _, _, t in counts.values()}
+            title = "; ".join(f"{run}: {d} dead" + (f", {s} saturated" if s else "")
+                              for run, (d, s, _) in counts.items())
+            title += (f" (of {totals.pop()})" if len(totals) == 1 else " (of " + " / ".join(
+                str(t) for _, _, t in counts.values()) + ")")
+        assign(self.figure, title=title)
 
 
 def gapped(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
