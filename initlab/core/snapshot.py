@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 
 
@@ -108,7 +110,11 @@ class History:
         """(x, y) of a recorded series as float32, thinned to at most max_points points.
 
         name is "loss", "lr", "train_acc", "val_acc", "val_loss" or "update_ratio" (y is then
-        (points, layers)).  Thinning keeps the last point so the curve always ends at "now".
+        (points, layers)).  Thinning takes every k-th point, k a power of two, and keeps the last
+        point so the curve always ends at "now".  k changes only when the series doubles, so a
+        curve redrawn while training keeps its points (evenly spread indices would move every
+        point at every step and make a noisy curve shimmer); between max_points / 2 and
+        max_points points are kept.
         """
         x = self.eval_steps if name in ("train_acc", "val_acc", "val_loss") else self.steps
         y = getattr(self, name)
@@ -117,7 +123,8 @@ class History:
             return np.zeros(0, np.float32), np.zeros(0, np.float32)
         idx = np.arange(n)
         if n > max_points:
-            idx = np.unique(np.linspace(0, n - 1, max_points).astype(int))
+            stride = 1 << math.ceil(math.log2(n / max_points))
+            idx = np.unique(np.append(np.arange(0, n, stride), n - 1))
         xs = np.asarray(x, dtype=np.float32)[idx]
         ys = np.asarray([y[i] for i in idx], dtype=np.float32)
         return xs, ys

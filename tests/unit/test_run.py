@@ -37,8 +37,19 @@ def test_history_records_loss_every_step_and_accuracy_every_eval():
     assert h.eval_steps == [10, 20, 30]
     assert all(0 <= acc <= 1 for acc in h.train_acc + h.val_acc)
     assert h.update_ratio[-1].shape == (Config().depth + 1,)
-    x, y = h.series("loss", max_points=10)
-    assert len(x) == 10 and x[-1] == 35 and y.dtype == np.float32
+    x, y = h.series("loss", max_points=10)                  # every 4th step, and the last
+    assert list(x) == [1, 5, 9, 13, 17, 21, 25, 29, 33, 35] and y.dtype == np.float32
+    np.testing.assert_array_equal(y, np.float32(h.loss)[[0, 4, 8, 12, 16, 20, 24, 28, 32, 34]])
+
+
+def test_a_thinned_curve_keeps_its_points_while_it_grows():
+    run = Run(Config())
+    run.step(700)
+    before, _ = run.history.series("loss", 300)
+    run.step(3)
+    after, _ = run.history.series("loss", 300)
+    assert 150 <= len(before) <= 300 and 150 <= len(after) <= 300
+    assert set(before[:-1]) <= set(after)        # no point moves; only the end grows
 
 
 def test_live_changes_keep_the_model_and_the_history():

@@ -17,7 +17,8 @@ from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, a
                                     unit_scale)
 
 MIN_STEPS = 10          # the step axis starts out 0..10
-MAX_POINTS = 1000       # points per curve sent (History thins evenly and keeps the last)
+MAX_POINTS = 600        # at most this many points per curve sent (History.series thins):
+                        # about two per pixel of the widest plot; the browser's cost grows with them
 LOSS_COLOR = "#444444"
 ACCURACY_COLORS = ["#1f77b4", "#ff7f0e"]      # one run: train, validation
 
