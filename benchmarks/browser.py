@@ -371,7 +371,8 @@ def server_processes(url: str) -> tuple[int, list[int]]:
             parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-        if "-m voila" in cmd and f"--port={port}" in cmd:
+        # `initlab serve` runs Voila through its subclass (python -m initlab.voila_app)
+        if ("-m voila" in cmd or "-m initlab.voila_app" in cmd) and f"--port={port}" in cmd:
             server = int(proc.name)
     return server, [pid for pid, ppid in parents.items() if ppid == server]
 
@@ -481,8 +482,8 @@ def main() -> None:
             report_latency(r)
         server, kernels = memory(url)
         print(f"memory with no page open: server {server:.0f} MB; {len(kernels)} kernels alive, "
-              f"{med(kernels):.0f} MB each: the preheated spare and the closed pages' kernels "
-              f"(Voila's shutdown beacon is refused, 403 '_xsrf' missing: they wait for the cull)")
+              f"{med(kernels):.0f} MB each (the preheated spares, and any closed page's kernel "
+              f"not yet shut down)")
         rate, steps, kbs = redraw_rate(browser, url)
         print(f"playing (default preset): {rate:.1f} loss-curve redraws/s, {steps:.0f} steps/s, "
               f"{kbs:.0f} kB/s of frames received")
@@ -496,7 +497,8 @@ def main() -> None:
             print(f"  memory: server {r['server']:.0f} MB + the {n} pages' kernels "
                   f"{sum(r['mine']):.0f} MB (median {med(r['mine']):.0f}) = "
                   f"{(r['server'] + sum(r['mine'])) / n:.0f} MB per open session; "
-                  f"{len(kernels)} kernels alive in all (closed pages' kernels wait for the cull)")
+                  f"{len(kernels)} kernels alive in all (a closed page's tab shuts its kernel "
+                  f"down)")
         browser.close()
 
 
