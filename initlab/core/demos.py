@@ -120,14 +120,22 @@ def trajectory(rule: str, start: tuple[float, float] = BOWL_START, steps: int = 
     RMSProp's decay, as in the lab.  Stops early (returns fewer rows) once the point leaves
     every finite value, so a diverging run still draws.
     """
+    return follow(rule, lambda w: bowl_grad(w, curvature), start, steps,
+                  lambda t: learning_rate(lr, t, schedule, decay, decay_steps), momentum)
+
+
+def follow(rule: str, grad, start, steps: int, lr_at, momentum: float) -> np.ndarray:
+    """Points (steps + 1, ...) visited from `start` by optimiser `rule` (a name in optim.RULES)
+    on a surface with gradient `grad(w)`, the learning rate of step t (from 0) being `lr_at(t)`.
+    Stops early (fewer rows) once a point leaves every finite value, so a diverging run still
+    draws.  The trajectory here and toys.descend (the saddle surface) both use it."""
     update = get_rule(rule)
     w = np.array(start, dtype=np.float64)
     state: dict = {}
     path = [w.copy()]
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
-            step_lr = learning_rate(lr, t - 1, schedule, decay, decay_steps)
-            w += update(bowl_grad(w, curvature), state, lr=step_lr, momentum=momentum, t=t)
+            w += update(grad(w), state, lr=lr_at(t - 1), momentum=momentum, t=t)
             if not np.all(np.isfinite(w)):
                 break
             path.append(w.copy())

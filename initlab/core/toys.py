@@ -16,8 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from initlab.core.demos import SEEDS, seed_table  # noqa: F401  one table helper, re-exported
-from initlab.core.optim import get_rule
+from initlab.core.demos import SEEDS, follow, seed_table  # noqa: F401  SEEDS, seed_table: re-exported
 
 
 # ---- a surface with a local minimum and a saddle ------------------------------------------------
@@ -73,17 +72,7 @@ def descend(rule: str, start, steps: int = 400, lr: float = SURFACE_LR,
     (n, 2) descend side by side: (steps + 1, n, 2)."""
     if steps < 0:
         raise ValueError(f"steps={steps!r} is not allowed: expected an integer >= 0")
-    update = get_rule(rule)
-    w = np.array(start, dtype=np.float64)
-    state: dict = {}
-    path = [w.copy()]
-    with np.errstate(all="ignore"):
-        for t in range(1, steps + 1):
-            w += update(surface_grad(w), state, lr=lr, momentum=momentum, t=t)
-            if not np.all(np.isfinite(w)):
-                break
-            path.append(w.copy())
-    return np.array(path)
+    return follow(rule, surface_grad, start, steps, lambda t: lr, momentum)
 
 
 def nearest_minimum(point: np.ndarray) -> str:
