@@ -169,15 +169,18 @@ def close_page(page) -> None:
     page.context.close()
 
 
-def open_lab(page, url: str, query: str) -> float:
-    """Load the app; returns ms from navigation start to every panel's marks in the DOM."""
+def open_lab(page, url: str, query: str, ready_js: str = READY_JS,
+             observer_js: str = OBSERVER_JS) -> float:
+    """Load the app; returns ms from navigation start to every panel's marks in the DOM, then
+    installs the change observers.  browser_ab.py passes an older checkout's own `ready_js`
+    ('every panel drawn') and an observer that also knows its figure titles."""
     page.goto(url + query, timeout=120_000)
     # stamp the moment the page is first seen complete (polled every 10 ms)
-    page.wait_for_function("() => { const ok = (" + READY_JS + ")(); if (ok && !window.__ready) "
+    page.wait_for_function("() => { const ok = (" + ready_js + ")(); if (ok && !window.__ready) "
                            "window.__ready = performance.now(); return ok; }",
                            timeout=120_000, polling=10)
     rendered = page.evaluate("() => window.__ready")
-    page.evaluate(OBSERVER_JS)
+    page.evaluate(observer_js)
     return rendered
 
 

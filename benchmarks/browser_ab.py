@@ -77,13 +77,7 @@ def load(path: Path, name: str):
 def open_page(browser, url: str, query: str, ready_js: str = bench.READY_JS):
     """Load a page and wait until `ready_js` (that version's own 'every panel drawn') holds."""
     page = bench.new_page(browser)
-    page.goto(url + query, timeout=120_000)
-    page.wait_for_function("() => { const ok = (" + ready_js + ")(); if (ok && !window."
-                           "__ready) window.__ready = performance.now(); return ok; }",
-                           timeout=120_000, polling=10)
-    rendered = page.evaluate("() => window.__ready")
-    page.evaluate(OBSERVER_JS)
-    return page, rendered
+    return page, bench.open_lab(page, url, query, ready_js, OBSERVER_JS)
 
 
 def change(page, label: str, value: str, end: str) -> dict:
