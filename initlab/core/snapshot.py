@@ -126,5 +126,6 @@ class History:
             stride = 1 << math.ceil(math.log2(n / max_points))
             idx = np.unique(np.append(np.arange(0, n, stride), n - 1))
         xs = np.asarray(x, dtype=np.float32)[idx]
-        ys = np.asarray([y[i] for i in idx], dtype=np.float32)
+        with np.errstate(over="ignore"):        # a blown-up loss beyond float32: inf
+            ys = np.asarray([y[i] for i in idx], dtype=np.float32)
         return xs, ys

@@ -38,6 +38,12 @@ TICK_MS = 50              # Play interval: at most 20 redraws per second; the br
 PRESET_PROMPT = "choose an experiment..."
 
 
+def loss_text(loss: float) -> str:
+    """A loss for the status line: three decimals, or three significant digits once it is huge
+    (a blown-up net's 6e+56 would otherwise print 57 digits)."""
+    return f"{loss:.3f}" if abs(loss) < 1e4 else f"{loss:.3g}"
+
+
 class Lab(w.VBox):
     """The whole lab in one widget.
 
@@ -494,7 +500,7 @@ class Lab(w.VBox):
         """The run's step, epoch, loss and accuracy, and its message."""
         h = run.history
         parts = [f"step {run.step_count}", f"epoch {run.epoch:.1f}",
-                 f"loss {snap.loss:.3f}" + (f" (ln C = {snap.expected_initial_loss:.3f})"
+                 f"loss {loss_text(snap.loss)}" + (f" (ln C = {snap.expected_initial_loss:.3f})"
                                             if run.step_count == 0 else "")]
         if h.eval_steps:
             parts.append(f"train acc {h.train_acc[-1]:.0%}, val acc {h.val_acc[-1]:.0%}")
@@ -511,7 +517,7 @@ class Lab(w.VBox):
         lines = []
         for run, snap, tag in zip(runs, snaps, "AB"):
             h = run.history
-            text = f"step {run.step_count} &middot; loss {snap.loss:.3f}"
+            text = f"step {run.step_count} &middot; loss {loss_text(snap.loss)}"
             if h.eval_steps:
                 text += f" &middot; acc {h.train_acc[-1]:.0%} / val {h.val_acc[-1]:.0%}"
             if run.diverged:

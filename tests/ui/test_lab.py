@@ -206,6 +206,13 @@ def test_playing_redraws_the_plane_pictures_every_second_tick_and_pausing_redraw
     assert len(lab.panels["loss"].loss.x) == lab.run.step_count
 
 
+def test_a_huge_loss_is_shown_in_three_significant_digits():
+    from initlab.ui.app import loss_text
+    assert loss_text(1.9331) == "1.933" and loss_text(6.409e56) == "6.41e+56"
+    lab = Lab(init="gaussian", weight_std=100.0, depth=20, residual=True)
+    assert "e+" in lab.status.line.value and len(lab.status.line.value) < 200
+
+
 def test_too_high_a_learning_rate_diverges_stops_play_and_reset_recovers():
     lab = Lab(optimizer="sgd", momentum=0.0)
     lab.set(lr=10.0)

@@ -223,7 +223,7 @@ def test_first_layer_lines_are_drawn_dead_red_dashed_and_counted():
     panel.update(make_snapshot(activation="tanh", units=4), History())     # nothing dead
     assert not panel.dead.visible and len(panel.dead.x) == 2     # hidden, never sent empty
     assert panel.dead.line_style == "dashed" and panel.dead.colors == ["#d62728"]
-    # the shade: units on per grid cell as a share (-1: none on), on the boundary's grid
+    # the shade: units on per cell of its own (coarser) grid as a share (-1: none on)
     counts = np.arange(25).reshape(5, 5) % 5                 # conftest: 0..4 of 4 units on
     expected = np.where(counts == 0, -1.0, counts / 4).astype(np.float32)
     np.testing.assert_array_equal(panel.counts.color, expected)

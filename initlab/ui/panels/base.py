@@ -91,8 +91,10 @@ def layer_color(i: int, n: int) -> str:
 
 
 def f32(a: Any) -> np.ndarray:
-    """Contiguous float32 copy or view: the compact payload bqplot sends as a binary buffer."""
-    return np.ascontiguousarray(a, dtype=np.float32)
+    """Contiguous float32 copy or view: the compact payload bqplot sends as a binary buffer.
+    Values beyond float32's range become inf (drawn as a gap), without a warning."""
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(a, dtype=np.float32)
 
 
 FIGURE_LAYOUT = dict(width="auto", height="auto", min_height="0", min_width="0", flex="1 1 0px")

@@ -23,9 +23,10 @@ BACKWARD_COLORS = ["#2ca02c", "#9467bd"]      # one run: |dL/dW|, std dL/da
 def columns(snapshot: Snapshot, names: tuple[str, str], depth: int) -> np.ndarray:
     """(2, depth) float32 of two LayerStats fields; nan beyond this run's depth."""
     out = np.full((2, depth), np.nan, np.float32)
-    for k, name in enumerate(names):
-        values = snapshot.column(name)
-        out[k, :len(values)] = values
+    with np.errstate(over="ignore"):          # beyond float32 (a blown-up net): inf, a gap
+        for k, name in enumerate(names):
+            values = snapshot.column(name)
+            out[k, :len(values)] = values
     return out
 
 
