@@ -209,7 +209,7 @@ def _initial_loss(f: _Facts) -> Finding | None:
     fix = _init_fix(f.config) if _hand_picked_init(f.config) else None
     return _finding(
         "initial_loss", severity,
-        f"The loss started at {first:.3g}, {ratio:.1f} times ln C = {f.ln_c:.3g}. An untrained "
+        f"The loss started at {first:.3g}, {ratio:.3g} times ln C = {f.ln_c:.3g}. An untrained "
         "net should find every class about equally likely, which gives ln C. Far more means the "
         "first scores are huge: the weights start too large. "
         + ("Try a scale set by the layer sizes." if fix else "Try a smaller initial scale.")

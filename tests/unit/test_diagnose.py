@@ -86,6 +86,13 @@ def test_a_step_out_of_memory_stops_the_run_without_blaming_the_learning_rate(mo
     assert not run.diverged and run.step(1) == 1
 
 
+def test_a_blown_up_start_is_told_in_readable_numbers():
+    import re
+    run = trained(0, init="gaussian", weight_std=100.0, depth=20, residual=True)
+    message = by_code(diagnose(run))["initial_loss"].message
+    assert "e+" in message and not re.search(r"\d{8}", message), message
+
+
 def test_small_init_deep_tanh_is_told_its_gradients_vanish_and_to_switch_to_xavier():
     run = trained(0, activation="tanh", depth=10, width=100, init="gaussian", weight_std=0.01)
     found = by_code(diagnose(run))
