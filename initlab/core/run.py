@@ -66,7 +66,7 @@ class Run:
         self._cursor = 0
         self.opt_state: dict[str, dict] = {}
         self._optimizer = cfg.optimizer
-        self.history = History()
+        self.history = History(eval_every=self.eval_every)
         self.step_count = 0
         self.samples_seen = 0
         self.status = "ok"

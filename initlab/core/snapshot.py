@@ -102,6 +102,7 @@ class History:
     val_acc: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     changes: list = field(default_factory=list)      # (step, "lr 0.01 -> 0.1"): live changes
+    eval_every: int = 10                             # accuracy is measured every this many steps
 
     def __len__(self) -> int:
         return len(self.steps)

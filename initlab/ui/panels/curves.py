@@ -125,4 +125,7 @@ class TrainingCurves(Panel):
         assign(self.accuracy, x=acc_x, y=acc_y, colors=acc_colors, labels=acc_labels,
                visible=bool(np.isfinite(acc_x).any()))
         assign(self.loss_figure, title="loss" if other is None else "loss: A (blue), B (orange)")
+        waiting = [h for _, snap, h in drawn if not h.eval_steps and snap.status == "ok"]
+        if waiting:     # before the first measurement the axes are empty: say why, not just blank
+            acc_title = f"accuracy: measured every {waiting[0].eval_every} steps, none yet"
         assign(self.accuracy_figure, title=acc_title)
