@@ -196,7 +196,12 @@ def test_every_layers_units_are_one_raster_dead_first_saturated_last():
     b = make_snapshot(depth=3, activation="relu", units=4)
     panel.update(snap, History(), other=(b, History()))      # comparing: short enough to read
     assert panel.raster.figure.title == "A: 2 dead, 1 saturated; B: 0 dead (of 12)"
+    np.testing.assert_allclose(panel.raster.cells.y, [1, 1.5, 2, 2.5, 3, 3.5])   # A, B per layer
+    np.testing.assert_allclose(panel.raster.y_axis.tick_values, [1.25, 2.25, 3.25])  # between
+    assert panel.raster.y_axis.label == "layer: A over B"
     panel.update(snap, History())
+    np.testing.assert_allclose(panel.raster.y_axis.tick_values, [1, 2, 3])
+    assert panel.raster.y_axis.label == "layer"
     # x is the share of a layer's units: cell centres on [0, 1], one frame for every width
     np.testing.assert_allclose(panel.raster.cells.x, [0.125, 0.375, 0.625, 0.875])
     panel.update(make_snapshot(depth=3, activation="relu", units=8), History())
@@ -277,6 +282,18 @@ def test_curves_draw_the_history_and_the_ln_c_line():
     assert panel.loss.scales["y"] is panel.y_log and panel.y_axis.scale is panel.y_log
     assert (panel.y_log.min, panel.y_log.max) == (0.01, 10.0)            # decades: 1/20 .. ln 3
     np.testing.assert_allclose(panel.y_axis.tick_values, [0.01, 0.1, 1.0, 10.0])
+
+
+def test_an_empty_accuracy_picture_says_when_accuracy_is_first_measured():
+    panel = TrainingCurves()
+    panel.update(make_snapshot(), History(steps=[1, 2], loss=[1.1, 1.0], eval_every=10))
+    assert panel.accuracy_figure.title == "accuracy: measured every 10 steps, none yet"
+    panel.update(make_snapshot(), make_history(steps=20))
+    assert panel.accuracy_figure.title == "accuracy: train (blue), validation (orange)"
+    stopped = make_snapshot()
+    stopped.status = "diverged"                 # it will never be measured: no promise
+    panel.update(stopped, History(steps=[1], loss=[1e9]))
+    assert panel.accuracy_figure.title == "accuracy: train (blue), validation (orange)"
 
 
 def test_comparing_draws_two_loss_curves_and_four_accuracy_curves():

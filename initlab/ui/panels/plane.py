@@ -119,7 +119,10 @@ class UnitRaster:
         rows = f32(1 + np.arange(depth * n_runs) / n_runs)     # layer i of run B at i + 1/2
         assign(self.y, min=0.5, max=depth + 1 - 0.5 / n_runs)
         ticks = np.arange(1, depth + 1) if depth <= 10 else np.arange(1, depth + 1, 2)
-        assign(self.y_axis, tick_values=f32(ticks))
+        # comparing, a layer is two rows (A, then B half a row lower): its number sits between
+        # them, and the axis says which row is which
+        assign(self.y_axis, tick_values=f32(ticks + (n_runs - 1) / (2 * n_runs)),
+               label="layer" if n_runs == 1 else "layer: A over B")
         cols = f32((np.arange(units) + 0.5) / units)          # cell centres on [0, 1]
         # bqplot squeezes a (1, n) colour array to (n,), which a HeatMap refuses: a single row
         # (or column) is drawn as two half-cells of the same colour
