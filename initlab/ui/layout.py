@@ -56,6 +56,7 @@ STYLE = f"""
 .il-lab .il-cell.il-cell {{ min-height: 0; min-width: 0; height: auto; width: auto;
   overflow: hidden; margin: 0; position: relative; }}
 .il-lab .il-cell .widget-box {{ min-height: 0; min-width: 0; overflow: hidden; }}
+.il-lab .il-float-host {{ position: relative; }}   /* the data cloud's A/B switch floats in it */
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
 .il-lab .il-overlay.il-left {{ left: 0; right: auto; top: 0; bottom: auto; }}   /* beside the title */

@@ -128,10 +128,33 @@ def test_the_boundary_switches_between_a_and_b():
     assert boundary.run_choice not in boundary.box.children
 
 
-def test_the_first_layer_lines_say_they_are_run_as():
+def test_the_data_cloud_draws_b_and_switches_to_a():
+    lab = Lab(activation="relu", depth=2, width=16)
+    units = lab.panels["dead_relu"]
+    assert units.run_choice is None                                # made when comparing starts
+    lab.compare(activation="tanh")
+    lab.step(30)                       # the same first draws: their lines part as they train
+    lines_a, lines_b = (r.snapshot().plane for r in lab.runs)
+    assert units.cloud.box.children == (units.cloud.figure, units.run_choice)
+    assert units.run_choice.value == "B" and units.cloud.figure.title.startswith("B: ")
+    assert units.figures() == [units.raster.figure, units.cloud.figure]
+    drawn_b = units.alive.x.copy()
+    units.run_choice.value = "A"
+    assert units.cloud.figure.title.startswith("A: ")
+    assert not np.array_equal(drawn_b, units.alive.x, equal_nan=True)
+    assert not np.array_equal(lines_a.segments_x, lines_b.segments_x, equal_nan=True)
+    lab.compare(False)
+    assert units.cloud.box.children == (units.cloud.figure,)
+    assert not units.cloud.figure.title.startswith(("A: ", "B: "))
+
+
+def test_the_first_layer_lines_say_whose_they_are():
     lab = Lab(depth=2, width=16)
     lab.compare(activation="leaky_relu")
-    assert lab.panels["dead_relu"].cloud.figure.title.startswith("A: 0 dead of 16")
+    title = lab.panels["dead_relu"].cloud.figure
+    assert title.title.startswith("B: 16 leaky_relu units")
+    lab.panels["dead_relu"].run_choice.value = "A"
+    assert title.title.startswith("A: 0 dead of 16")
     lab.compare(False)
     assert lab.panels["dead_relu"].cloud.figure.title.startswith("16 leaky_relu units")
 

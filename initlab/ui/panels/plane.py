@@ -53,6 +53,16 @@ def unit_values(stats: LayerStats, can_die: bool) -> np.ndarray:
     return np.sort(values)
 
 
+def ab_switch(tooltip: str) -> w.ToggleButtons:
+    """The A/B switch floating at a plane picture's top right while comparing; B (the run the
+    controls move) first."""
+    switch = w.ToggleButtons(options=["A", "B"], value="B", tooltip=tooltip,
+                             layout=lean.layout(),
+                             style=lean.style(w.ToggleButtonsStyle, button_width="28px"))
+    switch.add_class("il-overlay")
+    return switch
+
+
 class _PlaneFigure:
     """Shared frame: x/y scales fixed to the run's view, axes named by the Plane; a reason shown
     in place of the figure when there is no plane."""
@@ -202,7 +212,7 @@ class DataCloud(_PlaneFigure):
         self.box.children = [self.figure]
 
     def update(self, snapshot: Snapshot, run: str = "") -> None:
-        """Draw `snapshot`'s first layer; `run` ("A" in compare mode) prefixes the title."""
+        """Draw `snapshot`'s first layer; `run` ("A" or "B" in compare mode) prefixes the title."""
         if not self.frame(snapshot):
             return
         p = snapshot.plane
@@ -247,7 +257,8 @@ class DeadUnits(Panel):
             "orange: saturated (tanh/sigmoid pinned at a bound on most examples). Bottom: the "
             "data (white dots) with each first-layer unit's line, a tick on the side where it "
             "is on; dead lines red and dashed. Shade: how many first-layer units are on there "
-            "(pale: few, blue: all, pink: none, so nothing reaches the next layer).")
+            "(pale: few, blue: all, pink: none, so nothing reaches the next layer). Comparing "
+            "two runs, the A/B switch chooses whose lines are drawn.")
     rows = 2
     heavy = True
 
@@ -257,6 +268,10 @@ class DeadUnits(Panel):
         # the plane's note (wider data only): one line, ellipsed, the full text on hover; made
         # when first needed, since every widget model costs page load
         self.note: w.HTML | None = None
+        # comparing: whose lines the data cloud draws (made when compare mode first opens)
+        self.run_choice: w.ToggleButtons | None = None
+        self._last: tuple = ()
+        self.cloud.box.add_class("il-float-host")
         self.widget = lean.vbox([self.raster.figure, self.cloud.box], **FILL)
         # the data cloud's parts, under the names the tests and notebooks use
         self.points, self.alive, self.dead, self.counts = (self.cloud.points, self.cloud.alive,
@@ -270,12 +285,24 @@ class DeadUnits(Panel):
 
     def figures(self) -> list[bq.Figure]:
         shown = [self.raster.figure]
-        return shown + ([self.cloud.figure] if self.cloud.box.children == (self.cloud.figure,)
+        return shown + ([self.cloud.figure] if self.cloud.figure in self.cloud.box.children
                         else [])
 
+    def _on_choice(self, change: dict) -> None:
+        if self._last:
+            self.update(*self._last)
+
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
+        self._last = (snapshot, history, other)
         self.raster.update(runs(snapshot, history, other))
-        self.cloud.update(snapshot, "" if other is None else "A")     # the lines of run A
+        if other is not None and self.run_choice is None:
+            self.run_choice = ab_switch("whose first-layer lines to draw")
+            self.run_choice.observe(self._on_choice, "value")
+        run = "" if other is None else self.run_choice.value
+        self.cloud.update(other[0] if run == "B" else snapshot, run)
+        switch = (self.run_choice,) if other is not None and snapshot.plane is not None else ()
+        if self.cloud.box.children[1:] != switch:
+            self.cloud.box.children = self.cloud.box.children[:1] + switch
         note = snapshot.plane.note if snapshot.plane is not None else ""
         if note and self.note is None:
             self.note = lean.html()
@@ -308,12 +335,7 @@ class DecisionBoundary(_PlaneFigure, Panel):
         super().__init__()
         self.widget = self.box
         # compare mode: which run's boundary to draw (shown only while comparing)
-        self.run_choice = w.ToggleButtons(options=["A", "B"], value="B",
-                                          tooltip="whose decision boundary to draw",
-                                          layout=lean.layout(),
-                                          style=lean.style(w.ToggleButtonsStyle,
-                                                           button_width="28px"))
-        self.run_choice.add_class("il-overlay")
+        self.run_choice = ab_switch("whose decision boundary to draw")
         self.run_choice.observe(self._on_choice, "value")
         self.extra: tuple = ()     # other tools floating over the picture (own data's class)
         self._last: tuple = ()
