@@ -36,7 +36,6 @@ def row_html(run: str, finding: Finding) -> str:
     color = SEVERITY_COLORS[finding.severity]
     tag = f"<b style='color:#333'>{html.escape(run)}</b> " if run else ""
     return (f"<div class='il-finding il-{finding.severity}' data-code='{finding.code}' "
-            f"title='{html.escape(finding.message, quote=True)}' "
             f"style='border-left:3px solid {color};padding-left:5px;font-size:12px;"
             f"line-height:15px'>{tag}<b style='color:{color}'>{finding.severity}</b> "
             f"{html.escape(finding.message)}</div>")

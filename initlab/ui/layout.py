@@ -76,7 +76,9 @@ STYLE = f"""
 .il-lab .il-findings .widget-html {{ height: auto; margin-top: 3px; }}
 .il-lab .il-findings .widget-html-content {{ line-height: 15px; }}
 .il-lab .il-finding {{ display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;
-  overflow: hidden; }}
+  overflow: hidden; cursor: default; }}
+/* pointing at a clamped finding shows all of it in place (a tooltip would cover the text) */
+.il-lab .il-finding:hover {{ -webkit-line-clamp: unset; }}
 .il-lab .il-findings .il-fix {{ height: 22px; line-height: 20px; margin: 2px 0 0 8px;
   flex: none; }}
 @container (max-width: 1000px) {{

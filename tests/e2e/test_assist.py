@@ -1,7 +1,8 @@
 """The lab's assistant, change markers and own data in a real browser (Voila + Chromium).
 
-A diagnosis appears for a small init and its fix button applies He; a point clicked on the
-decision boundary appears and is trained on; a bad CSV explains itself and changes nothing.
+A diagnosis appears for a small init, opens in full under the pointer, and its fix button
+applies He; a point clicked on the decision boundary appears and is trained on; a bad CSV
+explains itself and changes nothing.
 """
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ def test_small_init_is_diagnosed_and_the_fix_button_applies_he(page, voila_serve
                            ).or_(page.locator(".il-finding.il-problem")).first
     finding.wait_for(timeout=DEADLINE_MS)
     assert "gradient" in finding.inner_text().lower()
+    clamped = finding.bounding_box()["height"]
+    finding.hover()                              # pointing at it shows the whole message
+    page.wait_for_timeout(200)
+    assert finding.bounding_box()["height"] > clamped + 10
     page.get_by_role("button", name="switch init to He").click()
     tab(page, "network")
     page.wait_for_function("() => ![...document.querySelectorAll('.il-finding')].length",
