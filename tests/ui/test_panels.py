@@ -284,6 +284,19 @@ def test_curves_draw_the_history_and_the_ln_c_line():
     np.testing.assert_allclose(panel.y_axis.tick_values, [0.01, 0.1, 1.0, 10.0])
 
 
+def test_a_series_of_one_point_gets_a_dot_and_loses_it_at_the_second():
+    panel, ratio = TrainingCurves(), UpdateRatio()
+    one = History(steps=[1], loss=[1.1], update_ratio=[np.full(4, 1e-3, np.float32)],
+                  eval_steps=[1], train_acc=[0.3], val_acc=[0.2], val_loss=[1.0])
+    panel.update(make_snapshot(), one)
+    ratio.update(make_snapshot(depth=3), one)
+    assert panel.loss.marker == panel.accuracy.marker == ratio.lines.marker == "circle"
+    assert panel.accuracy.y.shape == (2, 2)             # train and validation: two dots
+    panel.update(make_snapshot(), make_history(steps=20))
+    ratio.update(make_snapshot(depth=3), make_history(steps=20, layers=4))
+    assert panel.loss.marker is panel.accuracy.marker is ratio.lines.marker is None
+
+
 def test_an_empty_accuracy_picture_says_when_accuracy_is_first_measured():
     panel = TrainingCurves()
     panel.update(make_snapshot(), History(steps=[1, 2], loss=[1.1, 1.0], eval_every=10))
@@ -325,6 +338,9 @@ def test_update_ratio_draws_one_line_per_weight_layer():
 def test_series_rows_pads_runs_of_different_length_with_nan():
     x, y = series_rows([(np.arange(3.0), np.ones(3)), (np.arange(2.0), np.zeros(2))])
     assert x.shape == y.shape == (2, 3) and math.isnan(y[1, 2]) and math.isnan(x[1, 2])
+    x, y = series_rows([(np.array([10.0]), np.array([[0.2], [0.1]]))])   # one point, 2 rows
+    assert x.shape == (2,) and y.shape == (2, 2)          # not (2, 1): bqplot would squeeze it
+    np.testing.assert_allclose(y, [[0.2, 0.2], [0.1, 0.1]], rtol=1e-6)
     x, y = series_rows([(np.arange(3.0), np.ones((2, 3)))])
     assert x.shape == (3,) and y.shape == (2, 3)
 

@@ -158,6 +158,14 @@ def assign(widget: Any, **traits: Any) -> bool:
     return True
 
 
+def lone_point_dots(series: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """Lines traits that keep series of one point visible: a line through a single point draws
+    nothing (the accuracy at step 10, the loss after one Step), so while no (x, y) series has
+    two points each point gets a dot; from the second point on, plain lines."""
+    points = max((len(x) for x, _ in series), default=0)
+    return {"marker": "circle" if points == 1 else None, "marker_size": 24}
+
+
 def nice_ceil(x: float, mantissas: tuple = (1, 1.5, 2, 3, 4, 5, 6, 8, 10)) -> float:
     """Smallest round number (mantissa x 10^k) at or above x > 0: axis ends that move rarely."""
     if not np.isfinite(x) or x <= 0:
@@ -229,7 +237,11 @@ def series_rows(series: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
             ys.append(row)
     if len(ys) == 1:
         return f32(xs[0]), f32(ys[0])
-    n = max(len(r) for r in ys)
+    # bqplot squeezes a (rows, 1) array to (rows,), which it then draws as one curve of `rows`
+    # points: a single point per row is sent twice (a zero-length line, its dot drawn twice)
+    n = max(2 if len(r) == 1 else len(r) for r in ys)
+    xs = [np.repeat(x, 2) if len(x) == 1 else x for x in xs]
+    ys = [np.repeat(y, 2) if len(y) == 1 else y for y in ys]
     out_x = np.full((len(ys), n), np.nan, np.float32)
     out_y = np.full((len(ys), n), np.nan, np.float32)
     for k, (x, y) in enumerate(zip(xs, ys)):

@@ -13,8 +13,8 @@ from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
 from initlab.ui.panels.markers import ChangeMarkers
 from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, figure,
-                                    log_axis, nice_range, register, runs, series_rows,
-                                    unit_scale)
+                                    log_axis, lone_point_dots, nice_range, register, runs,
+                                    series_rows, unit_scale)
 
 MIN_STEPS = 10          # the step axis starts out 0..10
 MAX_POINTS = 600        # at most this many points per curve sent (History.series thins):
@@ -100,7 +100,8 @@ class TrainingCurves(Panel):
         self.loss_markers.update(drawn)
         self.acc_markers.update(drawn)
         loss = [h.series("loss", MAX_POINTS) for _, _, h in drawn]
-        last_step = max([float(x[-1]) for x, _ in loss if len(x)] + [MIN_STEPS])
+        # the last point half a step inside the axis: a point on its end is cut in half
+        last_step = max([float(x[-1]) + 0.5 for x, _ in loss if len(x)] + [MIN_STEPS])
         nice_range(self.x, 0.0, last_step, self.x_axis)
         assign(self.acc_x_axis, tick_values=self.x_axis.tick_values)
         loss_x, loss_y = series_rows(loss)
@@ -121,9 +122,9 @@ class TrainingCurves(Panel):
             acc_labels = [f"{what} {r}" for r in ("A", "B") for what in ("train", "validation")]
             acc_title = "accuracy: train (dark), validation (light)"
         assign(self.loss, x=loss_x, y=loss_y, colors=loss_colors,
-               visible=bool(np.isfinite(loss_x).any()))
+               visible=bool(np.isfinite(loss_x).any()), **lone_point_dots(loss))
         assign(self.accuracy, x=acc_x, y=acc_y, colors=acc_colors, labels=acc_labels,
-               visible=bool(np.isfinite(acc_x).any()))
+               visible=bool(np.isfinite(acc_x).any()), **lone_point_dots(accuracy))
         assign(self.loss_figure, title="loss" if other is None else "loss: A (blue), B (orange)")
         waiting = [h for _, snap, h in drawn if not h.eval_steps and snap.status == "ok"]
         if waiting:     # before the first measurement the axes are empty: say why, not just blank
