@@ -311,12 +311,15 @@ def _vanishing(f: _Facts) -> Finding | None:
         fix = ({"norm": "batch"}, "add batch norm")
     else:
         fix = None
+    size = (f"is {ratio:.1g} times the one leaving the last of {len(signal)} layers"
+            if ratio > 0 else f"is zero, while the one leaving the last of {len(signal)} "
+            "layers is not (a layer of dead units passes nothing back, and a small enough "
+            "number rounds to 0)")
     return _finding(
         "vanishing_gradients", "problem" if ratio < VANISHING_RATIO ** 2 else "warning",
-        f"The gradient reaching the first layer is {ratio:.1g} times the one leaving the last "
-        f"of {len(signal)} layers. Every layer multiplies it by its weights and the slope of "
-        "its non-linearity; when that product is below 1 it shrinks layer after layer, and the "
-        "first layers hardly learn.",
+        f"The gradient reaching the first layer {size}. Every layer multiplies it by its "
+        "weights and the slope of its non-linearity; when that product is below 1 it shrinks "
+        "layer after layer, and the first layers hardly learn.",
         {"ratio": ratio, "act_grad_std": _layers(signal),
          "grad_norm": _layers(f.snap.column("grad_norm"))}, fix)
 

@@ -193,3 +193,12 @@ def test_units_dead_or_saturated_in_a_net_that_has_learned_are_only_info():
     assert found["saturation"].severity == "info" and found["saturation"].fix is None
     dead = by_code(diagnose(trained(300, dataset="circles", seed=1)))["dead_units"]
     assert max(dead.evidence["dead_fraction"]) > 0.4 and dead.severity == "info"
+
+
+def test_a_gradient_that_is_zero_reads_as_zero_not_as_0_times():
+    run = Run(Config(depth=6, init="gaussian", weight_std=0.01))
+    run.step(30)                      # small init and Adam's first steps kill a whole layer
+    found = by_code(diagnose(run))["vanishing_gradients"]
+    assert found.evidence["ratio"] == 0.0
+    assert "is zero, while the one leaving the last of 6 layers is not" in found.message
+    assert "0 times" not in found.message
