@@ -69,19 +69,26 @@ def _initial_weights(run: Run) -> list[np.ndarray]:
     return Run(run.config, data=run.data).model.weights    # rebuilt: same seed, same draws
 
 
+def same_data(a: Config, b: Config) -> bool:
+    """True when two Configs describe the same data (and seed): their runs can share one Data."""
+    return all(getattr(a, n) == getattr(b, n) for n in DATA_FIELDS | {"seed"})
+
+
 class Pair:
     """Run A and run B from one seed, on the same data, stepped together.
 
-    Pair(config_a, config_b, data=None): data, if given (e.g. the student's own points), is used
-    by both; otherwise B reuses A's Data whenever their data fields match, so both see the very
-    same arrays.  `runs` is (run_a, run_b).
+    Pair(config_a, config_b, data=None, data_b=None): data, if given (e.g. the student's own
+    points), is used by both, or by A alone when data_b is given too (the same points prepared
+    for B's other preprocessing); otherwise B reuses A's Data whenever their data fields match,
+    so both see the very same arrays.  `runs` is (run_a, run_b).
     """
 
     def __init__(self, config_a: Config, config_b: Config, *, data: Data | None = None,
-                 **run_options: Any) -> None:
+                 data_b: Data | None = None, **run_options: Any) -> None:
         self.run_a = Run(config_a, data=data, **run_options)
         self._options = run_options
-        self.run_b = Run(config_b, data=self._data_for(config_b, data), **run_options)
+        self.run_b = Run(config_b, data=data_b if data_b is not None else
+                         self._data_for(config_b, data), **run_options)
 
     @classmethod
     def from_run(cls, run_a: Run, config_b: Config) -> "Pair":
@@ -100,8 +107,7 @@ class Pair:
     def _data_for(self, config_b: Config, data: Data | None) -> Data | None:
         if data is not None:
             return data
-        a = self.run_a.config
-        if all(getattr(a, n) == getattr(config_b, n) for n in DATA_FIELDS | {"seed"}):
+        if same_data(self.run_a.config, config_b):
             return self.run_a.data
         return None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import ipywidgets as w
 
@@ -232,20 +232,17 @@ class Lab(w.VBox):
         if self.run.diverged:
             self.reset()
 
-    def _set_run(self, run: Run) -> None:
-        """Train `run` from now on (own data: the same Config on other examples).  Compare mode
-        trains on the built-in data, so it ends here."""
-        if self._runs.comparing:
-            self._runs.stop()
-            self._show_compare()
-        self._runs.single = run
-        self.controls.input_dim = run.data.input_dim
+    def _use_data(self, make_data: Callable[[Config], Any]) -> None:
+        """Fresh runs (both in compare mode), same Configs, on other examples: make_data(config)
+        gives a run's Data (own points), None the built-in data.  Raises what make_data raises,
+        and then nothing has changed."""
+        self._runs.use_data(make_data)
+        self.controls.input_dim = self._run.data.input_dim
 
     def _sync_run(self) -> str:
-        if self._runs.comparing:
-            outcome = self._runs.sync(self._config)
-        else:                                     # own points survive what they can (owndata)
-            self._runs.single, outcome = self.own.follow(self._runs.single, self._config)
+        # own points survive what they can (OwnData.follow), in run B too when comparing
+        follow = self.own.follow if self.own.points is not None else None
+        outcome = self._runs.sync(self._config, follow)
         if outcome == "rebuilt":
             self.controls.input_dim = self._run.data.input_dim
             self.controls.show(self._config)
@@ -447,13 +444,10 @@ class Lab(w.VBox):
         if session.points is None:
             self.own.drop()
             self._open(session.a, session.b, notice)
-        elif session.b is not None:
-            self._open(session.a, session.b, notice + " Compare mode trains on the built-in "
-                       "data: the file's own points were not loaded.")
         else:
-            self._open(session.a, None)
-            self.own.use(session.points, f"Settings and your {len(session.points)} points "
-                                         f"loaded.")
+            self._open(session.a, session.b)
+            self.own.use(session.points, notice[:-1] + f" with your {len(session.points)} "
+                                                         f"points.")
 
     # ---- drawing ----------------------------------------------------------------------------
     def _redraw_now(self) -> None:

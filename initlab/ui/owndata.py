@@ -1,9 +1,9 @@
 """Your own data in the lab: click on the decision-boundary picture to add a point, or upload a CSV.
 
-- A click on the picture adds a point of the class chosen in the menu below it ("add 0", ...;
-  the first click starts from the examples of the data set on screen); with "erase" chosen a
-  click removes the point nearest to it.  The run restarts on the new points (same seed), and
-  the picture shows all of them.  (bqplot's click event carries no modifier keys, so there is
+- A click on the picture adds a point of the class chosen in the menu at its top left ("add 0",
+  ...; the first click starts from the examples of the data set on screen); with "erase" chosen
+  a click removes the point nearest to it.  The run restarts on the new points (same seed; in
+  compare mode both runs, each preparing them its own way), and the picture shows all of them.  (bqplot's click event carries no modifier keys, so there is
   no shift-click: the menu's "erase" is the eraser mode.)
 - A CSV (`x1,x2,label` or 64 features + label) is read by `initlab.core.userdata.parse_csv`;
   a rejected file changes nothing and the status line says which row, column and problem.
@@ -87,6 +87,16 @@ class OwnData:
         panel.extra = (*panel.extra, self.label)
         if panel.figure in panel.box.children:
             panel.box.children = (*panel.box.children, self.label)
+        panel.run_choice.observe(self.lab.status.guarded(lambda _: self.update(), "your points"),
+                                 "value")
+
+    def _shown_run(self) -> Run:
+        """The run whose decision boundary is drawn (A or B by the switch when comparing): its
+        preprocessing maps raw points to the picture and back."""
+        runs = self.lab._runs.all
+        if len(runs) == 2 and self.boundary is not None and self.boundary.run_choice.value == "A":
+            return runs[0]
+        return runs[-1]
 
     def _show_mark(self) -> bq.Scatter:
         """The mark of the own points (made at the first own point, under the click catcher)."""
@@ -115,7 +125,7 @@ class OwnData:
               label: int | None = None) -> None:
         """What a click at xy (picture coordinates) does: add a point of class `label` (default:
         the chosen one), or (erase, or the eraser chosen) remove the one nearest to xy."""
-        run = self.lab.run
+        run = self._shown_run()
         if run.data.input_dim != 2:
             self.lab.status.say("Clicking adds points to 2-D data only; for digits-like data "
                                 "upload a CSV with 64 features and a label.", "warning")
@@ -141,7 +151,10 @@ class OwnData:
             raw = userdata.raw_from_input(prep, np.asarray([xy]))[0]
             new = userdata.add_point(points, raw, label)
             done = f"Added a point of class {label}"
-        self.use(new, f"{done}: the run restarts on your {len(new)} points.")
+        self.use(new, f"{done}: {self._restarts()} on your {len(new)} points.")
+
+    def _restarts(self) -> str:
+        return "both runs restart" if len(self.lab._runs.all) == 2 else "the run restarts"
 
     def make_widgets(self) -> list[w.Widget]:
         """The upload control (and 'built-in data' when own points are in use) for the lab's
@@ -155,17 +168,15 @@ class OwnData:
 
     # ---- using points -----------------------------------------------------------------------
     def use(self, points: Points, notice: str = "") -> bool:
-        """Train on `points` from now on (a fresh run, same Config).  A set the lab cannot train
-        on is refused with the reason in the status line; then nothing changes."""
+        """Train on `points` from now on (a fresh run, same Config; both runs, each with its
+        own Config, in compare mode).  A set the lab cannot train on is refused with the reason
+        in the status line; then nothing changes."""
         lab = self.lab
         try:
-            data = userdata.make_user_data(points, lab.config)
+            lab._use_data(lambda config: userdata.make_user_data(points, config))
         except ValueError as err:
             lab.status.say(f"Your points were not used: {err}.", "warning")
             return False
-        old = lab._run
-        lab._set_run(Run(lab.config, data=data, probe_size=old.probe_size,
-                         eval_every=old.eval_every))
         self.points = points
         self._label_options(points.n_classes)
         self._builtin_button()
@@ -189,8 +200,7 @@ class OwnData:
             return
         self.points = None
         lab = self.lab
-        lab._set_run(Run(lab.config, probe_size=lab._run.probe_size,
-                         eval_every=lab._run.eval_every))
+        lab._use_data(lambda config: None)            # each run's built-in data again
         self._label_options(lab._run.data.n_classes)
         lab._redraw_now()
         lab.status.say(notice)
@@ -227,14 +237,14 @@ class OwnData:
                                 "warning")
             return
         self.use(points, f"Loaded {len(points)} points from {name} ({points.n_classes} "
-                         f"classes, {points.dim} features): the run restarts on them.")
+                         f"classes, {points.dim} features): {self._restarts()} on them.")
 
     # ---- drawing ----------------------------------------------------------------------------
     def update(self) -> None:
         """Draw every own point in the boundary picture (instead of the probe points)."""
         if self.boundary is None:
             return
-        run = self.lab._run
+        run = self._shown_run()
         points = self.points if self.points is not None and run.data.input_dim == 2 else None
         key = (id(points), id(run.data))
         if key == self._drawn:

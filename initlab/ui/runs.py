@@ -8,9 +8,14 @@ step 0 as well, so the two curves always start from the same step and the same d
 """
 from __future__ import annotations
 
-from initlab.core.compare import Pair
+from typing import Callable
+
+from initlab.core.compare import Pair, same_data
 from initlab.core.config import Config
+from initlab.core.data import Data
 from initlab.core.run import Run
+
+Follow = Callable[[Run, Config], "tuple[Run, str]"]
 
 
 class LabRuns:
@@ -39,13 +44,21 @@ class LabRuns:
         """Run A's Config in compare mode, else None."""
         return self.pair.run_a.config if self.pair is not None else None
 
-    def sync(self, config: Config) -> str:
+    def sync(self, config: Config, follow: Follow | None = None) -> str:
         """Bring the driven run to `config`: "unchanged", "adjusted" or "rebuilt" (Run.apply).
 
-        In compare mode a rebuilt B sends A back to step 0 too (lockstep from one start)."""
+        follow(run, config) -> (run, outcome), if given, moves the run instead of Run.apply (own
+        points: OwnData.follow keeps them).  In compare mode a rebuilt B sends A back to step 0
+        too (lockstep from one start)."""
         if self.pair is None:
-            return self.single.apply(config)
-        outcome = self.pair.apply_b(config)
+            if follow is None:
+                return self.single.apply(config)
+            self.single, outcome = follow(self.single, config)
+            return outcome
+        if follow is None:
+            outcome = self.pair.apply_b(config)
+        else:
+            self.pair.run_b, outcome = follow(self.pair.run_b, config)
         a = self.pair.run_a
         if outcome == "rebuilt" and (a.step_count or a.diverged):
             a.reset()
@@ -65,6 +78,22 @@ class LabRuns:
         self.pair, self.single = None, run
         if config_b is not None:
             self.start(config_b)
+
+    def use_data(self, make_data: Callable[[Config], Data | None]) -> None:
+        """Fresh runs, same Configs, on other examples: make_data(config) gives each run's Data
+        (the student's points; None: the built-in data its Config describes).  Both runs of a
+        pair get one Data when their data fields match.  Nothing changes if make_data raises."""
+        if self.pair is None:
+            run = self.single
+            data = make_data(run.config)
+            self.single = Run(run.config, data=data, probe_size=run.probe_size,
+                              eval_every=run.eval_every)
+            return
+        a, b = self.pair.runs
+        data_a = make_data(a.config)
+        data_b = data_a if data_a is None or same_data(a.config, b.config) else make_data(b.config)
+        self.pair = Pair(a.config, b.config, data=data_a, data_b=data_b,
+                         probe_size=a.probe_size, eval_every=a.eval_every)
 
     def stop(self) -> None:
         """End compare mode: B, the run the controls show, carries on alone."""

@@ -118,3 +118,58 @@ def test_the_settings_box_is_made_when_first_opened_and_holds_the_upload():
     lab.json_box.selected_index = 0
     assert lab.own.upload in lab.json_box.children[0].children
     assert lab.json_text in lab.json_box.children[0].children
+
+
+def test_comparing_a_click_restarts_both_runs_on_the_points_and_compare_stays():
+    lab = Lab(panels=["boundary", "loss"])
+    lab.compare(activation="tanh")
+    lab.step(5)
+    lab.own.click((0.25, -0.5), label=1)
+    run_a, run_b = lab.runs                                   # still comparing
+    assert run_a.data is run_b.data and run_a.data.name == "custom"   # the same arrays
+    assert [run_a.step_count, run_b.step_count] == [0, 0]
+    assert (run_a.config.activation, run_b.config.activation) == ("relu", "tanh")
+    assert "both runs restart on your" in _status(lab)
+    lab.step(20)
+    assert [r.step_count for r in lab.runs] == [20, 20]
+    lab.set(depth=4)                         # B is rebuilt on the points; A starts again too
+    run_a, run_b = lab.runs
+    assert run_b.config.depth == 4 and run_b.data.name == run_a.data.name == "custom"
+    assert len(run_b.data.y_train) + len(run_b.data.y_val) == len(lab.own.points)
+    assert run_a.step_count == 0
+    lab.own.drop("Back to the built-in data.")                # both runs, compare stays
+    assert len(lab.runs) == 2 and all(r.data.name == "spiral" for r in lab.runs)
+
+
+def test_comparing_other_preprocessing_each_run_prepares_the_points_its_way():
+    lab = Lab(panels=["boundary"])
+    lab.compare(preprocessing="none")
+    lab.own.click((0.0, 0.5), label=0)
+    run_a, run_b = lab.runs
+    assert run_a.data is not run_b.data
+    assert not np.allclose(run_a.data.x_train, run_b.data.x_train)      # standardised vs raw
+    # the points are drawn in the plane of the boundary on screen: B's, then A's
+    raw = lab.own.points.x
+    shown = lambda: np.c_[lab.own.shown.x, lab.own.shown.y]          # noqa: E731
+    np.testing.assert_allclose(shown(), run_b.data.preprocessor.transform(raw), rtol=1e-5,
+                               atol=1e-6)
+    lab.panels["boundary"].run_choice.value = "A"
+    np.testing.assert_allclose(shown(), run_a.data.preprocessor.transform(raw), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_an_export_of_two_runs_and_points_reopens_both_on_the_points():
+    lab = Lab(panels=["boundary"])
+    lab.compare(init="xavier_normal")
+    lab.own.click((0.1, 0.2), label=2)
+    lab._export()
+    doc = json.loads(lab.json_text.value)
+    assert set(doc) == {"a", "b", "points"}
+    other = Lab(panels=["boundary"])
+    other.json_text.value = lab.json_text.value
+    other._import()
+    run_a, run_b = other.runs
+    assert run_b.config.init == "xavier_normal" and run_a.config.init == lab.runs[0].config.init
+    assert run_a.data.name == run_b.data.name == "custom"
+    assert np.array_equal(other.own.points.x, lab.own.points.x)
+    assert "Settings loaded (run A and run B) with your" in _status(other)
