@@ -243,8 +243,8 @@ class DataCloud(_PlaneFigure):
             what = f"{n_dead} dead of {units} first-layer units"
         else:
             n_off = int(np.count_nonzero(p.unit_off))
-            what = (f"{units} {snapshot.activation} units, {n_off} off the data "
-                    f"(they still learn)")
+            what = f"{units} {snapshot.activation} units, {n_off} off the data" + (
+                "" if run else " (they still learn)")     # comparing, the A/B switch needs room
         assign(self.figure, title=f"{run}: {what}" if run else what)
 
 
