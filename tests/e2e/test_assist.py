@@ -1,8 +1,8 @@
 """The lab's assistant, change markers and own data in a real browser (Voila + Chromium).
 
 A diagnosis appears for a small init, opens in full under the pointer, and its fix button
-applies He; a point clicked on the decision boundary appears and is trained on; a bad CSV
-explains itself and changes nothing.
+applies He; a point clicked on the decision boundary appears and is trained on (by both runs
+when comparing); a bad CSV explains itself and changes nothing.
 """
 from __future__ import annotations
 
@@ -58,6 +58,20 @@ def test_a_clicked_point_appears_and_trains(page, voila_server):
         page.get_by_role("button", name="Step").click()
     page.wait_for_function("() => /step 3 ·/.test(document.body.innerText)", timeout=DEADLINE_MS)
     assert step_count(page) == 3
+    assert not errors, errors
+
+
+def test_comparing_a_clicked_point_restarts_both_runs_on_it(page, voila_server):
+    errors = watch_console(page)
+    open_app(page, voila_server, "?b.activation=tanh")
+    box = boundary_plot(page).bounding_box()
+    page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + 0.2 * box["height"])
+    page.get_by_text("both runs restart on your 601 points").wait_for(timeout=DEADLINE_MS)
+    page.wait_for_function(f"() => ({BOUNDARY_DOTS_JS})() === 601", timeout=DEADLINE_MS)
+    for _ in range(3):
+        page.get_by_role("button", name="Step").click()
+    page.wait_for_function("() => /A step 3 ·[^]*B step 3 ·/.test(document.body.innerText)",
+                           timeout=DEADLINE_MS)
     assert not errors, errors
 
 
