@@ -98,9 +98,13 @@ class FindingsView:
         self.shown = tagged[:self.max_rows]
         while len(self.rows) < len(self.shown):
             self.rows.append(_Row(self._on_fix))
+        offered: set[str] = set()                  # one button per fix: the worst finding's
         for row, (run, finding) in zip(self.rows, self.shown):
             before = row.key
-            row.show(run, finding, with_button=run == fixable)
+            fix = repr(sorted(finding.fix.items())) if finding.fix else ""
+            row.show(run, finding, with_button=run == fixable and fix not in offered)
+            if run == fixable and fix:
+                offered.add(fix)
             self.sends += row.key != before
         hidden = len(tagged) - len(self.shown)
         if hidden and self.more is None:

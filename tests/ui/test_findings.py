@@ -51,6 +51,16 @@ def test_findings_of_two_runs_are_merged_worst_first_and_only_b_gets_buttons():
     assert view.rows[1].fix is None                  # A is pinned: no button
 
 
+def test_findings_with_the_same_fix_share_one_button_on_the_worst():
+    view = FindingsView(apply=lambda **fields: None)
+    xavier = {"init": "xavier_normal"}
+    view.update([("", [_finding("initial_loss", "problem", xavier),
+                       _finding("saturation", "problem", xavier),
+                       _finding("diverged", "warning", {"lr": 0.01})])])
+    assert [row.fix for row in view.rows[:3]] == [xavier, None, {"lr": 0.01}]
+    assert len(view.buttons()) == 2
+
+
 def test_a_fix_button_calls_apply_with_the_finding_fields():
     applied = []
     view = FindingsView(apply=lambda **fields: applied.append(fields))
