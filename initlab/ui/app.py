@@ -473,8 +473,8 @@ class Lab(w.VBox):
             self.status.show(self._status_line(runs[0], snapshots[0]))
         else:
             self.status.show(self._compare_lines(runs, snapshots))
-        self.share.show(*((runs[0].config, runs[1].config) if len(runs) == 2
-                          else (runs[0].config,)))
+        self.share.show(runs[0].config, runs[1].config if len(runs) == 2 else None,
+                        own_points=self.own.points is not None)
         t3 = time.perf_counter()
         self.status.guarded(self._diagnose, "the diagnosis")(runs, snapshots)
         t4 = time.perf_counter()

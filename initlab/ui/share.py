@@ -55,13 +55,16 @@ class ShareLink:
     def __init__(self) -> None:
         self.widget = lean.html(**FILL)          # the rest of its row (a shared layout)
         self.query = None
+        self._shown: tuple = ()
         self.url = ""
 
-    def show(self, a: Config, b: Config | None = None) -> None:
-        """Show the link for run A (and run B in compare mode); nothing is sent if unchanged."""
+    def show(self, a: Config, b: Config | None = None, own_points: bool = False) -> None:
+        """Show the link for run A (and run B in compare mode); nothing is sent if unchanged.
+        With own_points the button says that a link leaves the points out."""
         query = to_query(a, b)
-        if query == self.query:
+        if (query, own_points) == self._shown:
             return
+        self._shown = (query, own_points)
         self.query, self.url = query, link_url(query)
         page = "1" if in_voila() else "0"
         where = ("" if page == "1" else "<div style='color:#555;font-size:11px'>append to the "
@@ -70,7 +73,9 @@ class ShareLink:
             "<div class='il-share' style='display:flex;gap:4px;align-items:center'>"
             f"<button class='il-copy-link' data-page='{page}' "
             f"data-query='{html.escape(query, quote=True)}' onclick=\"{COPY_JS}\" "
-            "title='Copy the link of these settings (both runs in compare mode)'>"
-            "copy link</button>"
+            "title='Copy the link of these settings (both runs in compare mode)"
+            + (": a link carries settings, not your points (the JSON export keeps them)"
+               if own_points else "") + "'>"
+            + ("copy link (no points)" if own_points else "copy link") + "</button>"
             f"<input class='il-link' readonly value='{html.escape(self.url, quote=True)}' "
             "onclick='this.select()' style='flex:1;min-width:0;font-size:11px'></div>" + where)

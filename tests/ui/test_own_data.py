@@ -130,6 +130,7 @@ def test_comparing_a_click_restarts_both_runs_on_the_points_and_compare_stays():
     assert [run_a.step_count, run_b.step_count] == [0, 0]
     assert (run_a.config.activation, run_b.config.activation) == ("relu", "tanh")
     assert "both runs restart on your" in _status(lab)
+    assert "copy link (no points)" in lab.share.widget.value     # a link leaves them out
     lab.step(20)
     assert [r.step_count for r in lab.runs] == [20, 20]
     lab.set(depth=4)                         # B is rebuilt on the points; A starts again too
