@@ -3,8 +3,9 @@
 - A click on the picture adds a point of the class chosen in the menu at its top left ("add 0",
   ...; the first click starts from the examples of the data set on screen); with "erase" chosen
   a click removes the point nearest to it.  The run restarts on the new points (same seed; in
-  compare mode both runs, each preparing them its own way), and the picture shows all of them.  (bqplot's click event carries no modifier keys, so there is
-  no shift-click: the menu's "erase" is the eraser mode.)
+  compare mode both runs, each preparing them its own way), and the picture shows all of them.
+  (bqplot's click event carries no modifier keys, so there is no shift-click: the menu's
+  "erase" is the eraser mode.)
 - A CSV (`x1,x2,label` or 64 features + label) is read by `initlab.core.userdata.parse_csv`;
   a rejected file changes nothing and the status line says which row, column and problem.
 - "built-in data" goes back to the data set the controls describe.
