@@ -67,8 +67,11 @@ class ShareLink:
         self._shown = (query, own_points)
         self.query, self.url = query, link_url(query)
         page = "1" if in_voila() else "0"
-        where = ("" if page == "1" else "<div style='color:#555;font-size:11px'>append to the "
-                 "served lab's address (initlab serve)</div>")
+        # outside Voila (JupyterLab) the box holds a query: say so on the same line (a second
+        # line overflowed the row, behind the tabs); no query at all is the default settings
+        where = ("" if page == "1" else "<span style='color:#555;font-size:11px' title='append "
+                 "it to the address of the served lab (initlab serve)'>query</span>")
+        shown = self.url if self.url != "?" else ""
         self.widget.value = (
             "<div class='il-share' style='display:flex;gap:4px;align-items:center'>"
             f"<button class='il-copy-link' data-page='{page}' "
@@ -76,6 +79,7 @@ class ShareLink:
             "title='Copy the link of these settings (both runs in compare mode)"
             + (": a link carries settings, not your points (the JSON export keeps them)"
                if own_points else "") + "'>"
-            + ("copy link (no points)" if own_points else "copy link") + "</button>"
-            f"<input class='il-link' readonly value='{html.escape(self.url, quote=True)}' "
-            "onclick='this.select()' style='flex:1;min-width:0;font-size:11px'></div>" + where)
+            + ("copy link (no points)" if own_points else "copy link") + "</button>" + where
+            + f"<input class='il-link' readonly value='{html.escape(shown, quote=True)}' "
+            "placeholder='(the default settings)' onclick='this.select()' "
+            "style='flex:1;min-width:0;font-size:11px'></div>")

@@ -236,3 +236,12 @@ def test_the_link_is_the_pages_address_with_the_settings_as_its_query():
     assert link_url(query, voila) == "http://127.0.0.1:8866/?" + query
     preheated = {"SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8866", "SCRIPT_NAME": "/"}
     assert link_url(query, preheated) == "http://127.0.0.1:8866/?" + query
+
+
+def test_outside_voila_the_link_box_holds_the_query_on_one_line():
+    lab = Lab()                                    # no Voila here: the JupyterLab case
+    value = lab.share.widget.value
+    assert ">query</span>" in value and "<div style" not in value     # no second line
+    assert "value=''" in value and "(the default settings)" in value  # nothing to append
+    lab.set(depth=4)
+    assert "value='?depth=4'" in lab.share.widget.value
