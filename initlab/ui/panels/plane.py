@@ -9,8 +9,8 @@ each first-layer unit's line (where it switches on; a tick marks its active side
 lines red and dashed, over a raster of how many first-layer units are on at each spot (pink where
 none is).  Every line is one path of one Lines mark and the points never change colour: the
 browser's cost is per SVG element it touches, and this picture changes on every redraw.
-Data wider than 2-D
-(digits) is drawn in the plane of its first two principal components, with the Plane's note.
+Comparing two runs, an A/B switch chooses whose lines are drawn.  Data wider than 2-D (digits)
+is drawn in the plane of its first two principal components, with the Plane's note.
 
 Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
 lighter where the network is less confident, with the probe points on top in their true class.
@@ -61,6 +61,15 @@ def ab_switch(tooltip: str) -> w.ToggleButtons:
                              style=lean.style(w.ToggleButtonsStyle, button_width="28px"))
     switch.add_class("il-overlay")
     return switch
+
+
+class _Switchable:
+    """A panel with an A/B switch (compare mode): flipping it redraws what it last drew."""
+    _last: tuple = ()        # the arguments of the last update()
+
+    def _on_choice(self, change: dict) -> None:
+        if self._last:
+            self.update(*self._last)
 
 
 class _PlaneFigure:
@@ -249,7 +258,7 @@ class DataCloud(_PlaneFigure):
 
 
 @register
-class DeadUnits(Panel):
+class DeadUnits(_Switchable, Panel):
     name = "dead_relu"
     title = "Dead and saturated units"
     hint = ("Top: every unit of every layer, sorted; blue: the share of the batch it is active "
@@ -270,7 +279,6 @@ class DeadUnits(Panel):
         self.note: w.HTML | None = None
         # comparing: whose lines the data cloud draws (made when compare mode first opens)
         self.run_choice: w.ToggleButtons | None = None
-        self._last: tuple = ()
         self.cloud.box.add_class("il-float-host")
         self.widget = lean.vbox([self.raster.figure, self.cloud.box], **FILL)
         # the data cloud's parts, under the names the tests and notebooks use
@@ -287,10 +295,6 @@ class DeadUnits(Panel):
         shown = [self.raster.figure]
         return shown + ([self.cloud.figure] if self.cloud.figure in self.cloud.box.children
                         else [])
-
-    def _on_choice(self, change: dict) -> None:
-        if self._last:
-            self.update(*self._last)
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         self._last = (snapshot, history, other)
@@ -324,7 +328,7 @@ def _lighten(color: str, amount: float) -> str:
 
 
 @register
-class DecisionBoundary(_PlaneFigure, Panel):
+class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
     name = "boundary"
     title = "Decision boundary"
     hint = ("Colour: the predicted class, pale where the network is unsure. Dots: probe points. "
@@ -338,7 +342,6 @@ class DecisionBoundary(_PlaneFigure, Panel):
         self.run_choice = ab_switch("whose decision boundary to draw")
         self.run_choice.observe(self._on_choice, "value")
         self.extra: tuple = ()     # other tools floating over the picture (own data's class)
-        self._last: tuple = ()
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
         self.regions = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
@@ -363,10 +366,6 @@ class DecisionBoundary(_PlaneFigure, Panel):
 
     def figures(self) -> list[bq.Figure]:
         return [self.figure] if self.figure in self.box.children else []
-
-    def _on_choice(self, change: dict) -> None:
-        if self._last:
-            self.update(*self._last)
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         self._last = (snapshot, history, other)
