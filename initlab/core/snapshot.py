@@ -6,9 +6,8 @@ comparable from one redraw to the next.  Histogram edges are fixed per activatio
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
