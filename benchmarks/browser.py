@@ -29,7 +29,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from initlab import Config, Run, serve
-from initlab.core.presets import PRESETS
+from initlab.lessons.presets import PRESETS
 from initlab.ui.panels.histograms import short
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
@@ -374,8 +374,8 @@ def server_processes(url: str) -> tuple[int, list[int]]:
             parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-        # `initlab serve` runs Voila through its subclass (python -m initlab.voila_app)
-        if ("-m voila" in cmd or "-m initlab.voila_app" in cmd) and f"--port={port}" in cmd:
+        # `initlab serve` runs Voila through its subclass (python -m initlab.serving.voila_app)
+        if ("-m voila" in cmd or "-m initlab.serving.voila_app" in cmd) and f"--port={port}" in cmd:
             server = int(proc.name)
     return server, [pid for pid, ppid in parents.items() if ppid == server]
 

@@ -32,7 +32,7 @@ from tornado.websocket import websocket_connect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from initlab import serve  # noqa: E402
+from initlab.serving import serve  # noqa: E402
 
 from jupyter_server.services.kernels.connection.base import (deserialize_msg_from_ws_v1,
                                                              serialize_msg_to_ws_v1)
@@ -248,7 +248,7 @@ def kernel_pids_of_server(base: str) -> list[int]:
                 cmdline = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"initlab.voila_app" in cmdline and f"--port={port}".encode() in cmdline:
+            if b"initlab.serving.voila_app" in cmdline and f"--port={port}".encode() in cmdline:
                 pids.append(int(entry.name))
     return pids
 

@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser as bench  # noqa: E402
 
-from initlab import serve  # noqa: E402
+from initlab.serving import serve  # noqa: E402
 
 COUNT_JS = """() => {
   window.__loss = 0; window.__status = 0; window.__boundary = 0;

@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser as bench  # noqa: E402  (the same page set-up and stamps as benchmarks/browser.py)
 
-from initlab import serve  # noqa: E402
+from initlab.serving import serve  # noqa: E402
 
 TIMELINE_JS = """() => {
   window.__mut = [];

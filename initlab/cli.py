@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from initlab import serve as serving
+from initlab.serving import serve as serving
 from initlab.core import budget
 
 

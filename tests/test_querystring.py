@@ -1,6 +1,6 @@
 """A teacher's link -> Config: good links apply, bad links fall back to defaults with a reason."""
 from initlab.core.config import Config
-from initlab.querystring import config_from_environment, config_from_query
+from initlab.serving.querystring import config_from_environment, config_from_query
 
 
 def test_teacher_link_sets_small_gaussian_init_for_tanh():

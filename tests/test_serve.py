@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from initlab import serve
+from initlab.serving import serve
 
 ASSETS = Path(__file__).parent / "assets"
 ECHO = ASSETS / "echo_environment.ipynb"
@@ -34,7 +34,7 @@ def fetch_printed(url: str) -> dict[str, str]:
 # ---- the command line, without a server ---------------------------------------------------------
 def test_voila_command_culls_idle_kernels_with_jupyter_server_traitlets():
     cmd = serve.voila_command("lab.ipynb", port=9001, host="127.0.0.1", cull_idle=600)
-    assert cmd[1:4] == ["-m", "initlab.voila_app", "lab.ipynb"]
+    assert cmd[1:4] == ["-m", "initlab.serving.voila_app", "lab.ipynb"]
     assert {"--port=9001", "--Voila.ip=127.0.0.1", "--no-browser",
             "--MappingKernelManager.cull_idle_timeout=600",
             "--MappingKernelManager.cull_interval=60",

@@ -16,8 +16,8 @@ import pytest
 
 from initlab.core import budget
 from initlab.core.config import Config
-from initlab.core.presets import PRESETS
-from initlab.querystring import config_from_query
+from initlab.lessons.presets import PRESETS
+from initlab.serving.querystring import config_from_query
 
 # The link from the issue: 51 GB estimated, several GB measured just to open.
 HOSTILE = ("depth=20&width=1024&activation=maxout&maxout_pieces=5&norm=batch&n_samples=20000"

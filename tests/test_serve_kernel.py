@@ -23,7 +23,7 @@ import io, sys
 import numpy as np
 page = io.StringIO()
 sys.stderr = page
-from initlab.querystring import prepare_served_kernel
+from initlab.serving.querystring import prepare_served_kernel
 prepare_served_kernel({})
 np.log(np.zeros(1))                          # RuntimeWarning: divide by zero
 print("page:", repr(page.getvalue()))
@@ -68,7 +68,7 @@ def test_a_memory_error_in_a_step_frees_what_it_took_and_says_so():
 import resource
 from initlab.core.config import Config
 from initlab.core.run import Run
-from initlab.querystring import cap_address_space
+from initlab.serving.querystring import cap_address_space
 run = Run(Config(depth=5, width=512, batch_size=4000, n_samples=6000))
 def rss():
     return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / 2**20
@@ -87,7 +87,7 @@ print("freed", rss() - before < 30)
 def test_the_kernel_cap_is_set_from_the_environment():
     code = """
 import resource
-from initlab.querystring import prepare_served_kernel
+from initlab.serving.querystring import prepare_served_kernel
 prepare_served_kernel({"INITLAB_KERNEL_MAX_MB": "300"})
 soft, hard = resource.getrlimit(resource.RLIMIT_AS)
 size = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
@@ -109,7 +109,7 @@ page = io.StringIO()
 sys.stderr = page
 logger = logging.getLogger("ipykernel.comm")
 logger.addHandler(logging.StreamHandler(page))
-from initlab.querystring import prepare_served_kernel
+from initlab.serving.querystring import prepare_served_kernel
 prepare_served_kernel({})
 logger.warning("No such comm: 123")
 print("page:", repr(page.getvalue()))

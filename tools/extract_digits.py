@@ -1,4 +1,4 @@
-"""One-off: write initlab/core/digits.npz from scikit-learn's copy of the UCI digits.
+"""One-off: write initlab/data/digits.npz from scikit-learn's copy of the UCI digits.
 
 Not a runtime dependency: run it once in a throwaway environment, commit only the npz.
 

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from helpers import PRELUDE, open_app  # noqa: E402
 
-from initlab import serve  # noqa: E402
+from initlab.serving import serve  # noqa: E402
 
 SATURATED = "?activation=tanh&init=gaussian&weight_std=1.0&depth=6&width=200"
 SMALL_INIT = "?dataset=digits&n_classes=10&depth=10&width=500&activation=tanh&init=gaussian" \

@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from initlab import serve
+from initlab.serving import serve
 from initlab.core import budget
 
 c = get_config()  # noqa: F821 - defined by JupyterHub when it loads this file

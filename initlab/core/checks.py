@@ -18,9 +18,9 @@ from typing import Callable
 import numpy as np
 
 from initlab.core.config import Config
-from initlab.core.data import Data, Preprocessor
-from initlab.core.gradcheck import numeric_gradient, rel_error
-from initlab.core.losses import softmax_cross_entropy
+from initlab.data.datasets import Data, Preprocessor
+from initlab.nn.gradcheck import numeric_gradient, rel_error
+from initlab.nn.losses import softmax_cross_entropy
 from initlab.core.run import Run
 
 # Runs that are only scored at the end skip the periodic accuracy measurement (the History's

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from initlab.core.config import Config
-from initlab.core.data import Data
+from initlab.data.datasets import Data
 from initlab.core.run import DATA_FIELDS, Run
 from initlab.core.snapshot import Snapshot
 

@@ -1,7 +1,7 @@
 """Config: one validated description of an experiment.
 
 Every knob of the lab is a field here, and each field carries its own metadata (group, kind,
-allowed values, help text).  The allowed values of a choice are a registry (initlab.core.registry)
+allowed values, help text).  The allowed values of a choice are a registry (initlab.nn.registry)
 kept where the concept lives, so a newly registered activation, scheme, optimiser, schedule,
 preprocessing mode or data set is a valid value at once.  The UI builds its controls from that
 metadata, the URL query string and JSON files are parsed through it, and invalid values raise a
@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from initlab.core.activations import ACTIVATIONS
-from initlab.core.data import DATASETS, PREPROCESSING
-from initlab.core.init import SCHEMES
-from initlab.core.optim import RULES, SCHEDULES
-from initlab.core.registry import not_allowed, one_of
+from initlab.nn.activations import ACTIVATIONS
+from initlab.data.datasets import DATASETS, PREPROCESSING
+from initlab.nn.init import SCHEMES
+from initlab.nn.optim import RULES, SCHEDULES
+from initlab.nn.registry import not_allowed, one_of
 
 from initlab.core import budget, safejson
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, quote
 
 from initlab.core import safejson
 from initlab.core.config import FIELDS, Config, allowed, parse_text
-from initlab.core.userdata import MAX_BYTES, Points, points_from_rows
+from initlab.data.userdata import MAX_BYTES, Points, points_from_rows
 
 B_PREFIX = "b."
 COMPARE_KEY = "compare"

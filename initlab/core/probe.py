@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from initlab.core.layers import BatchNorm, batch_statistics
-from initlab.core.model import MLP, ProbeRecord
-from initlab.core.plane import PlaneFrame
+from initlab.nn.layers import BatchNorm, batch_statistics
+from initlab.nn.model import MLP, ProbeRecord
+from initlab.data.plane import PlaneFrame
 from initlab.core.snapshot import LayerStats, Plane, Snapshot
 
 BINS = 40

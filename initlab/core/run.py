@@ -17,11 +17,11 @@ import time
 import numpy as np
 
 from initlab.core.config import FIELDS, Config
-from initlab.core.data import Data, make_data
-from initlab.core.losses import softmax_cross_entropy
-from initlab.core.model import MLP, ProbeRecord
-from initlab.core.optim import RULES, clip_gradients, learning_rate
-from initlab.core.registry import not_allowed
+from initlab.data.datasets import Data, make_data
+from initlab.nn.losses import softmax_cross_entropy
+from initlab.nn.model import MLP, ProbeRecord
+from initlab.nn.optim import RULES, clip_gradients, learning_rate
+from initlab.nn.registry import not_allowed
 from initlab.core.snapshot import History, Snapshot
 
 # A loss this many times above where it started counts as exploding.

@@ -42,7 +42,7 @@ class LayerStats:
 class Plane:
     """The 2-D pictures: probe points, first-layer hyperplanes and the decision boundary.
 
-    Coordinates (u, v) are in the data's picture plane (initlab.core.data.PlaneFrame): the
+    Coordinates (u, v) are in the data's picture plane (initlab.data.datasets.PlaneFrame): the
     preprocessed inputs themselves for 2-D data, the first two principal components through the
     training mean for wider data.  A line is where one first-layer pre-activation is 0 in that
     plane: one per unit, k per maxout unit (one per piece).

@@ -19,7 +19,7 @@ import ipywidgets as w
 from initlab.core import links
 from initlab.core.config import CLASS_RANGE, Config
 from initlab.core.diagnose import diagnose
-from initlab.core.presets import PRESETS
+from initlab.lessons.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean

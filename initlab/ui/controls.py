@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from initlab.ui import lean
 from initlab.core.config import CLASS_RANGE, FIELDS, Config
-from initlab.core.init import implied_std
+from initlab.nn.init import implied_std
 
 GROUPS = ("data", "network", "training")
 HAND_SET_INITS = ("gaussian", "constant")     # the schemes whose scale is the weight-std slider

@@ -6,7 +6,7 @@
   compare mode both runs, each preparing them its own way), and the picture shows all of them.
   (bqplot's click event carries no modifier keys, so there is no shift-click: the menu's
   "erase" is the eraser mode.)
-- A CSV (`x1,x2,label` or 64 features + label) is read by `initlab.core.userdata.parse_csv`;
+- A CSV (`x1,x2,label` or 64 features + label) is read by `initlab.data.userdata.parse_csv`;
   a rejected file changes nothing and the status line says which row, column and problem.
 - "built-in data" goes back to the data set the controls describe.
 
@@ -26,9 +26,9 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from initlab.core import userdata
+from initlab.data import userdata
 from initlab.core.run import Run
-from initlab.core.userdata import Points
+from initlab.data.userdata import Points
 from initlab.ui import lean
 from initlab.ui.panels.base import assign, f32
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 from initlab.core.compare import Pair, same_data
 from initlab.core.config import Config
-from initlab.core.data import Data
+from initlab.data.datasets import Data
 from initlab.core.run import Run
 
 Follow = Callable[[Run, Config], "tuple[Run, str]"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from initlab import serve
+from initlab.serving import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlparse
 
 from helpers import LOAD_MS, control, open_app, tab, type_into_slider, wait_last
 
-from initlab import serve
+from initlab.serving import serve
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 THEME_ATTACK = '?theme=x"><img src=x onerror="alert(1)">&init=gaussian&weight_std=100&depth=20' \
@@ -29,7 +29,7 @@ def kernel_id(page) -> str:
 
 
 def kernel_pid(kernel: str) -> int | None:
-    """The process of a kernel (initlab.serve.kernel_pids), or None when it is gone."""
+    """The process of a kernel (initlab.serving.serve.kernel_pids), or None when it is gone."""
     return next(iter(serve.kernel_pids([kernel])), None)
 
 

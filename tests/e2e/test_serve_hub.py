@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from helpers import LOAD_MS, READY_JS, histograms, tab, type_into_slider, wait_last
 
-from initlab import serve
+from initlab.serving import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"

@@ -11,7 +11,7 @@ from conftest import ridge_heights, shares
 from initlab.core import links
 from initlab.core.compare import start_scales
 from initlab.core.config import Config
-from initlab.core.presets import PRESETS
+from initlab.lessons.presets import PRESETS
 from initlab.ui.app import Lab
 from initlab.ui.panels.base import RUN_COLORS
 
@@ -220,7 +220,7 @@ def test_a_lab_opened_with_b_from_a_link_shows_both():
 
 
 def test_the_served_page_reads_run_b_from_its_link():
-    from initlab.querystring import runs_from_query
+    from initlab.serving.querystring import runs_from_query
     a, b, message = runs_from_query("?depth=3&b.init=xavier_normal&theme=dark")
     assert (a, b, message) == (Config(depth=3), Config(depth=3, init="xavier_normal"), "")
     assert runs_from_query("depth=3") == (Config(depth=3), None, "")

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from initlab.core.config import Config
-from initlab.core.presets import PRESETS
+from initlab.lessons.presets import PRESETS
 from initlab.core.run import Run
 from initlab.ui.app import Lab
 

@@ -293,7 +293,7 @@ def test_config_json_round_trip_and_a_bad_import_is_explained():
 
 
 def test_presets_load_their_config_and_lesson():
-    from initlab.core.presets import PRESETS
+    from initlab.lessons.presets import PRESETS
     lab = Lab(panels=["depth"])
     lab.presets.value = "dead relus"
     assert lab.runs[0].config == PRESETS["dead relus"].config      # run A; B is leaky (compare)

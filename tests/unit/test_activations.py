@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from initlab.core.activations import NAMES, Activation, gain, get_activation
-from initlab.core.gradcheck import numeric_gradient, rel_error
+from initlab.nn.activations import NAMES, Activation, gain, get_activation
+from initlab.nn.gradcheck import numeric_gradient, rel_error
 
 
 def _away_from_kinks(shape, rng):

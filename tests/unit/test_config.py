@@ -90,9 +90,9 @@ def test_a_newly_registered_activation_is_selectable_at_once():
     import numpy as np
 
     from initlab import Run
-    from initlab.core.activations import ACTIVATIONS, Activation
+    from initlab.nn.activations import ACTIVATIONS, Activation
     from initlab.core.config import allowed
-    from initlab.core.registry import registered_name
+    from initlab.nn.registry import registered_name
 
     @registered_name(ACTIVATIONS)
     class Softsign(Activation):
@@ -120,10 +120,10 @@ def test_a_newly_registered_activation_is_selectable_at_once():
 
 
 def test_every_choice_comes_from_its_registry_in_the_documented_order():
-    from initlab.core.activations import ACTIVATIONS
-    from initlab.core.data import DATASETS, PREPROCESSING
-    from initlab.core.init import SCHEMES
-    from initlab.core.optim import RULES, SCHEDULES
+    from initlab.nn.activations import ACTIVATIONS
+    from initlab.data.datasets import DATASETS, PREPROCESSING
+    from initlab.nn.init import SCHEMES
+    from initlab.nn.optim import RULES, SCHEDULES
     expected = {
         "dataset": (DATASETS, ("spiral", "circles", "moons", "xor", "blobs", "digits")),
         "preprocessing": (PREPROCESSING, ("none", "center", "standardize", "pca", "whiten")),
@@ -140,9 +140,9 @@ def test_every_choice_comes_from_its_registry_in_the_documented_order():
 
 
 def test_one_helper_writes_every_not_allowed_message():
-    from initlab.core.data import Preprocessor
-    from initlab.core.optim import clip_gradients, learning_rate
-    from initlab.core.registry import not_allowed
+    from initlab.data.datasets import Preprocessor
+    from initlab.nn.optim import clip_gradients, learning_rate
+    from initlab.nn.registry import not_allowed
     assert str(not_allowed("noise", 2, "a number in [0, 1]")) == \
         "noise=2 is not allowed: expected a number in [0, 1]"
     assert str(not_allowed("norm", "group", ("none", "batch"))) == \

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from initlab.core.config import Config
-from initlab.core.data import (PREPROCESSING, TOY_SETS, Preprocessor, class_counts, load_digits,
+from initlab.data.datasets import (PREPROCESSING, TOY_SETS, Preprocessor, class_counts, load_digits,
                                make_data, make_toy, stratified_split)
 
 TOY_CLASSES = {"spiral": 5, "circles": 3, "moons": 2, "xor": 2, "blobs": 4}

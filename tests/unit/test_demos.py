@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from initlab.core import demos
-from initlab.core.activations import get_activation
+from initlab.lessons import demos
+from initlab.nn.activations import get_activation
 
 
 # ---- activation curves -------------------------------------------------------------------------

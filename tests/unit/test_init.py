@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from initlab.core.activations import get_activation
-from initlab.core.init import SCHEMES, implied_std, init_weights
+from initlab.nn.activations import get_activation
+from initlab.nn.init import SCHEMES, implied_std, init_weights
 
 RANDOM_SCHEMES = ["gaussian", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun",
                   "orthogonal"]
@@ -123,7 +123,7 @@ def test_xavier_shrinks_relu_activations_and_he_fixes_it():
 def test_remembered_draws_are_the_numbers_drawing_would_give(scheme):
     """A rebuild reuses the standard-normal draws of the same seed and shapes: the weights are
     exactly rng.normal's, and the generator ends where drawing leaves it."""
-    from initlab.core import init
+    from initlab.nn import init
     init._draws.clear()
     fresh = np.random.default_rng(11)
     expected = [fresh.normal(0.0, 0.3, (6, 5)), fresh.normal(0.0, 0.3, (5, 4))]
@@ -139,7 +139,7 @@ def test_remembered_draws_are_the_numbers_drawing_would_give(scheme):
 
 
 def test_the_draw_memory_is_bounded():
-    from initlab.core import init
+    from initlab.nn import init
     init._draws.clear()
     rows = int(init.DRAW_CACHE_BYTES // (8 * 1000)) // 3 + 1   # a third of the budget and a bit
     for seed in range(4):

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from initlab.core.activations import get_activation
-from initlab.core.gradcheck import numeric_gradient, rel_error
-from initlab.core.layers import ActivationLayer, BatchNorm, Dense, Dropout, LayerNorm
+from initlab.nn.activations import get_activation
+from initlab.nn.gradcheck import numeric_gradient, rel_error
+from initlab.nn.layers import ActivationLayer, BatchNorm, Dense, Dropout, LayerNorm
 
 
 def _rng(seed=0):

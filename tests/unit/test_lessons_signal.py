@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from initlab import Config, Run
-from initlab.core import demos
-from initlab.core.activations import get_activation
-from initlab.core.data import PREPROCESSING, Preprocessor
-from initlab.core.layers import BatchNorm, LayerNorm
+from initlab.lessons import demos
+from initlab.nn.activations import get_activation
+from initlab.data.datasets import PREPROCESSING, Preprocessor
+from initlab.nn.layers import BatchNorm, LayerNorm
 
 SEEDS = demos.SEEDS
 DEEP = dict(depth=10, width=500, dataset="digits", n_classes=10, n_samples=600,

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 
 from initlab import Config, Run
-from initlab.core import demos, toys
+from initlab.lessons import demos, toys
 from initlab.core.checks import (best, grid_search, initial_loss, median_update_ratio,
                                  overfit_tiny_subset, random_search, steps_to_loss,
                                  val_accuracy_after)
-from initlab.core.layers import Dropout
-from initlab.core.optim import clip_gradients
+from initlab.nn.layers import Dropout
+from initlab.nn.optim import clip_gradients
 
 SEEDS = toys.SEEDS
 NO_EVAL = dict(eval_every=10**9)   # skip the periodic accuracy measurement: scored at the end

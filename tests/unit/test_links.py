@@ -8,8 +8,8 @@ import pytest
 
 from initlab.core.config import Config
 from initlab.core.links import from_json, from_query, parse_json_text, to_json, to_query
-from initlab.core.presets import PRESETS
-from initlab.core.userdata import Points, add_point
+from initlab.lessons.presets import PRESETS
+from initlab.data.userdata import Points, add_point
 
 A = Config(dataset="digits", n_classes=10, depth=10, width=500, activation="tanh",
            init="gaussian", weight_std=0.01)

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from initlab.core.gradcheck import numeric_gradient, rel_error
-from initlab.core.losses import l1_penalty, l2_penalty, softmax_cross_entropy
+from initlab.nn.gradcheck import numeric_gradient, rel_error
+from initlab.nn.losses import l1_penalty, l2_penalty, softmax_cross_entropy
 
 
 def test_softmax_cross_entropy_gradient():

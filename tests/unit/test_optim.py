@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from initlab.core.optim import RULES, clip_gradients, get_rule, learning_rate
+from initlab.nn.optim import RULES, clip_gradients, get_rule, learning_rate
 
 
 def _minimise(rule, curvature, lr, momentum=0.9, steps=100):

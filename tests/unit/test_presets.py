@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from initlab import Config, Run
-from initlab.core.presets import PRESETS
+from initlab.lessons.presets import PRESETS
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

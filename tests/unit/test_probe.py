@@ -36,7 +36,7 @@ def test_taking_a_snapshot_changes_nothing_in_the_run():
 
 
 def test_one_input_feature_has_no_plane_and_says_why():
-    from initlab.core.data import Data, Preprocessor
+    from initlab.data.datasets import Data, Preprocessor
     rng = np.random.default_rng(0)
     x = rng.standard_normal((120, 1))
     y = (x[:, 0] > 0).astype(np.int64)
@@ -71,7 +71,7 @@ def test_the_probe_pass_returns_what_forward_and_backward_compute(fields):
         dict(rtol=1e-5, atol=1e-6)
     x, y = _probe_batch(run)
     record = run.model.probe(x, y)
-    from initlab.core.losses import softmax_cross_entropy
+    from initlab.nn.losses import softmax_cross_entropy
     scores = run.model.forward(x, "probe")
     loss, dscores, _ = softmax_cross_entropy(scores, y)
     run.model.backward(dscores)

@@ -1,7 +1,7 @@
 """Registries: the one list of names per concept, usable wherever a tuple of choices was."""
 import pytest
 
-from initlab.core.registry import Registry, not_allowed, one_of
+from initlab.nn.registry import Registry, not_allowed, one_of
 
 
 def test_a_registry_keeps_order_and_reads_like_a_tuple_of_names():

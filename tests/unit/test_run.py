@@ -152,7 +152,7 @@ def test_units_on_over_the_grid_are_the_first_layer_evaluated_at_each_grid_point
     run = Run(Config(**fields))
     run.step(10)
     plane = run.snapshot().plane
-    from initlab.core.plane import plane_frame
+    from initlab.data.plane import plane_frame
     frame = plane_frame(run.data.x_train)
     uu, vv = np.meshgrid(plane.active_x.astype(np.float64), plane.active_y.astype(np.float64))
     lifted = frame.lift(np.stack([uu.ravel(), vv.ravel()], axis=1))    # into input space

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from initlab.core.config import Config
-from initlab.core.data import Preprocessor
+from initlab.data.datasets import Preprocessor
 from initlab.core.run import Run
-from initlab.core.userdata import (MAX_BYTES, Points, add_point, follow_config, make_user_data,
+from initlab.data.userdata import (MAX_BYTES, Points, add_point, follow_config, make_user_data,
                                    parse_csv, points_from_data, points_from_rows, raw_from_input,
                                    remove_point)
 

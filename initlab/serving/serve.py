@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the initlab package: app/ and jupyter/ are there
 
 # One thread each: a class runs many small kernels at once, and the core's matrices are small.
 THREAD_VARIABLES = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -91,7 +91,7 @@ def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str =
     ``max_students`` > 0 answers pages beyond that many kernels with "the class is full".
     ``extra`` holds further voila options, e.g. ``["--preheat_kernel=True", "--pool_size=4"]``.
     """
-    cmd = [python, "-m", "initlab.voila_app", str(notebook), f"--port={port}",
+    cmd = [python, "-m", "initlab.serving.voila_app", str(notebook), f"--port={port}",
            f"--Voila.ip={host}",
            # Fail on a busy port rather than silently serving on another one.
            "--Voila.port_retries=0",

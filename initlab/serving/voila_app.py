@@ -1,6 +1,6 @@
 """The Voila application that ``initlab serve`` runs: Voila with a classroom's guards.
 
-``python -m initlab.voila_app NOTEBOOK [voila options]`` is Voila with three additions:
+``python -m initlab.serving.voila_app NOTEBOOK [voila options]`` is Voila with three additions:
 
 - ``--ClassroomVoila.max_students=N``: a page that would start kernel N+1 gets a polite "the class
   is full" page (HTTP 503) instead of a kernel (preheated kernels waiting in the pool do not
@@ -13,7 +13,7 @@
   the kernel, which answers with a clear message, instead of silently dropping the connection.
 
 Theme/template overrides, the template without a CDN and the banner are options and files given
-by ``initlab.serve.voila_command``; this module only adds what options cannot.
+by ``initlab.serving.serve.voila_command``; this module only adds what options cannot.
 """
 from __future__ import annotations
 

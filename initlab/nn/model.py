@@ -20,14 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from initlab.core.activations import get_activation
+from initlab.nn.activations import get_activation
 from initlab.core.config import Config
-from initlab.core.init import init_weights
-from initlab.core.layers import (ActivationLayer, BatchNorm, Dense, Dropout, LayerNorm,
+from initlab.nn.init import init_weights
+from initlab.nn.layers import (ActivationLayer, BatchNorm, Dense, Dropout, LayerNorm,
                                  batch_norm_backward, batch_norm_forward, layer_norm_backward,
                                  layer_norm_forward)
-from initlab.core.losses import l1_penalty, l2_penalty, softmax_cross_entropy
-from initlab.core.registry import not_allowed
+from initlab.nn.losses import l1_penalty, l2_penalty, softmax_cross_entropy
+from initlab.nn.registry import not_allowed
 
 MODES = ("train", "eval", "probe")
 

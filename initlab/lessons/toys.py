@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from initlab.core.demos import SEEDS, follow, seed_table  # noqa: F401  SEEDS, seed_table: re-exported
+from initlab.lessons.demos import SEEDS, follow, seed_table  # noqa: F401  SEEDS, seed_table: re-exported
 
 
 # ---- a surface with a local minimum and a saddle ------------------------------------------------

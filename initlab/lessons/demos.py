@@ -25,11 +25,11 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from initlab.core.activations import Maxout, get_activation
-from initlab.core.data import Data
-from initlab.core.layers import BatchNorm, Dropout, LayerNorm
-from initlab.core.losses import softmax_cross_entropy
-from initlab.core.optim import get_rule, learning_rate
+from initlab.nn.activations import Maxout, get_activation
+from initlab.data.datasets import Data
+from initlab.nn.layers import BatchNorm, Dropout, LayerNorm
+from initlab.nn.losses import softmax_cross_entropy
+from initlab.nn.optim import get_rule, learning_rate
 
 # The optimiser bowl: loss = 0.5 * (1 * w0^2 + 100 * w1^2), minimum at (0, 0).  SGD must keep
 # lr < 2 / 100 for the steep w1, and then crawls along the shallow w0.

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from initlab.core.plane import PlaneFrame, plane_frame
-from initlab.core.registry import Registry, not_allowed, one_of
+from initlab.data.plane import PlaneFrame, plane_frame
+from initlab.nn.registry import Registry, not_allowed, one_of
 
 if TYPE_CHECKING:                      # config.py reads this module's registries
     from initlab.core.config import Config

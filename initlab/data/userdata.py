@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from initlab.core.config import Config
-from initlab.core.data import Data, Preprocessor, stratified_split
+from initlab.data.datasets import Data, Preprocessor, stratified_split
 from initlab.core.run import DATA_FIELDS, Run
 
 FEATURE_COUNTS = (2, 64)       # 2-D points, or 8x8 digit-like images

@@ -1,0 +1,2 @@
+"""Teaching helpers outside the live run: presets (the experiments menu), demos (the numbers the
+guided notebooks draw) and toys (2-D surfaces and small nets for one idea at a time)."""
