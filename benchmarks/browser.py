@@ -28,7 +28,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from initlab import Config, Run, serve
+from initlab import Config, Run
+from initlab.serving import serve
 from initlab.lessons.presets import PRESETS
 from initlab.ui.panels.histograms import short
 

@@ -27,7 +27,8 @@ spec = importlib.util.spec_from_file_location("browser_bench", HERE / "browser.p
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
-from initlab import Config, Run, serve  # noqa: E402
+from initlab import Config, Run  # noqa: E402
+from initlab.serving import serve  # noqa: E402
 from initlab.ui.panels.histograms import short  # noqa: E402
 
 # Both layouts: the old one's histograms were figures titled 'layer i  mean ..  std ..', the new

@@ -19,7 +19,8 @@ import pytest
 from helpers import READY_JS, figures, histograms
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from initlab import Config, serve
+from initlab import Config
+from initlab.serving import serve
 
 DEADLINE = 60_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
