@@ -245,3 +245,36 @@ def test_outside_voila_the_link_box_holds_the_query_on_one_line():
     assert "value=''" in value and "(the default settings)" in value  # nothing to append
     lab.set(depth=4)
     assert "value='?depth=4'" in lab.share.widget.value
+
+
+# A lab comparing a small A with a B whose first step needs far more memory than the process may
+# still take (an address-space cap, as a served kernel has): B runs out of memory for real.
+OUT_OF_MEMORY_IN_B = r"""
+import html, json, resource
+from initlab.ui.app import Lab
+lab = Lab(panels=["loss"])
+lab.compare(depth=3, width=1024, batch_size=4000, n_samples=8000)
+for line in open("/proc/self/status"):
+    if line.startswith("VmSize:"):
+        size = int(line.split()[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (size + 150 * 2**20, resource.RLIM_INFINITY))
+lab.step(1)
+a, b = lab.runs
+print(json.dumps({"line": html.unescape(lab.status.line.value), "a": a.status, "b": b.status,
+                  "a_steps": a.step_count}))
+"""
+
+
+def test_out_of_memory_in_b_says_out_of_memory_not_diverged():
+    import json
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY_IN_B], env=env, check=True,
+                         capture_output=True, text=True, timeout=300)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["b"] == "out_of_memory" and result["a"] == "ok", result
+    assert result["a_steps"] == 1                       # A trained its step
+    assert "out of memory in step 1" in result["line"], result["line"]
+    assert "diverged" not in result["line"], result["line"]
