@@ -5,6 +5,9 @@ net on 20,000 examples in one batch must not take the machine down.  ``estimate(
 the arrays a Run holds (data, weights with their gradients and optimiser state, one batch's
 activations cached for backprop, the probe and decision-boundary passes) and the arithmetic of one
 step; ``check(config)`` refuses a Config over the limits with a message naming the fields.
+What is loaded counts, not only what the Config says: ``estimate(config, rows, features)``
+prices the student's own or imported points, and ``check_runs([a, b], rows, features)`` prices
+the runs a kernel trains side by side (compare mode) together, naming the rows and the limit.
 
 The limits are module-level defaults that a served kernel reads from its environment
 (``initlab serve --max-mb-per-student`` sets INITLAB_MAX_MB), so one choke point, Config
