@@ -189,13 +189,14 @@ def check_runs(configs: Sequence[Any], rows: int | None = None, features: int | 
             f"{cost.seconds_per_step:.1f} s per training step (the limit is {max_seconds:g} s)")
     runs = "run A and run B together" if len(configs) > 1 else "these settings"
     if rows is None:
-        raise ValueError(f"{runs} would need about {over}. Make one of them smaller (depth, "
-                         f"width, maxout pieces, batch or data set), or compare with smaller "
-                         f"settings")
+        which = "one of them" if len(configs) > 1 else "the network"
+        raise ValueError(f"{runs} would need about {over}. Make {which} smaller (depth, width, "
+                         f"maxout pieces, batch or data set)")
     fit = _most_rows(configs, features, max_mb, max_seconds, rows)
     room = (f"at most {fit:,} rows fit {runs}" if fit else f"no data fits {runs}")
-    raise ValueError(f"{rows:,} rows of {features} features with {runs} would need about {over}:"
-                     f" {room}. Use fewer rows, or make the network or the batch smaller")
+    data = f"{rows:,} rows" + (f" of {features} features" if features is not None else "")
+    raise ValueError(f"{data} with {runs} would need about {over}: {room}. Use fewer rows, or "
+                     f"make the network or the batch smaller")
 
 
 def _most_rows(configs: Sequence[Any], features: int | None, max_mb: float, max_seconds: float,
@@ -204,10 +205,9 @@ def _most_rows(configs: Sequence[Any], features: int | None, max_mb: float, max_
     def fits(n: int) -> bool:
         cost = estimate_runs(configs, n, features)
         return cost.mb <= max_mb and cost.seconds_per_step <= max_seconds
-    low, high = 0, rows                      # fits(low) is assumed, fits(high) is false
     if not fits(1):
         return 0
-    low = 1
+    low, high = 1, rows                      # fits(low), not fits(high)
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (middle, high) if fits(middle) else (low, middle)
