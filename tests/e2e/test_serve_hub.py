@@ -76,9 +76,9 @@ def students(tmp_path_factory):
     homes = tempfile.mkdtemp(prefix="initlab-hub-homes-")   # outside pytest's root-only folder
     os.chmod(homes, 0o755)
     command = [sys.executable, "-m", "initlab.serving.hub"]
-    subprocess.run([*command, "create-users", str(names), "--prefix", PREFIX, "--homes", homes],
-                   check=True, capture_output=True)
     try:
+        subprocess.run([*command, "create-users", str(names), "--prefix", PREFIX, "--homes",
+                        homes], check=True, capture_output=True)
         yield names
     finally:
         subprocess.run([*command, "remove-users", str(names), "--prefix", PREFIX], check=True,
