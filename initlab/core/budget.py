@@ -25,6 +25,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from initlab.core import environment
+
 DEFAULT_MAX_MB = 1000.0          # a 10x500 net on 20,000 examples, batch 1000, needs ~210 MB
 DEFAULT_MAX_SECONDS = 3.0        # CPU seconds per training step, with one BLAS thread
 MB = 2.0 ** 20
@@ -117,8 +119,8 @@ def limits(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
     A value that is not a positive number is ignored (the default applies).
     """
     env = os.environ if environ is None else environ
-    return (_positive(env.get("INITLAB_MAX_MB"), DEFAULT_MAX_MB),
-            _positive(env.get("INITLAB_MAX_SECONDS"), DEFAULT_MAX_SECONDS))
+    return (_positive(env.get(environment.MAX_MB), DEFAULT_MAX_MB),
+            _positive(env.get(environment.MAX_SECONDS), DEFAULT_MAX_SECONDS))
 
 
 def _positive(text: str | None, default: float) -> float:
