@@ -162,5 +162,6 @@ def test_one_helper_writes_every_not_allowed_message():
                         (lambda: learning_rate(0.1, 3, "linear", 0.5, 10), "lr_schedule"),
                         (lambda: clip_gradients([], "max", 1.0), "clip_mode"),
                         (lambda: Config().replace(dtype="float16"), "dtype")):
-        with pytest.raises(ValueError, match=rf"^{field}='\w+' is not allowed: expected one of"):
+        with pytest.raises(FieldError, match=rf"^{field}='\w+' is not allowed: expected one of") as err:
             call()
+        assert err.value.field == field

@@ -76,7 +76,7 @@ def test_a_step_out_of_memory_stops_the_run_without_blaming_the_learning_rate(mo
     run = trained(5)
     def no_memory():
         raise MemoryError
-    monkeypatch.setattr(run, "_one_step", no_memory)
+    monkeypatch.setattr(run, "train_step", no_memory)
     run.step(1)
     assert run.diverged and run.status == "out_of_memory"      # stopped until Reset
     assert "ran out of memory" in run.message and "batch size" in run.message
