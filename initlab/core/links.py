@@ -79,9 +79,10 @@ def ignored(key: str) -> bool:
 def from_query(query: str, base: Config | None = None) -> tuple[Config, Config | None]:
     """(config A, config B or None) from a query string such as 'depth=10&b.init=he_normal'.
 
-    A starts from `base` (default: the defaults), B from A.  Raises FieldError naming the key
-    for an unknown key, a repeated key, an over-long key or value (no setting is longer than
-    SHOWN characters) or a bad value; ValueError when run A's or B's fields do not fit together.
+    A starts from `base` (default: the defaults), B from A.  Raises FieldError, its `.field`
+    the setting's name (without 'b.') and its message naming the key, for an unknown, repeated
+    or over-long key (no setting is longer than SHOWN characters) or a bad value, and when run
+    A's or B's fields do not fit together (ValueError if together they are over the budget).
     """
     a_changes: dict[str, Any] = {}
     b_changes: dict[str, Any] = {}
@@ -90,21 +91,21 @@ def from_query(query: str, base: Config | None = None) -> tuple[Config, Config |
     for key, raw in parse_qsl(query.lstrip("?"), keep_blank_values=True):
         if ignored(key):
             continue
+        name, target = (key[len(B_PREFIX):], b_changes) if key.startswith(B_PREFIX) else (
+            key, a_changes)
         if len(key) > SHOWN or len(raw) > SHOWN:
-            raise FieldError(key, raw, f"at most {SHOWN} characters",
+            raise FieldError(name, raw, f"at most {SHOWN} characters",
                              f"{shorten(key, 40) if len(key) > SHOWN else key}={shorten(raw)} is "
                              f"not allowed: no setting is longer than {SHOWN} characters")
         if key in seen:
-            raise FieldError(key, raw, "each setting once", f"link key {key!r} appears twice: "
+            raise FieldError(name, raw, "each setting once", f"link key {key!r} appears twice: "
                              f"give each setting once")
         seen.add(key)
         if key == COMPARE_KEY:
             compare = _flag(raw)
             continue
-        name, target = (key[len(B_PREFIX):], b_changes) if key.startswith(B_PREFIX) else (
-            key, a_changes)
         if name not in FIELDS:
-            raise FieldError(key, raw, "a Config field, optionally prefixed 'b.'",
+            raise FieldError(name, raw, "a Config field, optionally prefixed 'b.'",
                              f"link key {key!r} is not a setting: allowed are the Config fields "
                              f"({', '.join(FIELDS)}), each optionally prefixed 'b.' for run B")
         try:

@@ -56,7 +56,8 @@ def test_voila_and_server_keys_are_not_settings():
 
 @pytest.mark.parametrize("query, field, message", [
     ("depht=3", "depht", "link key 'depht' is not a setting"),
-    ("b.depht=3", "b.depht", "link key 'b.depht' is not a setting"),
+    ("b.depht=3", "depht", "link key 'b.depht' is not a setting"),
+    ("b.activation=" + "x" * 500, "activation", "b.activation='xxx"),
     ("depth=ten", "depth", "link key 'depth': depth='ten' is not allowed: expected an integer"),
     ("b.init=bogus", "init", "link key 'b.init': init='bogus' is not allowed: expected one of"),
     ("residual=maybe", "residual", "residual='maybe' is not allowed: expected true or false"),
