@@ -31,7 +31,7 @@ import os
 import sys
 from pathlib import Path
 
-from initlab.core import budget
+from initlab.core import budget, environment
 from initlab.serving import hub, serve
 
 c = get_config()  # noqa: F821 - defined by JupyterHub when it loads this file
@@ -82,9 +82,9 @@ c.Spawner.notebook_dir = str(APP.parent)
 c.Spawner.default_url = f"/voila/render/{APP.name}"
 c.Spawner.args = hub.singleuser_args(serve.TEMPLATE)
 _env = serve.kernel_environment({})          # threads, INITLAB_SERVED, budget, kernel cap
-c.Spawner.environment = {k: _env[k] for k in (*serve.THREAD_VARIABLES, "INITLAB_SERVED",
-                                             "INITLAB_KERNEL_MAX_MB", "JUPYTER_PATH")}
-c.Spawner.environment["INITLAB_MAX_MB"] = f"{budget.limits()[0]:g}"
+c.Spawner.environment = {k: _env[k] for k in (*serve.THREAD_VARIABLES, environment.SERVED,
+                                             environment.KERNEL_MAX_MB, "JUPYTER_PATH")}
+c.Spawner.environment[environment.MAX_MB] = f"{budget.limits()[0]:g}"
 c.Spawner.environment["PATH"] = f"{BIN}{os.pathsep}/usr/bin:/bin"
 if os.environ.get("PYTHONPATH"):
     c.Spawner.environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
