@@ -182,24 +182,32 @@ def random_search(base: Config, space: dict, budget: int, *, steps: int = 200, s
                   objective: Objective | None = None, progress: Progress | None = None
                   ) -> list[Trial]:
     """`budget` trials with every field drawn log-uniformly from its (low, high) range."""
+    return _evaluate(base, random_points(space, budget, seed), objective, steps, progress)
+
+
+def random_points(space: dict, budget: int, seed: int = 0) -> list[dict]:
+    """random_search's `budget` points: every field log-uniform in its (low, high) range."""
     _check_space(space)
     rng = np.random.default_rng(seed)
-    points = [{name: float(np.clip(math.exp(rng.uniform(math.log(lo), math.log(hi))), lo, hi))
-               for name, (lo, hi) in space.items()} for _ in range(budget)]
-    return _evaluate(base, points, objective, steps, progress)
+    return [{name: float(np.clip(math.exp(rng.uniform(math.log(lo), math.log(hi))), lo, hi))
+             for name, (lo, hi) in space.items()} for _ in range(budget)]
 
 
 def grid_search(base: Config, space: dict, budget: int, *, steps: int = 200,
                 objective: Objective | None = None, progress: Progress | None = None
                 ) -> list[Trial]:
     """A log-spaced grid with floor(budget ** (1/d)) values per field (at most `budget` trials)."""
+    return _evaluate(base, grid_points(space, budget), objective, steps, progress)
+
+
+def grid_points(space: dict, budget: int) -> list[dict]:
+    """grid_search's points: floor(budget ** (1/d)) log-spaced values per field, all combined."""
     _check_space(space)
     per_axis = max(1, int(math.floor(budget ** (1 / len(space)) + 1e-9)))
     axes = [np.geomspace(lo, hi, per_axis) for lo, hi in space.values()]
     mesh = np.meshgrid(*axes, indexing="ij")
-    points = [{name: float(m.ravel()[i]) for name, m in zip(space, mesh)}
-              for i in range(mesh[0].size)]
-    return _evaluate(base, points, objective, steps, progress)
+    return [{name: float(m.ravel()[i]) for name, m in zip(space, mesh)}
+            for i in range(mesh[0].size)]
 
 
 def best(trials: list[Trial]) -> Trial:
@@ -221,12 +229,14 @@ def coarse_to_fine(base: Config, space: dict, budget: int, *, rounds: int = 2, s
                                objective=objective, progress=progress)
         history.append(trials)
         top = best(trials)
-        space = {name: _narrow(lo, hi, top.params[name], shrink)
+        space = {name: narrow(lo, hi, top.params[name], shrink)
                  for name, (lo, hi) in space.items()}
     return history
 
 
-def _narrow(lo: float, hi: float, centre: float, shrink: float) -> tuple[float, float]:
+def narrow(lo: float, hi: float, centre: float, shrink: float) -> tuple[float, float]:
+    """The range `shrink` times as wide (in decades) as (lo, hi), centred on `centre` (log),
+    kept inside (lo, hi): coarse-to-fine's next range."""
     half = 0.5 * shrink * (math.log10(hi) - math.log10(lo))
     c = math.log10(centre)
     return 10 ** max(math.log10(lo), c - half), 10 ** min(math.log10(hi), c + half)

@@ -8,8 +8,13 @@ layers; B: the same with He init".  `compare=1` turns compare mode on when B equ
         -> 'depth=10&b.init=he_normal'
     from_query('?depth=10&b.init=he_normal') -> (Config(depth=10, ...), Config(..., init=...))
 
+The lab's view (`view=search`: which pictures are on screen, see VIEWS) is a lab-level key
+beside the runs' fields, in links and JSON alike; it is not a Config field because it changes
+what the student looks at, not the experiment (a Run, compare mode's diff and `b.` keys know
+nothing of it).
+
 JSON:  {"a": {fields}, "b": {fields} (absent without compare), "points": [[x1, x2, label], ...]
-(absent without own data)}.  Today's plain single-Config JSON ({"depth": 10, ...}) still loads.
+(absent without own data), "view": "search" (absent for the network view)}.  Today's plain single-Config JSON ({"depth": 10, ...}) still loads.
 B's fields are read on top of A's, so a hand-written {"a": {...}, "b": {"init": "he_normal"}} works.
 All JSON text goes through `parse_json_text`.
 
@@ -36,7 +41,9 @@ COMPARE_KEY = "compare"
 # Keys a page's URL may carry that are not experiment settings (Voila's own, a server token).
 IGNORED_KEYS = frozenset({"theme", "template", "token"})
 IGNORED_PREFIX = "voila"
-JSON_KEYS = ("a", "b", "points")
+VIEW_KEY = "view"
+VIEWS = ("network", "checks", "search", "optimisers")   # the lab's views, the first the default
+JSON_KEYS = ("a", "b", "points", VIEW_KEY)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,16 @@ class Session:
     a: Config
     b: Config | None = None
     points: Points | None = None
+    view: str = VIEWS[0]
+
+
+def check_view(value: Any) -> str:
+    """`value` if it names one of the lab's VIEWS; FieldError (.field 'view') otherwise."""
+    if value not in VIEWS:
+        raise FieldError(VIEW_KEY, value, "one of " + ", ".join(repr(v) for v in VIEWS),
+                         f"{VIEW_KEY}={shorten(str(value))!r} is not allowed: the lab's views "
+                         f"are {', '.join(repr(v) for v in VIEWS)}")
+    return value
 
 
 # ---- query strings --------------------------------------------------------------------------
@@ -59,15 +76,18 @@ def _pairs(config: Config, base: Config, prefix: str = "") -> list[str]:
             for name in FIELDS if getattr(config, name) != getattr(base, name)]
 
 
-def to_query(a: Config, b: Config | None = None) -> str:
-    """Query string (no leading '?') for run A and, in compare mode, run B.
+def to_query(a: Config, b: Config | None = None, view: str = VIEWS[0]) -> str:
+    """Query string (no leading '?') for run A and, in compare mode, run B, and the view.
 
-    Writes only A's fields that differ from the defaults, and B's that differ from A's.
+    Writes only A's fields that differ from the defaults, and B's that differ from A's; the
+    view only when it is not the network (the default).
     """
     parts = _pairs(a, Config())
     if b is not None:
         b_parts = _pairs(b, a, B_PREFIX)
         parts += b_parts or [f"{COMPARE_KEY}=1"]
+    if check_view(view) != VIEWS[0]:
+        parts.append(f"{VIEW_KEY}={view}")
     return "&".join(parts)
 
 
@@ -79,6 +99,15 @@ def ignored(key: str) -> bool:
 def from_query(query: str, base: Config | None = None) -> tuple[Config, Config | None]:
     """(config A, config B or None) from a query string such as 'depth=10&b.init=he_normal'.
 
+    The same checks as session_from_query (a bad view is refused too); the view is dropped.
+    """
+    session = session_from_query(query, base)
+    return session.a, session.b
+
+
+def session_from_query(query: str, base: Config | None = None) -> Session:
+    """Session(A, B or None, view=...) from a query string such as 'depth=10&view=search'.
+
     A starts from `base` (default: the defaults), B from A.  Raises FieldError, its `.field`
     the setting's name (without 'b.') and its message naming the key, for an unknown, repeated
     or over-long key (no setting is longer than SHOWN characters) or a bad value, and when run
@@ -87,6 +116,7 @@ def from_query(query: str, base: Config | None = None) -> tuple[Config, Config |
     a_changes: dict[str, Any] = {}
     b_changes: dict[str, Any] = {}
     compare = False
+    view = VIEWS[0]
     seen: set[str] = set()
     for key, raw in parse_qsl(query.lstrip("?"), keep_blank_values=True):
         if ignored(key):
@@ -104,20 +134,24 @@ def from_query(query: str, base: Config | None = None) -> tuple[Config, Config |
         if key == COMPARE_KEY:
             compare = _flag(raw)
             continue
+        if key == VIEW_KEY:
+            view = check_view(raw.strip())
+            continue
         if name not in FIELDS:
             raise FieldError(name, raw, "a Config field, optionally prefixed 'b.'",
                              f"link key {key!r} is not a setting: allowed are the Config fields "
-                             f"({', '.join(FIELDS)}), each optionally prefixed 'b.' for run B")
+                             f"({', '.join(FIELDS)}), each optionally prefixed 'b.' for run B, "
+                             f"and {VIEW_KEY!r} (the lab's view)")
         try:
             target[name] = validate_field(name, parse_text(name, raw))
         except FieldError as err:
             raise err.at(f"link key {key!r}") from None
     a = _build(base or Config(), a_changes, "run A")
     if not (compare or b_changes):
-        return a, None
+        return Session(a, view=view)
     b = _build(a, b_changes, "run B")
     budget.check_runs((a, b))                   # compare mode: both runs in one kernel
-    return a, b
+    return Session(a, b, view=view)
 
 
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -171,13 +205,16 @@ def parse_json_text(text: str | bytes) -> Any:
 
 
 def to_json(a: Config, b: Config | None = None, points: Points | None = None,
-            **dump_options: Any) -> str:
-    """JSON text of run A, run B (compare mode) and own points (if any)."""
+            view: str = VIEWS[0], **dump_options: Any) -> str:
+    """JSON text of run A, run B (compare mode), own points (if any) and the view (if not the
+    network)."""
     doc: dict[str, Any] = {"a": a.to_dict()}
     if b is not None:
         doc["b"] = b.to_dict()
     if points is not None:
         doc["points"] = points.rows()
+    if check_view(view) != VIEWS[0]:
+        doc[VIEW_KEY] = view
     return json.dumps(doc, **dump_options)
 
 
@@ -206,10 +243,11 @@ def from_json(text: str | bytes) -> Session:
             points = points_from_rows(doc["points"])
         except ValueError as err:
             raise ValueError(f"JSON key 'points': {err}") from None
+    view = VIEWS[0] if doc.get(VIEW_KEY) is None else check_view(doc[VIEW_KEY])
     # the runs on the data they will train on: imported points by their rows and features
     budget.check_runs((a,) if b is None else (a, b), *(
         (None, None) if points is None else (len(points), points.dim)))
-    return Session(a, b, points)
+    return Session(a, b, points, view)
 
 
 def _config_from(fields: Any, base: Config, key: str) -> Config:

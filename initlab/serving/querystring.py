@@ -40,15 +40,24 @@ def runs_from_environment(base: Config | None = None, environ: Mapping[str, str]
     the message naming the key and what it allows.  A kernel started by ``initlab serve``
     (environment.SERVED set) is first made safe to show to a class (``prepare_served_kernel``).
     """
+    session, message = session_from_environment(base, environ)
+    return session.a, session.b, message
+
+
+def session_from_environment(base: Config | None = None,
+                             environ: Mapping[str, str] | None = None
+                             ) -> tuple[links.Session, str]:
+    """``(Session, message)``: runs_from_environment's answer with the link's view as well
+    (``?view=search``: session.view); a bad link gives the defaults and the network view."""
     if environ is None and os.environ.get(names.SERVED):
         prepare_served_kernel()
     base = base or Config()
     try:
-        a, b = links.from_query(query_string(environ), base=base)
+        session = links.session_from_query(query_string(environ), base=base)
     except ValueError as err:
-        return base, None, (f"The link's settings were not used: {err}. "
-                            "Showing the default settings.")
-    return a, b, ""
+        return links.Session(base), (f"The link's settings were not used: {err}. "
+                                     "Showing the default settings.")
+    return session, ""
 
 
 def prepare_served_kernel(environ: Mapping[str, str] | None = None) -> None:

@@ -32,6 +32,7 @@ from initlab.ui.panels.base import RUN_COLORS
 from initlab.data.userdata import BUILT_IN_FIELDS
 from initlab.ui.runs import LabRuns, check_budget
 from initlab.ui.share import ShareLink
+from initlab.ui.views import ViewSwitch
 
 STEP_BUDGET = 0.03        # least seconds of training per Play tick (after its redraw)
 MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
@@ -54,6 +55,8 @@ class Lab(w.VBox):
       controls: Config field names to offer (default all, in data/network/training tabs)
       notice:   a message to show at start (e.g. why a link's settings were not used)
       compare:  run B's Config (or a dict of the fields B changes) to open in compare mode
+      view:     the view to open: "network" (the pictures), "checks", "search", "optimisers"
+                (initlab.ui.views; `lab.views.select(name)` switches, the link carries it)
       fields:   Config fields overriding `config`, e.g. Lab(activation="tanh", depth=10)
 
     Compare mode (`lab.compare(**fields)`, or the "compare" toggle) pins the settings on screen
@@ -71,8 +74,10 @@ class Lab(w.VBox):
 
     def __init__(self, config: Config | None = None, *, panels: Iterable[str] | None = None,
                  controls: Iterable[str] | None = None, notice: str = "",
-                 compare: Config | dict | None = None, **fields: Any) -> None:
+                 compare: Config | dict | None = None, view: str = "network",
+                 **fields: Any) -> None:
         super().__init__()
+        self._first_view = links.check_view(view)
         self.add_class("il-lab")
         config = (config or Config()).replace(**fields) if fields else (config or Config())
         names = list(PANELS) if panels is None else list(panels)
@@ -185,11 +190,12 @@ class Lab(w.VBox):
         self.status.widget.add_class("il-status")
         cells = [layout.cell(name, panel) for name, panel in self.panels.items()]
         grid = layout.grid(cells, list(self.panels), list(PANELS))
-        main = lean.hbox([side, grid])
+        self.views = ViewSwitch(self, grid, self._first_view)    # the switch above the grid
+        main = lean.hbox([side, self.views.widget])
         main.add_class("il-main")
-        # the two browser timers are hidden Play widgets (their layout says display: none)
+        # the browser timers are hidden Play widgets (their layout says display: none)
         return [layout.header(self.panels.values()), main, self.player.timer,
-                self.coalescer.timer]
+                self.coalescer.timer, self.views.worker.timer]
 
     def show(self) -> None:
         """Display the lab in the current notebook output."""
@@ -445,7 +451,8 @@ class Lab(w.VBox):
         """Both runs' settings in compare mode, and own points (see initlab.core.links)."""
         pinned = self._runs.pinned
         a, b = (pinned, self._config) if pinned is not None else (self._config, None)
-        self.json_text.value = links.to_json(a, b, points=self.own.points, indent=1)
+        self.json_text.value = links.to_json(a, b, points=self.own.points,
+                                             view=self.views.current, indent=1)
 
     def _import(self) -> None:
         try:
@@ -461,6 +468,7 @@ class Lab(w.VBox):
             self._open(session.a, session.b)
             self.own.use(session.points, notice[:-1] + f" with your {len(session.points)} "
                                                          f"points.")
+        self.views.select(session.view)
 
     # ---- drawing ----------------------------------------------------------------------------
     def _redraw_now(self) -> None:
@@ -486,14 +494,20 @@ class Lab(w.VBox):
             self.status.show(self._status_line(runs[0], snapshots[0]))
         else:
             self.status.show(self._compare_lines(runs, snapshots))
-        self.share.show(runs[0].config, runs[1].config if len(runs) == 2 else None,
-                        own_points=self.own.points is not None)
+        self._show_link()
         t3 = time.perf_counter()
         self.status.guarded(self._diagnose, "the diagnosis")(runs, snapshots)
+        self.status.guarded(self.views.follow, "the view")()
         t4 = time.perf_counter()
         self.redraw_seconds = t4 - t0
         self.timings = dict(run=t1 - t0, snapshot=t2 - t1, panels=t3 - t2,
                             findings=t4 - t3)   # seconds
+
+    def _show_link(self) -> None:
+        """The share box: both runs' settings in compare mode, and the view."""
+        runs = self._runs.all
+        self.share.show(runs[0].config, runs[1].config if len(runs) == 2 else None,
+                        own_points=self.own.points is not None, view=self.views.current)
 
     def _diagnose(self, runs: tuple[Run, ...], snapshots: list[Snapshot]) -> None:
         """List what diagnose() finds in the run (both runs comparing: B's get fix buttons)."""

@@ -58,10 +58,11 @@ class ShareLink:
         self._shown: tuple = ()
         self.url = ""
 
-    def show(self, a: Config, b: Config | None = None, own_points: bool = False) -> None:
-        """Show the link for run A (and run B in compare mode); nothing is sent if unchanged.
-        With own_points the button says that a link leaves the points out."""
-        query = to_query(a, b)
+    def show(self, a: Config, b: Config | None = None, own_points: bool = False,
+             view: str = "network") -> None:
+        """Show the link for run A (and run B in compare mode) and the lab's view; nothing is
+        sent if unchanged.  With own_points the button says that a link leaves the points out."""
+        query = to_query(a, b, view)
         if (query, own_points) == self._shown:
             return
         self._shown = (query, own_points)
