@@ -94,3 +94,50 @@ def test_stop_ends_the_checks_between_two_checks():
     view.stop_button.click()
     assert not lab.views.busy and len(view.results) == 1
     assert "stopped" in view.rows[3].value and not view.button.disabled
+
+
+def test_a_search_runs_trial_by_trial_marks_the_best_and_use_these_sets_the_controls():
+    lab = Lab(view="search")
+    view = lab.views.view("search")
+    view.trials.value, view.steps.value = 6, 50
+    view.start()
+    lab.views._advance()
+    assert view.progress.value == 1 and lab.views.busy
+    lab.views.finish()
+    search = view.search
+    assert view.progress.value == 6 == len(search.trials)
+    ok = [t for t in search.trials if not t.diverged]
+    assert list(view.points.color) == pytest.approx([t.score for t in ok])
+    top = search.best()
+    assert list(view.best_mark.x) == pytest.approx([top.params["lr"]], rel=1e-6)
+    view.use_button.click()
+    assert (lab.config.lr, lab.config.l2) == (top.params["lr"], top.params["l2"])
+    before = [s.value for s in view.ranges.values()]
+    view.zoom_button.click()
+    for (lo, hi), (a, b) in zip(before, [s.value for s in view.ranges.values()]):
+        assert lo <= a and b <= hi and b - a < hi - lo
+
+
+def test_the_grid_vs_random_toggle_draws_the_distinct_learning_rates_of_each():
+    lab = Lab(view="search")
+    view = lab.views.view("search")
+    view.trials.value = 16
+    view.compare_toggle.value = True
+    assert list(view.lr_ticks.y).count("random") == 16
+    assert list(view.lr_ticks.y).count("grid") == 4
+    assert "<b>16</b> distinct" in view.projection_text.value
+
+
+def test_a_search_over_the_budget_is_refused_naming_its_fields_and_stop_ends_one():
+    lab = Lab(view="search", dataset="digits", n_classes=10, depth=10, width=500)
+    view = lab.views.view("search")
+    view.start()
+    assert not lab.views.busy and "trials=20" in view.message.value
+    assert "width=500" in view.message.value
+    lab.set(depth=3, width=64, dataset="spiral", n_classes=3)
+    view.trials.value, view.steps.value = 5, 20
+    view.start()
+    lab.views._advance()
+    view.stop_button.click()
+    assert not lab.views.busy and len(view.search.trials) == 1
+    assert "Stopped after 1 of 5" in view.message.value
