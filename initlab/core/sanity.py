@@ -62,6 +62,15 @@ def _coded(findings: list[Finding], *codes: str) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.code in codes)
 
 
+def _symmetric(config: Config, evidence: dict) -> tuple[str, tuple[Finding, ...]]:
+    """The cause of a failure from a zero or constant init, with the assistant's init fix."""
+    fix, label = assistant._init_fix(config)
+    cause = (f"init={config.init!r}: every unit of a layer starts the same, gets the same "
+             "gradient and stays the same (and ReLUs at exactly 0 pass no gradient at all): "
+             "the net cannot learn, not even 20 examples.")
+    return cause, (Finding("symmetric_init", "problem", cause, evidence, fix, label),)
+
+
 def initial_loss_check(config: Config) -> CheckResult:
     """The data loss before training against ln C: passes under diagnose's INITIAL_LOSS_WARNING
     times ln C.  The loss with the L1/L2 penalty is given beside it (it is what training sees)."""
@@ -115,12 +124,7 @@ def overfit_check(config: Config) -> CheckResult:
     if passed:
         return CheckResult("overfit", "overfit 20 examples", True, acc, text)
     if config.init in SYMMETRIC_INITS:
-        fix, label = assistant._init_fix(config)
-        cause = (f"init={config.init!r}: every unit of a layer starts the same, gets the same "
-                 "gradient and stays the same (and ReLUs at exactly 0 pass no gradient), so the "
-                 "net cannot fit even 20 examples.")
-        found = (Finding("symmetric_init", "problem", cause, {"train_accuracy": acc}, fix,
-                         label),)
+        cause, found = _symmetric(config, {"train_accuracy": acc})
     else:
         cause = ("A net that cannot memorise 20 examples has a bug or cannot learn at these "
                  "settings: look at what the assistant says about this run.")
@@ -142,7 +146,9 @@ def update_ratio_check(config: Config) -> CheckResult:
     text = (f"update/weight ratio {ratio:.2g} after {RATIO_STEPS} steps (the lecture: about "
             f"1e-3); passes in [{low:.0e}, {high:.0e}].")
     cause, found = "", ()
-    if not passed:
+    if not passed and config.init in SYMMETRIC_INITS:
+        cause, found = _symmetric(config, {"update_ratio": ratio})
+    elif not passed:
         found = _coded(assistant.diagnose(run), "diverged", "update_ratio_high",
                        "update_ratio_low")
         cause = ("The steps are too small to learn in any reasonable time: raise the learning "

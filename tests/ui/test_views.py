@@ -141,3 +141,20 @@ def test_a_search_over_the_budget_is_refused_naming_its_fields_and_stop_ends_one
     view.stop_button.click()
     assert not lab.views.busy and len(view.search.trials) == 1
     assert "Stopped after 1 of 5" in view.message.value
+
+
+def test_the_optimisers_view_draws_six_paths_from_the_controls_lr_and_follows_them():
+    lab = Lab(view="optimisers", lr=0.03, momentum=0.9)
+    view = lab.views.view("optimisers")
+    assert view.surface.value == "saddle"
+    assert view.lines.x.shape == (6, 201) and len(view.lines.labels) == 6
+    assert len(set(view.lines.colors)) == 6 and list(view.heads.text) == list(view.lines.labels)
+    lab.set(lr=0.01)                                   # a control: the paths follow
+    assert "lr 0.01 " in view.settings.value
+    view.step.value = 10                               # what Play moves
+    assert view.lines.x.shape == (6, 11)
+    view.start_dot.x, view.start_dot.y = [2.0], [0.5]  # a drag
+    assert (view.x0.value, view.y0.value) == (2.0, 0.5)
+    assert view.lines.x[0, 0] == 2.0
+    view.surface.value = "valley"
+    assert (view.x0.value, view.y0.value) == (-4.0, 0.3)

@@ -1,0 +1,171 @@
+"""The optimisers view: SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam as paths on a 2-D
+loss surface (initlab.lessons.surfaces), with the learning rate and momentum of the controls.
+
+Six paths are one multi-line Lines mark over the surface's contour lines (one more Lines mark);
+Play animates them step by step.  The start point is a draggable dot (or typed in the boxes).
+Each rule has a colour-blind-safe colour (Okabe-Ito) and a second cue: its name written at the
+head of its path, beside the legend.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+
+from initlab.lessons.surfaces import RULES, final_losses, get_surface, paths
+from initlab.ui import lean
+from initlab.ui.panels.base import f32
+
+# Okabe & Ito's palette: told apart with the common colour-blindnesses
+RULE_COLORS = {"sgd": "#000000", "momentum": "#E69F00", "nesterov": "#56B4E9",
+               "adagrad": "#009E73", "rmsprop": "#CC79A7", "adam": "#D55E00"}
+RULE_NAMES = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov",
+              "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
+CONTOUR_COLOR = "#c8c8c8"
+DEFAULT_STEPS = 200
+INTRO = ("<b>Optimisers</b> on a 2-D loss surface, with the learning rate and momentum of the "
+         "controls (momentum is also Adam's beta1 and RMSProp's decay, as in the lab). Press "
+         "Play to watch the six rules step; drag the start point (the hollow circle) or type it.")
+
+
+class OptimisersView:
+    """`widget`: the view; `draw()` recomputes the paths (lab.config's lr and momentum, the
+    start, the surface); `step.value` is how far Play has drawn them."""
+
+    name = "optimisers"
+
+    def __init__(self, lab: Any, switch: Any) -> None:
+        self.lab = lab
+        g = lab.status.guarded
+        self.surface = w.ToggleButtons(options=[("narrow valley", "valley"),
+                                                ("saddle", "saddle")], value="saddle",
+                                       description="surface", style={"button_width": "100px"})
+        self.x0 = w.FloatText(description="start x", layout=w.Layout(width="150px"),
+                              style={"description_width": "50px"})
+        self.y0 = w.FloatText(description="start y", layout=w.Layout(width="150px"),
+                              style={"description_width": "50px"})
+        self.steps = w.IntSlider(value=DEFAULT_STEPS, min=10, max=1000, step=10,
+                                 description="steps", style={"description_width": "50px"})
+        self.step = w.IntSlider(value=DEFAULT_STEPS, min=0, max=DEFAULT_STEPS,
+                                description="step", style={"description_width": "50px"})
+        self.play = w.Play(value=0, min=0, max=DEFAULT_STEPS, step=1, interval=40,
+                           description="Play the paths", show_repeat=False)
+        w.jslink((self.play, "value"), (self.step, "value"))
+        w.jslink((self.play, "max"), (self.step, "max"))
+        self.settings = lean.html()
+        self.readout = lean.html()
+        self._build_figure()
+        self.points = np.zeros((len(RULES), 1, 2))
+        self._key: tuple = ()
+        self.surface.observe(g(self._on_surface, "the surface"), "value")
+        for box in (self.x0, self.y0):
+            box.observe(g(lambda _: self._typed(), "the start point"), "value")
+        self.steps.observe(g(lambda _: self.draw(), "steps"), "value")
+        self.step.observe(g(lambda _: self._show_step(), "the step"), "value")
+        self.start_dot.observe(g(lambda _: self._dragged(), "the start point"), ["x", "y"])
+        self._on_surface({"new": self.surface.value})
+        top = w.HBox([self.surface, self.x0, self.y0])
+        top.add_class("il-row")
+        animate = w.HBox([self.play, self.step, self.steps])
+        animate.add_class("il-row")
+        self.widget = w.VBox([lean.html(INTRO), top, animate, self.settings, self.figure,
+                              self.readout], layout=w.Layout(padding="0 8px"))
+        self.widget.add_class("il-view")
+        self.widget.add_class("il-view-optimisers")
+
+    def _build_figure(self) -> None:
+        self.x, self.y = bq.LinearScale(), bq.LinearScale()
+        scales = {"x": self.x, "y": self.y}
+        self.contours = bq.Lines(x=f32(np.zeros((2, 2))), y=f32(np.zeros((2, 2))), scales=scales,
+                                 colors=[CONTOUR_COLOR], stroke_width=1)
+        self.lines = bq.Lines(x=f32(np.zeros((len(RULES), 2))), y=f32(np.zeros((len(RULES), 2))),
+                              scales=scales, colors=[RULE_COLORS[r] for r in RULES],
+                              labels=[RULE_NAMES[r] for r in RULES], display_legend=True,
+                              stroke_width=2)
+        self.heads = bq.Label(x=f32(np.zeros(len(RULES))), y=f32(np.zeros(len(RULES))),
+                              text=[RULE_NAMES[r] for r in RULES], scales=scales,
+                              colors=[RULE_COLORS[r] for r in RULES], default_size=12,
+                              font_weight="bold", x_offset=6, y_offset=-4)
+        self.start_dot = bq.Scatter(x=f32([0.0]), y=f32([0.0]), scales=scales, enable_move=True,
+                                    colors=["#333333"], fill=False, stroke="#333333",
+                                    stroke_width=2, default_size=120,
+                                    tooltip=None)
+        axes = [bq.Axis(scale=self.x, label="w0"),
+                bq.Axis(scale=self.y, label="w1", side="left")]
+        self.figure = bq.Figure(marks=[self.contours, self.lines, self.heads, self.start_dot],
+                                axes=axes, animation_duration=0, legend_location="top-right",
+                                fig_margin=dict(top=30, bottom=40, left=50, right=20),
+                                layout=w.Layout(width="auto", height="470px"),
+                                title_style={"font-size": "12px"})
+
+    # ---- inputs ---------------------------------------------------------------------------
+    def _on_surface(self, change: dict) -> None:
+        s = get_surface(change["new"])
+        xs, ys = s.contours
+        with self.figure.hold_sync():
+            self.x.min, self.x.max = s.x_range
+            self.y.min, self.y.max = s.y_range
+            self.contours.x, self.contours.y = f32(xs), f32(ys)
+            self.figure.title = s.title
+        self._set_start(*s.start)
+
+    def _set_start(self, x: float, y: float) -> None:
+        self._quiet = True
+        try:
+            self.x0.value, self.y0.value = float(x), float(y)
+            self.start_dot.x, self.start_dot.y = f32([x]), f32([y])
+        finally:
+            self._quiet = False
+        self.draw()
+
+    def _typed(self) -> None:
+        if not getattr(self, "_quiet", False):
+            self._set_start(self.x0.value, self.y0.value)
+
+    def _dragged(self) -> None:
+        if not getattr(self, "_quiet", False) and len(self.start_dot.x):
+            self._set_start(float(self.start_dot.x[0]), float(self.start_dot.y[0]))
+
+    def follow(self) -> None:
+        """The controls changed (or the view was opened): redraw if lr or momentum did."""
+        self.draw()
+
+    # ---- drawing --------------------------------------------------------------------------
+    def draw(self) -> None:
+        """Recompute the six paths if anything they depend on changed; show them up to step."""
+        cfg = self.lab.config
+        key = (self.surface.value, self.x0.value, self.y0.value, cfg.lr, cfg.momentum,
+               self.steps.value)
+        if key == self._key:
+            return
+        self._key = key
+        self.points = paths(self.surface.value, (self.x0.value, self.y0.value), cfg.lr,
+                            cfg.momentum, self.steps.value)
+        self.settings.value = (f"<div>lr {cfg.lr:g} and momentum {cfg.momentum:g} from the "
+                               f"controls; {self.steps.value} steps from ({self.x0.value:.3g}, "
+                               f"{self.y0.value:.3g}).</div>")
+        self.play.playing = False
+        self.play.max = self.step.max = self.steps.value
+        if self.step.value == self.steps.value:
+            self._show_step()
+        else:
+            self.step.value = self.steps.value         # a new picture shows the whole paths
+
+    def _show_step(self) -> None:
+        t = min(self.step.value, self.points.shape[1] - 1)
+        # at step 0 the start twice: bqplot squeezes a (6, 1) array into one line of 6 points
+        shown = self.points[:, :t + 1] if t > 0 else self.points[:, [0, 0]]
+        heads = np.array([p[np.flatnonzero(np.isfinite(p[:, 0]))[-1]] for p in shown])
+        with self.figure.hold_sync():
+            self.lines.x, self.lines.y = f32(shown[..., 0]), f32(shown[..., 1])
+            self.heads.x, self.heads.y = f32(heads[:, 0]), f32(heads[:, 1])
+        losses = final_losses(self.surface.value, shown)
+        gone = [RULE_NAMES[r] for r, p in zip(RULES, shown) if not np.isfinite(p[-1, 0])]
+        cells = "".join(f"<span style='color:{RULE_COLORS[r]};margin-right:10px'>"
+                        f"<b>{RULE_NAMES[r]}</b> {loss:.3g}</span>"
+                        for r, loss in zip(RULES, losses))
+        self.readout.value = (f"<div>loss at step {t}: {cells}"
+                              + (f"<br>diverged (drawn until they left the numbers): "
+                                 f"{', '.join(gone)}" if gone else "") + "</div>")
