@@ -32,6 +32,7 @@ from initlab.ui.panels.base import RUN_COLORS
 from initlab.data.userdata import BUILT_IN_FIELDS
 from initlab.ui.runs import LabRuns, check_budget
 from initlab.ui.share import ShareLink
+from initlab.ui import views
 from initlab.ui.views import ViewSwitch
 
 STEP_BUDGET = 0.03        # least seconds of training per Play tick (after its redraw)
@@ -190,12 +191,13 @@ class Lab(w.VBox):
         self.status.widget.add_class("il-status")
         cells = [layout.cell(name, panel) for name, panel in self.panels.items()]
         grid = layout.grid(cells, list(self.panels), list(PANELS))
-        self.views = ViewSwitch(self, grid, self._first_view)    # the switch above the grid
-        main = lean.hbox([side, self.views.widget])
+        main = lean.hbox([side, grid])
         main.add_class("il-main")
-        # the browser timers are hidden Play widgets (their layout says display: none)
-        return [layout.header(self.panels.values()), main, self.player.timer,
-                self.coalescer.timer, self.views.worker.timer]
+        self.views = ViewSwitch(self, main, grid, self._first_view)   # the switch above the grid
+        head = layout.header(self.panels.values())
+        head.value += views.STYLE
+        # the two browser timers are hidden Play widgets (their layout says display: none)
+        return [head, main, self.player.timer, self.coalescer.timer]
 
     def show(self) -> None:
         """Display the lab in the current notebook output."""

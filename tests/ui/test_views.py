@@ -13,10 +13,12 @@ from initlab.ui.app import Lab
 def test_the_switch_shows_each_view_and_the_link_carries_it():
     lab = Lab()
     assert lab.views.current == "network"
-    assert lab.views.widget.children[-1] is lab.views.network
+    main = lab.children[1]
+    assert main.children == (lab.views.side, lab.views.network, lab.views.switch)
     for view in ("checks", "search", "optimisers", "network"):
         lab.views.switch.value = view                  # a click on the switch
-        body = lab.views.widget.children[-1]
+        body = main.children[1]
+        assert main.children[0] is lab.views.side       # the controls stay
         assert body is (lab.views.network if view == "network" else lab.views.view(view).widget)
         assert ("view=" + view in lab.share.query) == (view != "network")
     labels = [label for label, _ in lab.views.switch.options]

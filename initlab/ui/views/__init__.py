@@ -35,18 +35,28 @@ JOB_BUDGET = 0.15          # seconds of a job's work per timer tick: the page an
 TICK_MS = 30
 SWITCH_PX = 30             # the switch's row, taken from the grid's rows (first screen at 768)
 HEADER_PX = 66             # layout.py's header line plus page margins
+SIDE_PX = 300              # layout.py's control column
 
+# The switch is the last child of the lab's main row (control column, pictures, switch): wide,
+# the row becomes a two-column grid (the column spans both rows, the switch above the
+# pictures); narrow (layout.py's container query stacks the row), `order` puts it between.  No box
+# of their own: every widget model costs page load (tests/ui/test_lab.py counts them).
 STYLE = f"""<style>
-.il-lab .il-views .widget-toggle-button {{ width: auto; padding: 0 10px; height: 24px;
-  line-height: 22px; font-size: 12px; }}
-.il-lab .il-views.il-views {{ height: 26px; margin: 0 0 4px 0; flex: none; }}
-.il-lab .il-viewbox.il-viewbox {{ flex: 1 1 0px; min-width: 0; overflow: visible; }}
+.il-lab .il-views .widget-toggle-button {{ width: auto !important; padding: 0 10px;
+  height: 24px; line-height: 22px; font-size: 12px; }}
+.il-lab .il-views.il-views {{ height: 26px; margin: 0 0 4px 0; flex: none; order: 1; }}
+.il-lab .il-with-views > :nth-child(2) {{ order: 2; }}
 .il-lab .il-view.il-view {{ height: calc(100vh - {HEADER_PX + SWITCH_PX}px); min-height: 560px;
-  overflow: hidden; }}
+  overflow: hidden; min-width: 0; }}
 .il-lab .il-view .widget-html-content {{ font-size: 12px; line-height: 16px; }}
 .il-lab .il-view .il-row {{ align-items: center; gap: 6px; flex-wrap: wrap; }}
 @container (min-width: 1001px) {{
-  .il-lab .il-viewbox .il-grid.il-grid {{
+  .il-lab .il-main.il-main.il-with-views {{ display: grid; column-gap: 12px;
+    grid-template-columns: {SIDE_PX}px minmax(0, 1fr); grid-template-rows: auto 1fr; }}
+  .il-lab .il-with-views > .il-side {{ grid-row: 1 / span 2; grid-column: 1; }}
+  .il-lab .il-with-views > .il-views {{ grid-row: 1; grid-column: 2; }}
+  .il-lab .il-with-views > :nth-child(2) {{ grid-row: 2; grid-column: 2; min-width: 0; }}
+  .il-lab .il-with-views > .il-grid.il-grid {{
     grid-auto-rows: max(180px, calc((100vh - {HEADER_PX + SWITCH_PX}px) / 3)); }}
 }}
 </style>"""
@@ -66,26 +76,29 @@ def _view_class(name: str) -> Callable[..., Any]:
 
 
 class ViewSwitch:
-    """The switch and the box it fills.  `widget` takes the picture grid's place in the lab;
-    `worker.timer` (hidden) must be on the page for jobs to advance."""
+    """The switch between the lab's control column and its pictures.  `main` is the lab's row
+    (control column, pictures): the switch goes between them and each view takes the pictures'
+    place.  STYLE must be on the page (the lab puts it in its header)."""
 
-    def __init__(self, lab: Any, network: w.Widget, view: str = "network") -> None:
-        self.lab = lab
-        self.network = network
+    def __init__(self, lab: Any, main: w.Box, network: w.Widget,
+                 view: str = "network") -> None:
+        self.lab, self.main, self.network = lab, main, network
+        self.side = main.children[0]
         self.views: dict[str, Any] = {}
-        g = lab.status.guarded
         self.switch = w.ToggleButtons(options=[(LABELS[v], v) for v in links.VIEWS],
                                       value=links.check_view(view),
                                       tooltips=[TOOLTIPS[v] for v in links.VIEWS],
-                                      description="", layout=w.Layout())
+                                      description="", layout=lean.layout(),
+                                      # the A/B switch's style model (its width: see STYLE)
+                                      style=lean.style(w.ToggleButtonsStyle,
+                                                       button_width="28px"))
         self.switch.add_class("il-views")
-        self.worker = Player(g(self._tick, "a view's work"), TICK_MS)
+        main.add_class("il-with-views")
+        self.worker: Player | None = None         # the jobs' timer, made for the first job
         self.job: Iterator | None = None
         self.job_owner: Any = None
-        self.widget = w.VBox([lean.html(STYLE), self.switch, network], layout=w.Layout())
-        self.widget.add_class("il-viewbox")
         self._show(self.switch.value)
-        self.switch.observe(g(self._on_switch, "the view switch"), "value")
+        self.switch.observe(lab.status.guarded(self._on_switch, "the view switch"), "value")
 
     # ---- which view -----------------------------------------------------------------------
     @property
@@ -113,7 +126,8 @@ class ViewSwitch:
         body = self.network if name == "network" else self.view(name).widget
         if name != "network":
             self.view(name).follow()
-        self.widget.children = (self.widget.children[0], self.switch, body)
+        # the pictures (or the view) stay the row's second child; STYLE puts the switch above
+        self.main.children = (self.side, body, self.switch)
 
     def follow(self) -> None:
         """After a redraw: the view on screen catches up with the settings (cheap if equal)."""
@@ -125,6 +139,9 @@ class ViewSwitch:
         """Advance `job` (a generator) on the timer until it ends or stop() is called; one job
         at a time (a new one stops the old one, whose owner's `stopped()` is called)."""
         self.stop()
+        if self.worker is None:                   # a hidden browser timer, put on the page
+            self.worker = Player(self.lab.status.guarded(self._tick, "a view's work"), TICK_MS)
+            self.lab.children = (*self.lab.children, self.worker.timer)
         self.job, self.job_owner = job, owner
         self.worker.start()
 
@@ -132,7 +149,8 @@ class ViewSwitch:
         """End the job now (its generator is closed: its `finally` runs)."""
         job, owner = self.job, self.job_owner
         self.job = self.job_owner = None
-        self.worker.stop()
+        if self.worker is not None:
+            self.worker.stop()
         if job is not None:
             job.close()
             owner.stopped()
@@ -144,7 +162,7 @@ class ViewSwitch:
     def _tick(self) -> None:
         """One timer tick: run the job for about JOB_BUDGET seconds."""
         if self.job is None:
-            self.worker.stop()
+            self.stop()
             return
         end = time.perf_counter() + JOB_BUDGET
         while self.job is not None and time.perf_counter() < end:
@@ -156,7 +174,8 @@ class ViewSwitch:
         except StopIteration:
             owner = self.job_owner
             self.job = self.job_owner = None
-            self.worker.stop()
+            if self.worker is not None:
+                self.worker.stop()
             owner.stopped()
         except Exception:
             self.stop()
