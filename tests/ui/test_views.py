@@ -150,7 +150,7 @@ def test_the_optimisers_view_draws_six_paths_from_the_controls_lr_and_follows_th
     view = lab.views.view("optimisers")
     assert view.surface.value == "saddle"
     assert view.lines.x.shape == (6, 201) and len(view.lines.labels) == 6
-    assert len(set(view.lines.colors)) == 6 and list(view.heads.text) == list(view.lines.labels)
+    assert len(set(view.lines.colors)) == 6 and list(view.heads.names) == list(view.lines.labels)
     lab.set(lr=0.01)                                   # a control: the paths follow
     assert "lr 0.01 " in view.settings.value
     view.step.value = 10                               # what Play moves

@@ -50,6 +50,9 @@ STYLE = f"""<style>
   overflow: hidden; min-width: 0; }}
 .il-lab .il-view .widget-html-content {{ font-size: 12px; line-height: 16px; }}
 .il-lab .il-view .il-row {{ align-items: center; gap: 6px; flex-wrap: wrap; }}
+/* the paths and the rules' names at their heads must not catch the drag of the start point */
+.il-lab .il-view-optimisers .bqplot text, .il-lab .il-view-optimisers .bqplot path.line {{
+  pointer-events: none; }}
 @container (min-width: 1001px) {{
   .il-lab .il-main.il-main.il-with-views {{ display: grid; column-gap: 12px;
     grid-template-columns: {SIDE_PX}px minmax(0, 1fr); grid-template-rows: auto 1fr; }}

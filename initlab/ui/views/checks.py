@@ -66,9 +66,10 @@ class ChecksView:
         self.config: Config | None = None          # what the results are about
         top = w.HBox([self.button, self.stop_button, self.progress])
         top.add_class("il-row")
+        self.fixes_title = lean.html()
         self.widget = w.VBox([lean.html(INTRO), top, self.settings, *self.rows,
-                              lean.html("<b>fixes</b> (one knob each, from the assistant):"),
-                              self.fixes.widget], layout=w.Layout(padding="0 8px"))
+                              self.fixes_title, self.fixes.widget],
+                             layout=w.Layout(padding="0 8px"))
         self.widget.add_class("il-view")
         self.widget.add_class("il-view-checks")
 
@@ -94,6 +95,7 @@ class ChecksView:
         self.button.disabled, self.stop_button.disabled = True, False
         self.progress.value = 0
         self.fixes.update([])
+        self.fixes_title.value = ""
         for row, title in zip(self.rows, TITLES):
             row.value = row_html(title, None, "waiting")
         self.follow()
@@ -107,7 +109,10 @@ class ChecksView:
             self.results.append(result)
             self.rows[i].value = row_html(title, result)
             self.progress.value = i + 1
-            self.fixes.update([("", [f for r in self.results for f in r.findings])])
+            found = [f for r in self.results for f in r.findings]
+            self.fixes.update([("", found)])
+            self.fixes_title.value = ("<b>what the assistant says</b> about the failed checks "
+                                      "(a button where one knob fixes it):" if found else "")
             yield
 
     def stopped(self) -> None:

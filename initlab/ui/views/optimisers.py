@@ -4,7 +4,8 @@ loss surface (initlab.lessons.surfaces), with the learning rate and momentum of 
 Six paths are one multi-line Lines mark over the surface's contour lines (one more Lines mark);
 Play animates them step by step.  The start point is a draggable dot (or typed in the boxes).
 Each rule has a colour-blind-safe colour (Okabe-Ito) and a second cue: its name written at the
-head of its path, beside the legend.
+head of its path.  The legend is the line under the figure (each rule's colour, name and loss
+now): bqplot's own legend for a multi-line mark wrote broken SVG transforms in the page.
 """
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ class OptimisersView:
                                  description="steps", style={"description_width": "50px"})
         self.step = w.IntSlider(value=DEFAULT_STEPS, min=0, max=DEFAULT_STEPS,
                                 description="step", style={"description_width": "50px"})
+        # repeat: Play from the whole paths starts them again from the start point
         self.play = w.Play(value=0, min=0, max=DEFAULT_STEPS, step=1, interval=40,
-                           description="Play the paths", show_repeat=False)
+                           description="Play the paths", repeat=True, show_repeat=False)
         w.jslink((self.play, "value"), (self.step, "value"))
         w.jslink((self.play, "max"), (self.step, "max"))
         self.settings = lean.html()
@@ -76,26 +78,32 @@ class OptimisersView:
         self.widget.add_class("il-view-optimisers")
 
     def _build_figure(self) -> None:
-        self.x, self.y = bq.LinearScale(), bq.LinearScale()
+        # made with the first surface's window and start: no mark is drawn without a place
+        first = get_surface(self.surface.value)
+        self.x = bq.LinearScale(min=first.x_range[0], max=first.x_range[1])
+        self.y = bq.LinearScale(min=first.y_range[0], max=first.y_range[1])
+        sx, sy = first.start
         scales = {"x": self.x, "y": self.y}
-        self.contours = bq.Lines(x=f32(np.zeros((2, 2))), y=f32(np.zeros((2, 2))), scales=scales,
+        self.contours = bq.Lines(x=f32(first.contours[0]), y=f32(first.contours[1]), scales=scales,
                                  colors=[CONTOUR_COLOR], stroke_width=1)
-        self.lines = bq.Lines(x=f32(np.zeros((len(RULES), 2))), y=f32(np.zeros((len(RULES), 2))),
+        at_start = np.full((len(RULES), 2), sx), np.full((len(RULES), 2), sy)
+        self.lines = bq.Lines(x=f32(at_start[0]), y=f32(at_start[1]),
                               scales=scales, colors=[RULE_COLORS[r] for r in RULES],
-                              labels=[RULE_NAMES[r] for r in RULES], display_legend=True,
-                              stroke_width=2)
-        self.heads = bq.Label(x=f32(np.zeros(len(RULES))), y=f32(np.zeros(len(RULES))),
-                              text=[RULE_NAMES[r] for r in RULES], scales=scales,
-                              colors=[RULE_COLORS[r] for r in RULES], default_size=12,
-                              font_weight="bold", x_offset=6, y_offset=-4)
-        self.start_dot = bq.Scatter(x=f32([0.0]), y=f32([0.0]), scales=scales, enable_move=True,
-                                    colors=["#333333"], fill=False, stroke="#333333",
+                              labels=[RULE_NAMES[r] for r in RULES], stroke_width=2)
+        # each path's head: a dot in the rule's colour with the rule's name beside it
+        self.heads = bq.Scatter(x=f32(np.full(len(RULES), sx)), y=f32(np.full(len(RULES), sy)),
+                                names=[RULE_NAMES[r] for r in RULES], display_names=True,
+                                scales=scales, colors=[RULE_COLORS[r] for r in RULES],
+                                default_size=30)
+        self.start_dot = bq.Scatter(x=f32([sx]), y=f32([sy]), scales=scales, enable_move=True,
+                                    # filled white, so all of it catches the drag
+                                    colors=["white"], stroke="#333333",
                                     stroke_width=2, default_size=120,
                                     tooltip=None)
         axes = [bq.Axis(scale=self.x, label="w0"),
                 bq.Axis(scale=self.y, label="w1", side="left")]
         self.figure = bq.Figure(marks=[self.contours, self.lines, self.heads, self.start_dot],
-                                axes=axes, animation_duration=0, legend_location="top-right",
+                                axes=axes, animation_duration=0,
                                 fig_margin=dict(top=30, bottom=40, left=50, right=20),
                                 layout=w.Layout(width="auto", height="470px"),
                                 title_style={"font-size": "12px"})
@@ -111,11 +119,14 @@ class OptimisersView:
             self.figure.title = s.title
         self._set_start(*s.start)
 
-    def _set_start(self, x: float, y: float) -> None:
+    def _set_start(self, x: float, y: float, dot: bool = True) -> None:
+        """Start at (x, y): the boxes, the dot (unless it was dragged there), the paths."""
         self._quiet = True
         try:
             self.x0.value, self.y0.value = float(x), float(y)
-            self.start_dot.x, self.start_dot.y = f32([x]), f32([y])
+            if dot:
+                with self.start_dot.hold_sync():
+                    self.start_dot.x, self.start_dot.y = f32([x]), f32([y])
         finally:
             self._quiet = False
         self.draw()
@@ -126,7 +137,7 @@ class OptimisersView:
 
     def _dragged(self) -> None:
         if not getattr(self, "_quiet", False) and len(self.start_dot.x):
-            self._set_start(float(self.start_dot.x[0]), float(self.start_dot.y[0]))
+            self._set_start(float(self.start_dot.x[0]), float(self.start_dot.y[0]), dot=False)
 
     def follow(self) -> None:
         """The controls changed (or the view was opened): redraw if lr or momentum did."""
@@ -148,10 +159,12 @@ class OptimisersView:
                                f"{self.y0.value:.3g}).</div>")
         self.play.playing = False
         self.play.max = self.step.max = self.steps.value
+        # a new picture shows the whole paths; Play drives the step (jslink copies its value)
+        self.play.value = self.steps.value
         if self.step.value == self.steps.value:
             self._show_step()
         else:
-            self.step.value = self.steps.value         # a new picture shows the whole paths
+            self.step.value = self.steps.value
 
     def _show_step(self) -> None:
         t = min(self.step.value, self.points.shape[1] - 1)
@@ -163,9 +176,10 @@ class OptimisersView:
             self.heads.x, self.heads.y = f32(heads[:, 0]), f32(heads[:, 1])
         losses = final_losses(self.surface.value, shown)
         gone = [RULE_NAMES[r] for r, p in zip(RULES, shown) if not np.isfinite(p[-1, 0])]
-        cells = "".join(f"<span style='color:{RULE_COLORS[r]};margin-right:10px'>"
-                        f"<b>{RULE_NAMES[r]}</b> {loss:.3g}</span>"
-                        for r, loss in zip(RULES, losses))
+        # the legend: each rule's line in its colour, its name and its loss now
+        cells = "".join(f"<span class='il-rule' style='color:{RULE_COLORS[r]};margin-right:10px;"
+                        f"white-space:nowrap'>&#9473;&#9473; <b>{RULE_NAMES[r]}</b> "
+                        f"{loss:.3g}</span>" for r, loss in zip(RULES, losses))
         self.readout.value = (f"<div>loss at step {t}: {cells}"
                               + (f"<br>diverged (drawn until they left the numbers): "
                                  f"{', '.join(gone)}" if gone else "") + "</div>")

@@ -39,7 +39,7 @@ def _range_slider(name: str, label: str) -> w.FloatRangeSlider:
     return w.FloatRangeSlider(value=RANGES[name], min=lo, max=hi, step=0.1,
                               description=f"log10 {label}", readout_format=".1f",
                               style={"description_width": "70px"},
-                              layout=w.Layout(width="300px"))
+                              layout=w.Layout(width="340px"))
 
 
 class SearchView:
@@ -79,7 +79,7 @@ class SearchView:
                                     "value")
         for slider in (*self.ranges.values(), self.trials):
             slider.observe(g(lambda _: self._draw_projection(), "the ranges"), "value")
-        self.progress = w.IntProgress(value=0, min=0, max=1, description="trials",
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="done",
                                       style={"description_width": "70px"},
                                       layout=w.Layout(width="300px"))
         self.message = lean.html()
@@ -90,7 +90,7 @@ class SearchView:
                        w.HBox([self.start_button, self.stop_button]), self.progress,
                        self.message, self.best_text,
                        w.HBox([self.use_button, self.zoom_button]), self.compare_toggle],
-                      layout=w.Layout(width="330px", flex="none"))
+                      layout=w.Layout(width="350px", flex="none"))
         pictures = w.VBox([self.figure, self.projection],
                           layout=w.Layout(flex="1 1 0px", min_width="0"))
         self.widget = w.VBox([lean.html(INTRO), w.HBox([side, pictures])],
@@ -127,6 +127,12 @@ class SearchView:
                                                                       left=60, right=90),
                                 layout=w.Layout(width="auto", height="440px"),
                                 title_style={"font-size": "12px"})
+        self.projection = w.VBox([])            # its figure is made when first asked for
+        self.projection_fig: bq.Figure | None = None
+
+    def _build_projection(self) -> None:
+        """The grid-vs-random picture, made on screen (a bqplot figure laid out while hidden
+        has no size)."""
         self.px = bq.LogScale(min=1e-4, max=1.0)
         self.py = bq.OrdinalScale(domain=["grid", "random"])
         self.lr_ticks = bq.Scatter(x=f32([]), y=[], scales={"x": self.px, "y": self.py},
@@ -138,8 +144,6 @@ class SearchView:
                                          bq.Axis(scale=self.py, side="left")],
             animation_duration=0, fig_margin=dict(top=5, bottom=35, left=60, right=90),
             layout=w.Layout(width="auto", height="110px"))
-        self.projection = w.VBox([self.projection_text, self.projection_fig])
-        self.projection.layout.display = "none"
 
     def _space(self) -> dict:
         return {name: (10 ** self.ranges[name].value[0], 10 ** self.ranges[name].value[1])
@@ -147,10 +151,12 @@ class SearchView:
 
     def _draw_projection(self) -> None:
         """The distinct learning rates of a grid and of a random search of `trials` trials."""
-        on = self.compare_toggle.value
-        self.projection.layout.display = None if on else "none"
-        if not on:
+        if not self.compare_toggle.value:
+            self.projection.children = ()
             return
+        if self.projection_fig is None:
+            self._build_projection()
+        self.projection.children = (self.projection_text, self.projection_fig)
         space, n = self._space(), self.trials.value
         grid = distinct_values(grid_points(space, n), "lr")
         rand = distinct_values(random_points(space, n, self.lab.config.seed), "lr")
