@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 from helpers import DEADLINE_MS, LOAD_MS, SCREEN, open_app, watch_console
-from conftest import ARTIFACTS
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"   # as conftest.py's
 
 SEARCH_MS = 240_000            # 20 short trials on a busy 2-core machine, with room to spare
 # Opening the optimisers figure, bqplot logs two transient SVG errors ("translate(0,undefined)")

@@ -54,8 +54,9 @@ class OptimisersView:
         # repeat: Play from the whole paths starts them again from the start point
         self.play = w.Play(value=0, min=0, max=DEFAULT_STEPS, step=1, interval=40,
                            description="Play the paths", repeat=True, show_repeat=False)
-        w.jslink((self.play, "value"), (self.step, "value"))
-        w.jslink((self.play, "max"), (self.step, "max"))
+        # linked in the kernel, which draws every step anyway (a jslink's first copy raced the
+        # kernel's own setting of both and left the picture at step 0)
+        w.link((self.play, "value"), (self.step, "value"))
         self.settings = lean.html()
         self.readout = lean.html()
         self._build_figure()
@@ -159,8 +160,7 @@ class OptimisersView:
                                f"{self.y0.value:.3g}).</div>")
         self.play.playing = False
         self.play.max = self.step.max = self.steps.value
-        # a new picture shows the whole paths; Play drives the step (jslink copies its value)
-        self.play.value = self.steps.value
+        # a new picture shows the whole paths
         if self.step.value == self.steps.value:
             self._show_step()
         else:
