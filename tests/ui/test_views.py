@@ -160,3 +160,11 @@ def test_the_optimisers_view_draws_six_paths_from_the_controls_lr_and_follows_th
     assert view.lines.x[0, 0] == 2.0
     view.surface.value = "valley"
     assert (view.x0.value, view.y0.value) == (-4.0, 0.3)
+
+
+def test_with_own_points_the_checks_say_they_run_on_the_built_in_data():
+    from initlab.data.userdata import points_from_rows
+    lab = Lab(view="checks")
+    lab.own.use(points_from_rows([[0.1 * i, (-1) ** i, i % 2] for i in range(20)]), "")
+    lab.views.view("checks").follow()
+    assert "not your own points" in lab.views.view("checks").settings.value

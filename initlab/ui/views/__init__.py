@@ -78,6 +78,15 @@ def _view_class(name: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), cls)
 
 
+def data_note(lab: Any) -> str:
+    """'' or, when the student's own points are loaded, that a view's runs use the settings'
+    built-in data set (a check or a search builds its own runs from the Config)."""
+    if getattr(lab.own, "points", None) is None:
+        return ""
+    return (f" These runs use the settings' built-in data ({lab.config.dataset}), not your own "
+            f"points.")
+
+
 class ViewSwitch:
     """The switch between the lab's control column and its pictures.  `main` is the lab's row
     (control column, pictures): the switch goes between them and each view takes the pictures'

@@ -16,6 +16,7 @@ from initlab.core.config import Config
 from initlab.core.sanity import SANITY_CHECKS, CheckResult
 from initlab.ui import lean
 from initlab.ui.findings import FindingsView
+from initlab.ui.views import data_note
 
 TITLES = ("loss at the start", "gradient check", "overfit 20 examples", "update/weight ratio")
 PASS, FAIL = ("#1a7f37", "pass"), ("#b00020", "fail")
@@ -83,7 +84,7 @@ class ChecksView:
         else:
             changed = ", ".join(sorted(self.config.changed_fields(cfg)))
             text = f"The settings changed since ({changed}): run the checks again."
-        value = f"<div style='color:#555'>{html.escape(text)}</div>"
+        value = f"<div style='color:#555'>{html.escape(text + data_note(self.lab))}</div>"
         if self.settings.value != value:
             self.settings.value = value
 

@@ -22,6 +22,7 @@ from initlab.core.checks import grid_points, random_points
 from initlab.core.search import Search, distinct_values
 from initlab.ui import lean
 from initlab.ui.panels.base import f32
+from initlab.ui.views import data_note
 
 ACCURACY_SCHEME = "viridis"       # perceptually uniform, readable with the common colour-blindness
 DIVERGED_COLOR = "#7f7f7f"
@@ -208,7 +209,8 @@ class SearchView:
                 search.space["l2"]
         self.progress.max, self.progress.value = len(search.points), 0
         self.message.value = (f"<div>0 of {len(search.points)} trials done (about "
-                              f"{search.seconds:.0f} s of computing estimated)</div>")
+                              f"{search.seconds:.0f} s of computing estimated)."
+                              f"{html.escape(data_note(self.lab))}</div>")
         self._draw_trials()
         self.start_button.disabled, self.stop_button.disabled = True, False
         self.switch.start(self, self._job(search))
