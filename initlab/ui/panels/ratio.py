@@ -52,8 +52,8 @@ class UpdateRatio(Panel):
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         drawn = runs(snapshot, history, other)
-        key = (tuple((id(h), len(h)) for _, _, h in drawn), self.markers.key(drawn))
-        if key == self._drawn:                      # a History only grows: nothing new
+        key = (tuple((id(h), h.key()) for _, _, h in drawn), self.markers.key(drawn))
+        if key == self._drawn:                      # nothing recorded since the last drawing
             return
         self._drawn = key
         self.markers.update(drawn)
