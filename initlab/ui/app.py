@@ -418,6 +418,9 @@ class Lab(w.VBox):
         if change["new"] == PRESET_PROMPT:
             return
         preset = PRESETS[change["new"]]
+        for panel in self.panels.values():     # a comparison opens on A: the problem
+            if hasattr(panel, "show_run"):
+                panel.show_run("A" if preset.compare else "B")
         self._open(preset.config, preset.compare_config, preset.lesson)
 
     def _open(self, a: Config, b: Config | None, notice: str = "") -> None:

@@ -302,9 +302,9 @@ def test_presets_load_their_config_and_lesson():
     from initlab.lessons.presets import PRESETS
     lab = Lab(panels=["depth"])
     lab.presets.value = "dead relus"
-    assert lab.runs[0].config == PRESETS["dead relus"].config      # run A; B is leaky (compare)
-    assert lab.controls.widgets["lr"].value == 3.0
-    assert "learning rate far too high" in lab.status.notice.value
+    assert lab.runs[0].config == PRESETS["dead relus"].config      # run A; B: lr 0.3 (compare)
+    assert lab.controls.widgets["lr"].value == 0.3                 # the controls move B
+    assert "rarely come back" in lab.status.notice.value
 
 
 def test_out_of_range_values_widen_the_slider_instead_of_changing_the_config():
