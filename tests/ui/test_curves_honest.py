@@ -51,8 +51,10 @@ def test_a_diverging_run_draws_its_last_losses_and_a_red_marker_where_it_diverge
     k = markers.lines.colors.index(STOP_COLOR)
     assert np.atleast_2d(markers.lines.x)[k, 0] == h.diverged_step
     label = list(markers.labels.text)[k]
-    assert label.startswith("diverged: loss ")
-    assert (f"{stop:.2g}" in label) if math.isfinite(stop) else ("NaN" in label or "inf" in label)
+    # a finite loss is drawn (the axis gives its size); one that is not is named
+    assert label == ("diverged" if math.isfinite(stop) else
+                     "diverged: loss NaN" if math.isnan(stop) else "diverged: loss infinite")
+    assert panel.x_linear.max >= 1.3 * h.diverged_step            # room for the label
 
 
 def test_a_run_that_diverges_at_its_first_step_still_shows_where():
@@ -122,7 +124,11 @@ def test_comparing_draws_both_runs_losses_rates_and_a_diverged_b():
     lr_y = np.atleast_2d(panel.lr.y)
     assert finite(lr_y[0])[0] == pytest.approx(0.1) and finite(lr_y[1])[0] == pytest.approx(50)
     labels = list(panel.loss_markers.labels.text)
-    assert len(labels) == 1 and labels[0].startswith("B: diverged: loss ")
+    assert len(labels) == 1 and labels[0].startswith("B: diverged")
+    assert panel.x_linear.max >= 1.3 * b.history.diverged_step      # room for B's label
+    lab.runs[0].step(600)                  # A goes on: the axis follows A, not B's room
+    lab.step(0)
+    assert panel.x_linear.max == 800                # the round end above A's step 640
 
 
 def test_the_log_step_axis_toggle_swaps_every_step_scale_and_keeps_the_curves():
@@ -131,7 +137,7 @@ def test_the_log_step_axis_toggle_swaps_every_step_scale_and_keeps_the_curves():
     lab.set(lr=0.005)                                       # a marker to carry over as well
     lab.step(20)
     panel = lab.panels["loss"]
-    assert panel.log_x in panel.tools[0].children and panel.log_y in panel.tools[0].children
+    assert panel.log_x in panel.tools and panel.log_y in panel.tools
     linear_x = finite(np.atleast_2d(panel.loss.x)[0])
     panel.log_x.value = True
     marks = [panel.loss, panel.lr, panel.accuracy, *panel.loss_markers.marks,
@@ -166,9 +172,12 @@ def test_a_long_history_on_a_log_axis_keeps_the_first_steps_dense():
     assert per_decade[1:].min() > 0.5 * per_decade[1:].max()               # even per decade
 
 
-def test_the_ln_c_line_and_markers_stay_when_nothing_was_recorded():
+def test_the_learning_rate_line_and_its_axis_are_made_at_the_first_recorded_step():
     panel = TrainingCurves()
     panel.update(make_snapshot(n_classes=3), History())
-    assert not panel.loss.visible and not panel.lr.visible
+    assert not panel.loss.visible and panel.lr is None and panel.x_log is None   # no models yet
     panel.update(make_snapshot(n_classes=3), make_history(steps=20))
-    assert panel.loss.visible and panel.lr.visible
+    assert panel.loss.visible and panel.lr.visible and panel.lr in panel.loss_figure.marks
+    assert panel.lr_axis in panel.loss_figure.axes and panel.lr_axis.side == "right"
+    np.testing.assert_allclose(panel.lr.y, [0.01, 0.01])      # constant: its two ends
+    assert (panel.lr_scale.min, panel.lr_scale.max) == (1e-3, 0.1)   # mid-axis, whole decades

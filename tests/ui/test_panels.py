@@ -328,9 +328,9 @@ def test_comparing_draws_four_loss_curves_and_four_accuracy_curves():
     assert panel.accuracy.y.shape == (4, 4)
     assert panel.accuracy.labels == ["train A", "validation A", "train B", "validation B"]
     assert panel.lr.colors == [RUN_COLORS["A"], RUN_COLORS["B"]] and panel.lr.y.shape[0] == 2
-    assert panel.loss_figure.title.startswith("loss: A (blue), B (orange)")
+    assert panel.loss_figure.title == "loss A, B · lr (dotted)"
     panel.update(make_snapshot(), make_history(steps=20))
-    assert panel.loss.y.shape == (2, 20) and panel.loss_figure.title.startswith("loss: train")
+    assert panel.loss.y.shape == (2, 20) and panel.loss_figure.title == "loss · lr (dotted)"
 
 
 def test_update_ratio_draws_one_line_per_weight_layer():

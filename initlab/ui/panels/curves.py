@@ -14,7 +14,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.markers import ChangeMarkers
+from initlab.ui.panels.markers import ChangeMarkers, axis_end
 from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, f32,
                                     figure, log_axis, lone_point_dots, nice_range, register,
                                     runs, series_rows, unit_scale)
@@ -24,13 +24,12 @@ MAX_POINTS = 600        # at most this many points per curve sent (History.serie
                         # about two per pixel of the widest plot; the browser's cost grows with them
 ACCURACY_COLORS = ["#1f77b4", "#ff7f0e"]      # one run: train, validation (loss and accuracy)
 LR_COLOR = "#555555"
-MARGIN = dict(top=24, bottom=34, left=46, right=40)   # room for the lr axis on the right
+MARGIN = dict(top=24, bottom=34, left=46, right=46)   # room for the lr axis on the right
 
 
-def _tool(description: str, tooltip: str) -> w.ToggleButton:
-    return w.ToggleButton(value=False, description=description, tooltip=tooltip,
-                          layout=lean.layout(width="auto", height="20px", padding="0 4px"),
-                          style=lean.style(lean.ToggleButtonStyle, font_size="11px"))
+def _swap_axis(fig: bq.Figure, old: bq.Axis, new: bq.Axis) -> None:
+    if old is not new:
+        fig.axes = [new if ax is old else ax for ax in fig.axes]
 
 
 def lr_line(history: History, log: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -63,35 +62,40 @@ class TrainingCurves(Panel):
 
     def __init__(self) -> None:
         self.x_linear = bq.LinearScale()
-        self.x_log = bq.LogScale()
+        self.x_log: bq.LogScale | None = None      # made at the first switch to a log axis
         self.x = self.x_linear                     # the step scale in use
         self.y_linear = bq.LinearScale()
         self.y_log = bq.LogScale()
-        self.lr_scale = bq.LogScale()
         self.loss = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                              scales={"x": self.x, "y": self.y_linear}, colors=ACCURACY_COLORS,
                              stroke_width=1.3)
         self.start = bq.Lines(x=np.array([0.0, 1.0], np.float32), y=np.zeros(2, np.float32),
                               scales={"x": unit_scale("x"), "y": self.y_linear},
                               colors=["#999999"], line_style="dashed")
-        self.lr = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                           scales={"x": self.x, "y": self.lr_scale}, colors=[LR_COLOR],
-                           line_style="dotted", stroke_width=1.2, visible=False)
-        self.y_axis = axis(self.y_linear, "loss", vertical=True, tick_format=".2g")
-        self.lr_axis = bq.Axis(scale=self.lr_scale, label="lr", side="right",
-                               orientation="vertical", tick_format=".0e", label_offset="30px",
-                               visible=False)
+        # the learning rate: a dotted line on its own log axis (right), made at the first
+        # recorded step (every widget model costs page load)
+        self.lr: bq.Lines | None = None
+        self.lr_axis: bq.Axis | None = None
+        self.lr_scale: bq.LogScale | None = None
+        self.y_axis = self.y_linear_axis = axis(self.y_linear, "loss", vertical=True,
+                                                tick_format=".2g")
+        self.y_log_axis: bq.Axis | None = None    # made at the first switch to a log loss
         self.x_axis = axis(self.x, "step", tick_format="d")
         self.loss_markers = ChangeMarkers(self.x)     # live changes and divergence: a line
-        self.loss_figure = figure([self.loss, self.start, self.lr],
-                                  [self.x_axis, self.y_axis, self.lr_axis], title="loss",
-                                  margin=MARGIN)
+        self.loss_figure = figure([self.loss, self.start], [self.x_axis, self.y_axis],
+                                  title="loss", margin=MARGIN)
         self.loss_markers.figure = self.loss_figure
-        self.log_x = _tool("log steps", "Logarithmic step axis: early and late learning both show")
-        self.log_y = _tool("log loss", "Logarithmic loss axis")
-        self.log_x.observe(self._on_log_x, "value")
+        self.log_y = w.ToggleButton(value=False, description="log loss",
+                                    tooltip="Logarithmic loss axis", layout=lean.layout(),
+                                    style=lean.style(lean.ToggleButtonStyle))
+        self.log_x = w.ToggleButton(value=False, description="log steps",
+                                    tooltip="Logarithmic step axis: early and late learning "
+                                            "both show", layout=lean.layout(),
+                                    style=lean.style(lean.ToggleButtonStyle))
+        self.log_x.add_class("il-left")               # floats top left; log loss top right
         self.log_y.observe(self._on_log_y, "value")
-        self.tools = [lean.hbox([self.log_x, self.log_y])]
+        self.log_x.observe(self._on_log_x, "value")
+        self.tools = [self.log_y, self.log_x]
         ay = unit_scale("y")
         self.accuracy = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((2, 0), np.float32),
                                  scales={"x": self.x, "y": ay}, colors=ACCURACY_COLORS,
@@ -104,37 +108,60 @@ class TrainingCurves(Panel):
                                       title="accuracy: train (blue), validation (orange)",
                                       margin=MARGIN)
         self.acc_markers.figure = self.accuracy_figure
+        self._x_axes = {"linear": (self.x_axis, self.acc_x_axis)}   # and "log", when made
         self.widget = lean.vbox([self.loss_figure, self.accuracy_figure, *self.tools], **FILL)
         self._drawn: tuple = ()
         self._last: tuple = ()
+
+    def _make_lr(self) -> None:
+        self.lr_scale = bq.LogScale()
+        self.lr = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                           scales={"x": self.x, "y": self.lr_scale}, colors=[LR_COLOR],
+                           line_style="dotted", stroke_width=1.6)
+        self.lr_axis = bq.Axis(scale=self.lr_scale, label="lr", side="right",
+                               orientation="vertical", tick_format=".0e", label_offset="34px")
+        self.loss_figure.axes = [*self.loss_figure.axes, self.lr_axis]
+        marks = list(self.loss_figure.marks)
+        marks.insert(2, self.lr)                          # under the markers
+        self.loss_figure.marks = marks
 
     def figures(self) -> list[bq.Figure]:
         return [self.loss_figure, self.accuracy_figure]
 
     # ---- the two axis toggles --------------------------------------------------------------
     def _on_log_y(self, change) -> None:
+        """Swap the loss scale of the loss and ln C lines, and the axis (one per scale: the
+        browser redraws a swapped axis list, not always an axis whose scale changed)."""
+        if change["new"] and self.y_log_axis is None:
+            self.y_log_axis = axis(self.y_log, "loss", vertical=True, tick_format=".0e")
         y = self.y_log if change["new"] else self.y_linear
+        new = self.y_log_axis if change["new"] else self.y_linear_axis
         with self.loss_figure.hold_sync():
             self.loss.scales = {**self.loss.scales, "y": y}
             self.start.scales = {**self.start.scales, "y": y}
-            self.y_axis.scale = y
-            self.y_axis.tick_format = ".0e" if change["new"] else ".2g"
+            _swap_axis(self.loss_figure, self.y_axis, new)
+            self.y_axis = new
             self._fit_y(self.loss.y)
 
     def _on_log_x(self, change) -> None:
         """Swap the step scale of every step-based mark and axis, then redraw: a log axis
         gets its points thinned per doubling of the step, not evenly."""
+        if change["new"] and self.x_log is None:
+            self.x_log = bq.LogScale()
+            self._x_axes["log"] = (axis(self.x_log, "step", tick_format="~s"),
+                                   axis(self.x_log, "step", tick_format="~s"))
         x = self.x = self.x_log if change["new"] else self.x_linear
-        marks = [self.loss, self.lr, self.accuracy]
+        x_axis, acc_x_axis = self._x_axes["log" if change["new"] else "linear"]
+        marks = [m for m in (self.loss, self.lr, self.accuracy) if m is not None]
         for markers in (self.loss_markers, self.acc_markers):
             markers.x_scale = x
             marks += markers.marks
         with self.loss_figure.hold_sync(), self.accuracy_figure.hold_sync():
             for mark in marks:
                 mark.scales = {**mark.scales, "x": x}
-            for ax in (self.x_axis, self.acc_x_axis):
-                ax.scale = x
-                ax.tick_format = "~s" if change["new"] else "d"
+            _swap_axis(self.loss_figure, self.x_axis, x_axis)
+            _swap_axis(self.accuracy_figure, self.acc_x_axis, acc_x_axis)
+            self.x_axis, self.acc_x_axis = x_axis, acc_x_axis
         if self._last:
             self._drawn = ()
             self.update(*self._last)
@@ -160,7 +187,7 @@ class TrainingCurves(Panel):
         """Whole decades around the learning rates, half a decade of room each side (a constant
         rate sits mid-axis, not on an edge)."""
         values = lr[np.isfinite(lr) & (lr > 0)]
-        if values.size == 0:
+        if values.size == 0 or self.lr_scale is None:
             return
         lo = float(np.floor(np.log10(values.min()) - 0.5))
         hi = float(np.ceil(np.log10(values.max()) + 0.5))
@@ -195,7 +222,7 @@ class TrainingCurves(Panel):
             accuracy.append((at, np.stack([train, val])))
             last_step = max([last_step, *x[-1:], *at[-1:]])
         # the last point half a step inside the axis: a point on its end is cut in half
-        self._fit_x(last_step + 0.5)
+        self._fit_x(last_step + 0.5 if self.log_x.value else axis_end(drawn, last_step + 0.5))
         loss_x, loss_y = series_rows(loss)
         self._fit_y(loss_y)
         lr_x, lr_y = series_rows(lr)
@@ -205,14 +232,14 @@ class TrainingCurves(Panel):
         if not comparing:
             loss_colors = acc_colors = ACCURACY_COLORS
             lr_colors = [LR_COLOR]
-            loss_title = "loss: train (blue), validation (orange); lr dotted"
+            loss_title = "loss · lr (dotted)"      # colours: the accuracy title below
             acc_labels = ["train", "validation"]
             acc_title = "accuracy: train (blue), validation (orange)"
         else:
             acc_colors = [c for r in ("A", "B") for c in (RUN_COLORS[r], RUN_TINTS[r])]
             loss_colors = acc_colors
             lr_colors = [RUN_COLORS["A"], RUN_COLORS["B"]]
-            loss_title = "loss: A (blue), B (orange); validation light, lr dotted"
+            loss_title = "loss A, B · lr (dotted)"
             acc_labels = [f"{what} {r}" for r in ("A", "B") for what in ("train", "validation")]
             acc_title = "accuracy: train (dark), validation (light)"
         loss_labels = [f"{what}{f' {r}' if comparing else ''}" for r, _, _ in drawn
@@ -220,9 +247,13 @@ class TrainingCurves(Panel):
         assign(self.loss, x=loss_x, y=loss_y, colors=loss_colors, labels=loss_labels,
                visible=bool(np.isfinite(loss_y).any()), **lone_point_dots(loss))
         has_lr = bool(np.isfinite(lr_y).any())
-        assign(self.lr, x=lr_x, y=lr_y, colors=lr_colors, visible=has_lr,
-               labels=[f"lr{f' {r}' if comparing else ''}" for r, _, _ in drawn])
-        assign(self.lr_axis, visible=has_lr)
+        if has_lr and self.lr is None:
+            self._make_lr()
+            self._fit_lr(lr_y)
+        if self.lr is not None:
+            assign(self.lr, x=lr_x, y=lr_y, colors=lr_colors, visible=has_lr,
+                   labels=[f"lr{f' {r}' if comparing else ''}" for r, _, _ in drawn])
+            assign(self.lr_axis, visible=has_lr)
         assign(self.accuracy, x=acc_x, y=acc_y, colors=acc_colors, labels=acc_labels,
                visible=bool(np.isfinite(acc_x).any()), **lone_point_dots(accuracy))
         assign(self.loss_figure, title=loss_title)

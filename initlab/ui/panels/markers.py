@@ -19,6 +19,7 @@ from initlab.ui.panels.base import RUN_COLORS, assign, f32, unit_scale
 
 MARKER_COLOR = "#6b7280"
 STOP_COLOR = "#b00020"             # where a run diverged (the status line's red)
+STOP_ROOM = 1.35                   # a stopped run's step axis: room for its label
 LABEL_ROWS = (0.94, 0.82, 0.70)      # label heights (figure fraction), cycled: close ones stagger
 
 
@@ -41,13 +42,21 @@ def stopped(snapshot: Snapshot, history: History) -> tuple[float, str] | None:
     """(step, label) of where a run stopped training, or None while it can train: the step
     whose loss diverged (with that loss), or the step that ran out of memory."""
     if history.diverged_step is not None:
-        loss = history.diverged_loss
-        what = (f"loss {loss:.2g}" if loss is not None and math.isfinite(loss)
-                else "loss NaN" if loss is None or math.isnan(loss) else "loss infinite")
-        return float(history.diverged_step), f"diverged: {what}"
+        loss = history.diverged_loss        # a finite one is drawn: the curve shows its size
+        what = ("" if loss is not None and math.isfinite(loss)
+                else ": loss NaN" if loss is None or math.isnan(loss) else ": loss infinite")
+        return float(history.diverged_step), f"diverged{what}"
     if snapshot.status == "out_of_memory":
         return float(snapshot.step + 1), "out of memory"
     return None
+
+
+def axis_end(drawn: list[tuple[str, Snapshot, History]], last_step: float) -> float:
+    """Where a linear step axis should end: at the last step drawn, or a third beyond where a
+    run stopped (it will never go further), so that the red label beside it fits."""
+    stops = [stop[0] * STOP_ROOM for stop in (stopped(snap, h) for _, snap, h in drawn)
+             if stop is not None]
+    return max([last_step, *stops])
 
 
 class ChangeMarkers:
