@@ -88,7 +88,7 @@ class TrainingCurves(Panel):
         self.log_y = w.ToggleButton(value=False, description="log loss",
                                     tooltip="Logarithmic loss axis", layout=lean.layout(),
                                     style=lean.style(lean.ToggleButtonStyle))
-        self.log_x = w.ToggleButton(value=False, description="log steps",
+        self.log_x = w.ToggleButton(value=False, description="log x",
                                     tooltip="Logarithmic step axis: early and late learning "
                                             "both show", layout=lean.layout(),
                                     style=lean.style(lean.ToggleButtonStyle))
