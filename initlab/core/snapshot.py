@@ -89,13 +89,13 @@ class Snapshot:
         return np.array([getattr(layer, name) for layer in self.layers], dtype=np.float64)
 
 
-# History thinning (issue 15: a day of Play must keep the kernel's memory flat).  Every record
-# up to DENSE is kept; from there each doubling of the count keeps DENSE of its records (every
-# 2nd in the second thousand, every 4th in the next two, ...), chosen by their number alone, so a
-# record once kept stays kept and a curve drawn from it never shimmers.  A run of n steps keeps
-# about DENSE * (1 + log2(n / DENSE)) + RECENT records: 15k after 10^7 steps (a day of Play at
-# ~100 steps/s), 6k after 10^5.  The last RECENT records are always all there (the assistant's
-# windows read the recent steps).
+# History thinning (issue 15: a day of Play must keep the kernel's memory flat).  The first
+# 2 x DENSE records are all kept; from there each doubling of the count keeps DENSE of its
+# records (every 2nd of the next 2048, every 4th of the 4096 after, ...), chosen by their number
+# alone, so a record once kept stays kept and a curve drawn from it never shimmers.  A run of n
+# steps keeps about DENSE * (1 + log2(n / DENSE)) + RECENT records: 15k after 10^7 steps (a day
+# of Play at ~100 steps/s), 8k after 10^5.  The last RECENT records are always all there (the
+# assistant's windows read the recent steps).
 DENSE = 1024
 RECENT = 256
 

@@ -51,7 +51,7 @@ def test_a_long_history_keeps_a_bounded_number_of_points_and_bytes():
 def test_the_curves_still_span_the_whole_run_and_the_recent_steps_stay_complete():
     h = History()
     fill(h, 1, 200_001)
-    assert h.steps[:DENSE] == list(range(1, DENSE + 1))          # the start: every step
+    assert h.steps[:2 * DENSE] == list(range(1, 2 * DENSE + 1))  # the start: every step
     assert h.steps[-RECENT:] == list(range(200_001 - RECENT, 200_001))   # the last: every step
     x, y = h.series("loss", 600)
     assert x[0] == 1 and x[-1] == 200_000 and 300 <= len(x) <= 600
@@ -79,3 +79,14 @@ def test_a_short_run_keeps_every_step():
     run.step(300)
     assert run.history.steps == list(range(1, 301))
     assert run.history.eval_steps == list(range(10, 301, 10))
+
+
+def test_a_run_thins_its_own_history_as_it_trains():
+    run = Run(Config(depth=1, width=4, batch_size=8), eval_every=10)
+    steps = 4 * DENSE                      # every 2nd record of the third thousand and on
+    run.step(steps)
+    h = run.history
+    assert len(h) < 0.9 * steps and h.steps[:2 * DENSE] == list(range(1, 2 * DENSE + 1))
+    assert h.steps[-1] == steps and h.eval_steps[-1] == steps // 10 * 10
+    x, _ = h.series("loss", 600)
+    assert x[0] == 1 and x[-1] == steps
