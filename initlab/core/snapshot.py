@@ -30,7 +30,8 @@ class LayerStats:
     unit_active: np.ndarray    # (units,) float32: share of probe examples on which each unit is on
     unit_saturated: np.ndarray  # (units,) float32: share on which it is saturated (0: unbounded)
     off_units: int             # units active on no probe example (unit_active == 0)
-    dead_units: int            # off units that get no gradient at all (ReLU): they never recover
+    dead_units: int            # off units that get no gradient at all (ReLU): their own weights
+                               # stay; only the layers below can move them back, which is rare
     dead_fraction: float       # dead_units / units
     weight_std: float          # std of this layer's weight matrix
     grad_norm: float           # ||dL/dW|| of this layer's weights on the probe batch

@@ -181,3 +181,12 @@ def test_the_learning_rate_line_and_its_axis_are_made_at_the_first_recorded_step
     assert panel.lr_axis in panel.loss_figure.axes and panel.lr_axis.side == "right"
     np.testing.assert_allclose(panel.lr.y, [0.01, 0.01])      # constant: its two ends
     assert (panel.lr_scale.min, panel.lr_scale.max) == (1e-3, 0.1)   # mid-axis, whole decades
+
+
+def test_a_run_out_of_memory_is_marked_where_it_stopped():
+    panel = TrainingCurves()
+    snap = make_snapshot()
+    snap.status, snap.step = "out_of_memory", 20
+    panel.update(snap, make_history(steps=20))
+    assert list(panel.loss_markers.labels.text) == ["out of memory"]
+    assert np.atleast_2d(panel.loss_markers.lines.x)[0, 0] == 21
