@@ -118,3 +118,31 @@ def test_unknown_names_raise_naming_the_field():
         learning_rate(0.1, 0, "linear", 0.5, 10)
     with pytest.raises(ValueError, match="clip_mode='max'"):
         clip_gradients([np.ones(2)], "max", 1.0)
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_every_rule_keeps_the_state_arrays_it_declares(name):
+    """The budget prices a rule's state from Rule.state_arrays: it must be what the rule keeps."""
+    dw, state = np.random.default_rng(0).standard_normal((4, 3)), {}
+    for t in (1, 2):
+        RULES[name](dw, state, lr=0.1, momentum=0.9, t=t)
+    arrays = [v for v in state.values() if isinstance(v, np.ndarray) and v.shape == dw.shape]
+    assert len(arrays) == RULES[name].state_arrays
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_a_rule_reads_momentum_exactly_when_its_entry_says_so(name):
+    dw = np.random.default_rng(1).standard_normal((4, 3))
+
+    def two_steps(mu):
+        state = {}
+        return [RULES[name](dw * t, state, lr=0.1, momentum=mu, t=t) for t in (1, 2)][-1]
+    same = np.allclose(two_steps(0.5), two_steps(0.9))
+    assert same is ("momentum" not in RULES[name].knobs)
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_an_adaptive_rule_steps_by_lr_whatever_the_gradient_scale(name):
+    dw = np.random.default_rng(2).standard_normal((4, 3))
+    small, big = (RULES[name](s * dw, {}, lr=0.1, momentum=0.5, t=1) for s in (1.0, 100.0))
+    assert np.allclose(small, big, rtol=1e-5) is RULES[name].adaptive
