@@ -11,8 +11,8 @@ shape (fan_in, fan_out):
   orthogonal      gain * an orthogonal matrix           orthogonal_(gain=the activation's gain)
 He is the same for every non-linearity; s is the activation's negative_slope, which only leaky
 ReLU has (0 elsewhere, as in PyTorch's default); with no non-linearity ('identity', also the
-classifier's scores) He's gain is 1, PyTorch's nonlinearity='linear'.  (Keras draws its *_normal from a truncated
-normal with the same std; here the normal is plain, as in PyTorch.)
+classifier's scores) He's gain is 1, PyTorch's nonlinearity='linear'.  (Keras draws its *_normal
+from a truncated normal with the same std; here the normal is plain, as in PyTorch.)
 
 Every scheme returns a (fan_in, fan_out) float64 matrix drawn only from the Generator passed in;
 ``init_weights`` casts it to the run's dtype, so float32 and float64 runs with the same seed start
