@@ -89,3 +89,26 @@ def test_an_activation_that_states_no_cost_is_priced_like_the_dearest(relu6):
         assert not Quiet().dies and Quiet().recommended_init == "xavier_normal"
     finally:
         ACTIVATIONS.unregister("quiet_for_test")
+
+
+def test_the_assistant_offers_the_init_the_entry_recommends():
+    from initlab import diagnose
+
+    @registered_name(ACTIVATIONS)
+    class Softsign(Activation):
+        name, hist_range, bounds = "softsign_for_test", (-1.0, 1.0), (-1.0, 1.0)
+        recommended_init = "lecun_uniform"
+
+        def forward(self, z):
+            return z / (1 + np.abs(z)), z
+
+        def backward(self, da, z):
+            return da / (1 + np.abs(z)) ** 2
+    try:
+        run = Run(Config(activation="softsign_for_test", init="gaussian", weight_std=1.0))
+        fixes = [f.fix for f in diagnose(run) if f.fix and "init" in f.fix]
+        assert fixes and all(fix == {"init": "lecun_uniform"} for fix in fixes)
+        labels = {f.fix_label for f in diagnose(run) if f.fix and "init" in f.fix}
+        assert labels == {"switch init to LeCun (uniform)"}
+    finally:
+        ACTIVATIONS.unregister("softsign_for_test")
