@@ -129,13 +129,29 @@ def get_rule(name: str) -> Rule:
     return RULES.get(name)
 
 
-# Schedules: lr at 0-based step t, with T = decay_steps (>= 1).
-SCHEDULES.register("constant", lambda lr, t, decay, steps: lr)
-SCHEDULES.register("step", lambda lr, t, decay, steps: lr * decay ** (t // steps))
-SCHEDULES.register("exponential", lambda lr, t, decay, steps: lr * decay ** (t / steps))
-SCHEDULES.register("inverse_time", lambda lr, t, decay, steps: lr / (1 + t / steps))
-SCHEDULES.register("cosine", lambda lr, t, decay, steps:
-                   lr * 0.5 * (1 + math.cos(math.pi * (t % steps) / steps)))
+class Schedule:
+    """A learning-rate schedule: ``schedule(lr, t, decay, steps)`` is the rate at 0-based step t
+    (steps = decay_steps >= 1); knobs: the Config fields it reads besides lr."""
+
+    def __init__(self, rate: Callable[[float, int, float, int], float], *,
+                 knobs: tuple[str, ...] = ()):
+        self.rate, self.knobs = rate, tuple(knobs)
+
+    def __call__(self, lr, t, decay, steps) -> float:
+        return self.rate(lr, t, decay, steps)
+
+
+_DECAY = ("lr_decay", "decay_steps")
+SCHEDULES.register("constant", Schedule(lambda lr, t, decay, steps: lr))
+SCHEDULES.register("step", Schedule(lambda lr, t, decay, steps: lr * decay ** (t // steps),
+                                    knobs=_DECAY))
+SCHEDULES.register("exponential", Schedule(lambda lr, t, decay, steps:
+                                           lr * decay ** (t / steps), knobs=_DECAY))
+SCHEDULES.register("inverse_time", Schedule(lambda lr, t, decay, steps: lr / (1 + t / steps),
+                                            knobs=("decay_steps",)))
+SCHEDULES.register("cosine", Schedule(lambda lr, t, decay, steps:
+                                      lr * 0.5 * (1 + math.cos(math.pi * (t % steps) / steps)),
+                                      knobs=("decay_steps",)))
 
 
 def learning_rate(base_lr: float, step: int, schedule: str, decay: float,

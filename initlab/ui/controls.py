@@ -17,7 +17,7 @@ from initlab.ui import lean
 from initlab.core.config import CLASS_RANGE, FIELDS, Config
 from initlab.nn.activations import ACTIVATIONS, get_activation
 from initlab.nn.init import SCHEMES, implied_std
-from initlab.nn.optim import RULES
+from initlab.nn.optim import RULES, SCHEDULES
 
 GROUPS = ("data", "network", "training")
 LABEL_WIDTH = "84px"
@@ -82,8 +82,8 @@ RELEVANT: dict[str, Callable[[Config], bool]] = {
     "maxout_pieces": lambda c: "maxout_pieces" in ACTIVATIONS[c.activation].knobs,
     "bn_momentum": lambda c: c.norm == "batch",
     "momentum": lambda c: "momentum" in RULES[c.optimizer].knobs,
-    "lr_decay": lambda c: c.lr_schedule in ("step", "exponential"),
-    "decay_steps": lambda c: c.lr_schedule != "constant",
+    "lr_decay": lambda c: "lr_decay" in SCHEDULES[c.lr_schedule].knobs,
+    "decay_steps": lambda c: "decay_steps" in SCHEDULES[c.lr_schedule].knobs,
     "clip_mode": lambda c: c.grad_clip > 0,
 }
 

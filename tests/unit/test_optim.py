@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from initlab.nn.optim import RULES, clip_gradients, get_rule, learning_rate
+from initlab.nn.optim import RULES, SCHEDULES, clip_gradients, get_rule, learning_rate
 
 
 def _minimise(rule, curvature, lr, momentum=0.9, steps=100):
@@ -146,3 +146,12 @@ def test_an_adaptive_rule_steps_by_lr_whatever_the_gradient_scale(name):
     dw = np.random.default_rng(2).standard_normal((4, 3))
     small, big = (RULES[name](s * dw, {}, lr=0.1, momentum=0.5, t=1) for s in (1.0, 100.0))
     assert np.allclose(small, big, rtol=1e-5) is RULES[name].adaptive
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_a_schedule_reads_decay_and_decay_steps_exactly_when_its_entry_says_so(name):
+    def rates(decay, steps):
+        return [learning_rate(0.1, t, name, decay, steps) for t in range(0, 400, 7)]
+    base = rates(0.5, 100)
+    assert (rates(0.2, 100) != base) is ("lr_decay" in SCHEDULES[name].knobs)
+    assert (rates(0.5, 30) != base) is ("decay_steps" in SCHEDULES[name].knobs)
