@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from initlab.core import environment
 from initlab.nn.activations import get_activation
 from initlab.nn.optim import RULES
 
@@ -45,7 +46,7 @@ SECONDS_PER_ROW = 2.9e-6         # gathering the batch, softmax, loss: per examp
 STEP_OVERHEAD = 5.4e-4           # Python work per layer per step, seconds
 EVAL_EVERY, EVAL_ROWS = 10, 1000  # Run evaluates 500 train + 500 validation rows every 10 steps
 PROBE_ROWS = 256
-GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid (probe.py)
+GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid: probe.grid_size reads these
 DIGITS_SAMPLES, DIGITS_DIM = 1797, 64
 # Per activation and optimiser the entry says what it costs: Activation.cost (element-wise passes
 # per activation value, relative to ReLU), fan_out_factor (pre-activations per unit) and
@@ -118,8 +119,8 @@ def limits(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
     A value that is not a positive number is ignored (the default applies).
     """
     env = os.environ if environ is None else environ
-    return (_positive(env.get("INITLAB_MAX_MB"), DEFAULT_MAX_MB),
-            _positive(env.get("INITLAB_MAX_SECONDS"), DEFAULT_MAX_SECONDS))
+    return (_positive(env.get(environment.MAX_MB), DEFAULT_MAX_MB),
+            _positive(env.get(environment.MAX_SECONDS), DEFAULT_MAX_SECONDS))
 
 
 def _positive(text: str | None, default: float) -> float:
@@ -176,12 +177,12 @@ tracemalloc.start()                  # numpy reports its arrays to tracemalloc
 before = anon_mb()
 run = Run(Config(**json.loads(sys.argv[1])))
 run.snapshot()
-run._one_step()
+run.train_step()
 times = []
 for _ in range(blocks):
     t = time.process_time()          # CPU time: other processes on the machine do not count
     for _ in range(steps):
-        run._one_step()
+        run.train_step()
     times.append((time.process_time() - t) / steps)
 run.snapshot()
 print(json.dumps({"mb": tracemalloc.get_traced_memory()[1] / 2**20,
