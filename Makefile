@@ -56,9 +56,11 @@ test: $(STAMP) chromium hub-tools
 lab: $(LAB_STAMP)
 	$(VENV)/bin/initlab serve --port $(PORT) --host $(HOST)
 
-# The guided notebooks in JupyterLab (it prints the address with its token).
+# The guided notebooks in JupyterLab (it prints the address with its token).  JupyterLab refuses
+# to run as root without --allow-root; containers and CI machines often are root.
 notebooks: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab --port $(NOTEBOOKS_PORT) --ip $(HOST) notebooks/
+	$(VENV)/bin/jupyter lab --port $(NOTEBOOKS_PORT) --ip $(HOST) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # Every benchmark that measures this checkout alone; the *_ab.py scripts compare it with an older
 # one and need --before PATH (see their docstrings).
