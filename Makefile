@@ -16,7 +16,7 @@ NOTEBOOKS_PORT ?= 8888
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-lab test lab notebooks bench chromium clean binder-links hub hub-tools
+.PHONY: setup setup-lab test lab notebooks bench chromium clean binder-links hub hub-tools hub-users
 
 setup-lab: $(LAB_STAMP)
 setup: $(STAMP)
@@ -81,9 +81,15 @@ hub-tools: $(STAMP)
 	  npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy@4; \
 	else echo "note: node/npm missing: the JupyterHub test will be skipped (apt-get install npm)"; fi
 
+# As root: make hub-users NAMES=names.txt, then
+#   INITLAB_HUB_NAMES=names.txt INITLAB_HUB_PASSWORD='class password' make hub  (docs/deploy.md)
 hub: hub-tools
 	INITLAB_CHP=$(CURDIR)/$(CHP) INITLAB_HUB_PORT=$(HUB_PORT) \
 	  $(VENV)/bin/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
+hub-users: $(STAMP)
+	@test -n "$(NAMES)" || { echo "usage: make hub-users NAMES=names.txt (one student a line)"; exit 2; }
+	$(PY) -m initlab.serving.hub create-users $(NAMES)
 
 # Binder badges for a public GitHub copy: make binder-links REPO=you/initlab [REF=main]
 REF ?= HEAD

@@ -20,7 +20,7 @@ from initlab.core.config import FIELDS, Config
 from initlab.data.datasets import Data, make_data
 from initlab.nn.losses import softmax_cross_entropy
 from initlab.nn.model import MLP, ProbeRecord
-from initlab.nn.optim import RULES, clip_gradients, learning_rate
+from initlab.nn.optim import RULES, clip_gradients, global_norm, learning_rate
 from initlab.nn.registry import not_allowed
 from initlab.core.snapshot import History, Snapshot
 
@@ -167,16 +167,10 @@ class Run:
         """One step; a MemoryError (a served kernel's memory cap) frees the step's arrays, stops
         the run with a message and returns False.  The weights may be half-updated: reset."""
         try:
-            self._one_step()
+            self.train_step()
             return True
         except MemoryError:
-            for layer in [*self.model.dense, *self.model.norms, *self.model.acts,
-                          *self.model.drops]:
-                if layer is not None:               # the step's cached activations
-                    for name in ("x", "z", "xhat", "inv_std", "a", "_cache", "mask"):
-                        if hasattr(layer, name):
-                            setattr(layer, name, None)
-            self.model.act_grads = [None] * len(self.model.act_grads)
+            self.model.clear_caches()               # the step's cached activations
             import gc
             gc.collect()
             self.status, self.diverged_at = "out_of_memory", self.step_count
@@ -184,7 +178,9 @@ class Run:
                             f"is freed. Lower the batch size, width or depth, then press reset.")
             return False
 
-    def _one_step(self) -> None:
+    def train_step(self) -> None:
+        """One minibatch update, bare: no MemoryError guard, no errstate, the cached snapshot
+        kept.  step() and step_for() wrap it; budget.measure times it alone."""
         cfg, model, data = self.config, self.model, self.data
         idx = self._next_batch()
         scores = model.forward(data.x_train[idx], "train")
@@ -209,7 +205,7 @@ class Run:
             delta = rule(grad, self.opt_state.setdefault(name, {}), lr=lr,
                          momentum=cfg.momentum, t=t)
             if key == "w" and name.startswith("dense"):
-                ratios.append(_norm(delta) / max(_norm(value), 1e-12))
+                ratios.append(global_norm([delta]) / max(global_norm([value]), 1e-12))
             value += delta
         self.step_count += 1
         self.samples_seen += len(idx)
@@ -290,8 +286,3 @@ def change_label(old: Config, new: Config) -> str:
     changed = old.changed_fields(new)
     return ", ".join(f"{n} {text(getattr(old, n))} -> {text(getattr(new, n))}"
                      for n in FIELDS if n in changed)
-
-
-def _norm(a: np.ndarray) -> float:
-    flat = a.ravel()
-    return float(np.sqrt(np.dot(flat, flat)))

@@ -125,11 +125,13 @@ def learning_rate(base_lr: float, step: int, schedule: str, decay: float,
     return float(SCHEDULES.get(schedule)(base_lr, step, decay, max(int(decay_steps), 1)))
 
 
-def _global_norm(grads: list[np.ndarray]) -> float:
-    total = sum(float(np.vdot(g, g)) for g in grads)
-    if not math.isfinite(total) and all(np.isfinite(g).all() for g in grads):
-        # float32 squares overflowed although every value is finite: redo in float64
-        total = sum(float(np.vdot(g, g)) for g in (g.astype(np.float64) for g in grads))
+def global_norm(arrays: list[np.ndarray]) -> float:
+    """sqrt(sum of the squares of every entry of every array): the L2 norm of them all as one
+    vector (one array: its Frobenius norm).  One dot product per array; again in float64 when
+    float32 squares could underflow or overflow."""
+    total = sum(float(np.vdot(a, a)) for a in arrays)
+    if not 1e-28 < total < 1e36 and any(a.dtype != np.float64 for a in arrays):
+        total = sum(float(np.vdot(a, a)) for a in (a.astype(np.float64) for a in arrays))
     return math.sqrt(total)
 
 
@@ -141,7 +143,7 @@ def clip_gradients(grads: list[np.ndarray], mode: str, threshold: float) -> floa
     """
     if mode not in ("norm", "value"):
         raise not_allowed("clip_mode", mode, ("norm", "value"))
-    norm = _global_norm(grads)
+    norm = global_norm(grads)
     threshold = float(threshold)
     if threshold <= 0:
         return norm

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from initlab.nn.optim import RULES, clip_gradients, get_rule, learning_rate
+from initlab.nn.optim import RULES, clip_gradients, get_rule, global_norm, learning_rate
 
 
 def _minimise(rule, curvature, lr, momentum=0.9, steps=100):
@@ -118,3 +118,15 @@ def test_unknown_names_raise_naming_the_field():
         learning_rate(0.1, 0, "linear", 0.5, 10)
     with pytest.raises(ValueError, match="clip_mode='max'"):
         clip_gradients([np.ones(2)], "max", 1.0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-20, 1e20])
+def test_the_one_norm_helper_is_exact_where_float32_squares_underflow_or_overflow(scale):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((30, 20)) * scale, rng.standard_normal(20) * scale]
+    exact = math.sqrt(sum(float(np.sum(a.astype(np.float64) ** 2)) for a in arrays))
+    assert global_norm(arrays) == pytest.approx(exact, rel=1e-12)
+    single = [a.astype(np.float32) for a in arrays]      # 1e-20 ** 2 is 0 and 1e20 ** 2 inf in float32
+    assert global_norm(single) == pytest.approx(exact, rel=1e-6)
+    assert global_norm(single[:1]) == pytest.approx(np.linalg.norm(arrays[0]), rel=1e-6)
+    assert math.isnan(global_norm([np.array([np.nan, 1.0], np.float32)]))
