@@ -54,7 +54,7 @@ def test_default_starts_above_ln3_and_learns_with_some_dead_units(seed):
     run.step(100)
     dead = col(run, "dead_fraction")
     assert run.history.val_acc[-1] == 1.0
-    assert dead[0] == 0 and 0.12 <= dead[1:].max() <= 0.30
+    assert dead[0] == 0 and between(dead[1:], 0.115, 0.305)                # 12-30% each
 
 
 @pytest.mark.parametrize("seed", SEEDS)
