@@ -66,6 +66,7 @@ class Run:
         self._cursor = 0
         self.opt_state: dict[str, dict] = {}
         self._optimizer = cfg.optimizer
+        self._optimizer_since = 0     # step count when the current rule took over
         self.history = History(eval_every=self.eval_every)
         self.step_count = 0
         self.samples_seen = 0
@@ -95,8 +96,11 @@ class Run:
         self.model.set_live(config)
         self._mark_change(old, config)
         if config.optimizer != self._optimizer:
-            self.opt_state = {}        # a new rule starts with fresh velocities / caches
+            # a new rule starts fresh: empty velocities / caches and its own step count, which
+            # Adam's bias correction divides by (the run's count would make its steps too large)
+            self.opt_state = {}
             self._optimizer = config.optimizer
+            self._optimizer_since = self.step_count
         # The cached snapshot stays valid: a live change alters no weight, and the probe pass
         # runs without dropout or penalties, so it would measure exactly the same numbers.
         return "adjusted"
@@ -198,7 +202,7 @@ class Run:
             clip_gradients(grads, cfg.clip_mode, cfg.grad_clip)
         lr = learning_rate(cfg.lr, self.step_count, cfg.lr_schedule, cfg.lr_decay, cfg.decay_steps)
         rule = RULES[cfg.optimizer]
-        t = self.step_count + 1
+        t = self.step_count - self._optimizer_since + 1     # the rule's own 1-based step
         ratios = []
         for (name, layer, key), grad in zip(params, grads):
             value = layer.params[key]
