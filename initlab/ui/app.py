@@ -77,7 +77,7 @@ class Lab(w.VBox):
                  controls: Iterable[str] | None = None, notice: str = "",
                  compare: Config | dict | None = None, view: str = "network",
                  **fields: Any) -> None:
-        super().__init__()
+        super().__init__(layout=lean.layout())     # a shared model: one fewer at page load
         self._first_view = links.check_view(view)
         self.add_class("il-lab")
         config = (config or Config()).replace(**fields) if fields else (config or Config())
