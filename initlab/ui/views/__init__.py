@@ -54,7 +54,7 @@ STYLE = f"""<style>
 .il-lab .il-view-optimisers .bqplot text, .il-lab .il-view-optimisers .bqplot path.line {{
   pointer-events: none; }}
 @container (min-width: 1001px) {{
-  .il-lab .il-main.il-main.il-with-views {{ display: grid; column-gap: 12px;
+  .il-lab .il-main.il-main.il-with-views {{ display: grid; column-gap: 12px; row-gap: 0;
     grid-template-columns: {SIDE_PX}px minmax(0, 1fr); grid-template-rows: auto 1fr; }}
   .il-lab .il-with-views > .il-side {{ grid-row: 1 / span 2; grid-column: 1; }}
   .il-lab .il-with-views > .il-views {{ grid-row: 1; grid-column: 2; }}
