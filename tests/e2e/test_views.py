@@ -104,15 +104,9 @@ def test_six_optimisers_play_on_the_saddle_from_a_dragged_start(page, voila_serv
                                               "RMSProp", "Adam"]
     paths = figure.locator("path.line")
     assert paths.count() >= 6
-    step = view.locator(".widget-inline-hbox", has=page.locator(".widget-label",
-                                                                 has_text="step")).first
-    view.locator(".widget-play button").first.click()          # Play: the paths grow
-    page.wait_for_function("e => +e.textContent > 5 && +e.textContent < 200",
-                           arg=step.locator(".widget-readout").element_handle(),
-                           timeout=DEADLINE_MS)
-    view.locator(".widget-play button").first.click()          # pause (the same button)
     start = view.locator(".widget-text input").first
     before = start.input_value()
+    # dragged while the whole paths show (the heads are away from the start)
     dot = figure.locator("path.dot").last.bounding_box()        # the start point's
     page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
     page.mouse.down()
@@ -120,6 +114,13 @@ def test_six_optimisers_play_on_the_saddle_from_a_dragged_start(page, voila_serv
     page.mouse.up()
     page.wait_for_function("([e, v]) => e.value !== v", arg=[start.element_handle(), before],
                            timeout=DEADLINE_MS)
+    step = view.locator(".widget-inline-hbox", has=page.locator(".widget-label",
+                                                                 has_text="step")).first
+    view.locator(".widget-play button").first.click()          # Play: the paths grow
+    page.wait_for_function("e => +e.textContent > 5 && +e.textContent < 200",
+                           arg=step.locator(".widget-readout").element_handle(),
+                           timeout=DEADLINE_MS)
+    view.locator(".widget-play button").first.click()          # pause (the same button)
     fits_first_screen(page, ".il-view-optimisers")
     errors = [e for e in errors if not TRANSIENT.search(e)]
     assert not errors, errors
