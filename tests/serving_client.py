@@ -107,3 +107,36 @@ def read_until_closed(sock: socket.socket, timeout: float) -> bool:
         if not data:
             return True
     return False
+
+
+class LivePage:
+    """A page's kernel websocket kept by a well-behaved client (tornado's, which answers pings)
+    on its own thread, as a browser keeps it; ``close(code)`` ends it with a close frame."""
+
+    def __init__(self, base: str, kernel_id: str) -> None:
+        import asyncio
+        import threading
+        from tornado.websocket import websocket_connect
+        self.loop = asyncio.new_event_loop()
+        self.ws = None
+        self.closed = threading.Event()
+        url = base.replace("http", "ws", 1) + \
+            f"api/kernels/{kernel_id}/channels?session_id=live{id(self)}"
+
+        async def run() -> None:
+            self.ws = await websocket_connect(url, subprotocols=[PROTOCOL])
+            while await self.ws.read_message() is not None:
+                pass
+            self.closed.set()
+
+        threading.Thread(target=self.loop.run_until_complete, args=(run(),), daemon=True).start()
+        wait_for(lambda: self.ws is not None, TIMEOUT, "the page's websocket")
+
+    def cut(self) -> None:
+        """End the connection without a close frame (a network blip, a crashed browser)."""
+        self.loop.call_soon_threadsafe(lambda: self.ws.protocol.stream.close())
+        self.closed.wait(TIMEOUT)
+
+    def close(self, code: int = 1001) -> None:
+        self.loop.call_soon_threadsafe(self.ws.close, code)
+        self.closed.wait(TIMEOUT)

@@ -102,7 +102,10 @@ def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str =
            # ?theme= was written into the page unescaped (script injection); ?template=nonexistent
            # never answered and held a kernel.  The server's settings only.
            "--VoilaConfiguration.allow_theme_override=NO",
-           "--VoilaConfiguration.allow_template_override=NO"]
+           "--VoilaConfiguration.allow_template_override=NO",
+           # A dead kernel is not restarted: a restarted kernel has lost the lab's widgets, so
+           # its page can only be reloaded, and a page that is gone would never give it back.
+           "--KernelRestarter.restart_limit=0"]
     if max_students > 0:
         cmd.append(f"--ClassroomVoila.max_students={max_students}")
     if not open_browser:
