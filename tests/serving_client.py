@@ -20,9 +20,9 @@ def get(url: str, timeout: float = TIMEOUT, headers: dict | None = None):
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.headers, response.read().decode()
+            return response.status, response.headers, response.read().decode(errors="replace")
     except urllib.error.HTTPError as err:
-        return err.code, err.headers, err.read().decode()
+        return err.code, err.headers, err.read().decode(errors="replace")
 
 
 def kernel_of(page: str) -> str:

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import quote
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence
@@ -78,6 +79,21 @@ def kernel_environment(environ: dict[str, str] | None = None, *,
     return env
 
 
+PR_SET_PDEATHSIG = 1     # prctl(2): a signal for this process when its parent dies (Linux)
+
+
+def die_with_parent() -> None:
+    """In the Voila child, before exec: SIGTERM when `initlab serve` dies, however it dies
+    (kill -9 included), so Voila stops and shuts its kernels down.  Linux only; elsewhere a
+    no-op (the kernels still end with Voila: ipykernel watches its parent)."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
                   cull_idle: int = DEFAULT_CULL_IDLE, open_browser: bool = False,
                   pool_size: int = 0, max_students: int = 0, extra: Sequence[str] = (),
@@ -125,6 +141,11 @@ def display_url(host: str, port: int) -> str:
     """The URL to hand out (a wildcard host is shown as this machine's name)."""
     shown = socket.gethostname() if host in WILDCARD_HOSTS else host
     return f"http://{shown}:{port}/"
+
+
+def class_link(host: str, port: int, token: str | None = None) -> str:
+    """The link to hand out; the token URL-encoded (a token with & or # must survive)."""
+    return display_url(host, port) + (f"?token={quote(token, safe='')}" if token else "")
 
 
 def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
@@ -223,7 +244,8 @@ def voila_server(notebook: str | Path, *, port: int | None = None, host: str = D
                         pool_size=pool_size, max_students=max_students, extra=extra)
     process = subprocess.Popen(cmd, env=kernel_environment(max_mb_per_student=max_mb_per_student,
                                                            token=token),
-                               stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                               stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               preexec_fn=die_with_parent)
     try:
         if not wait_until_serving(port, host, process, timeout):
             raise RuntimeError(f"Voila did not serve {notebook} on port {port} within {timeout} s "
@@ -268,7 +290,7 @@ def serve(notebook: str | Path | None = None, *, port: int = DEFAULT_PORT,
                         open_browser=open_browser, pool_size=pool_size,
                         max_students=max_students)
     env = kernel_environment(max_mb_per_student=max_mb_per_student, token=token)
-    process = subprocess.Popen(cmd, env=env)
+    process = subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent)
     # SIGTERM to us (a service manager, a test) must also stop Voila and its kernels.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -281,7 +303,7 @@ def serve(notebook: str | Path | None = None, *, port: int = DEFAULT_PORT,
         threads = ", ".join(f"{k}={v}" for k, v in THREAD_VARIABLES.items())
         max_mb, max_seconds = budget.limits(env)
         students = f"at most {max_students} students" if max_students > 0 else "no student limit"
-        link = display_url(host, port) + (f"?token={token}" if token else "")
+        link = class_link(host, port, token)
         print(f"\ninitlab is serving {notebook.name} at {link}\n"
               f"  kernels: {threads}; {culling}; {students}\n"
               f"  budget per student: {max_mb:g} MB and {max_seconds:g} s per step (estimated); "

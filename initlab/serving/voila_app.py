@@ -30,16 +30,20 @@ from typing import Any
 
 import tornado.ioloop
 import tornado.web
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.utils import url_path_join
 from traitlets import Float, Int
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.static_file_handler import AllowListFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from initlab.serving.guard import frame_problem, pending_bytes
+from initlab.serving.rooted import RootedFileHandler, RootedFileManager
 from initlab.serving.seats import Seats
 
 MAX_MESSAGE_MB = 64
@@ -150,6 +154,39 @@ class TokenRequestInfoSocket(WebSocketMixin, RequestInfoSocketHandler, JupyterHa
         """The server only talks on this socket; what a client sends is ignored."""
 
 
+class HeartbeatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
+    """/initlab/heartbeat: a beat every BEAT_SECONDS to each page, whose banner says the
+    connection is lost when the beats stop (a stopped or hung server closes no socket)."""
+
+    BEAT_SECONDS = 0.3
+    MAX_PENDING = 64 * 1024          # a page that stopped reading its beats is dropped
+    sockets: set["HeartbeatSocket"] = set()
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        await super().get(*args, **kwargs)
+
+    def open(self) -> None:                    # no ping of its own: it is the ping
+        HeartbeatSocket.sockets.add(self)
+
+    def on_close(self) -> None:
+        HeartbeatSocket.sockets.discard(self)
+
+    def on_message(self, message: str | bytes) -> None:
+        """Pages send nothing here."""
+
+    @classmethod
+    def beat(cls) -> None:
+        for socket in list(cls.sockets):
+            try:
+                if pending_bytes(socket) > cls.MAX_PENDING:
+                    socket.ws_connection.stream.close()
+                else:
+                    socket.write_message("1")
+            except (WebSocketClosedError, AttributeError):
+                cls.sockets.discard(socket)
+
+
 class ClassroomVoila(Voila):
     """Voila with a cap on students (see the module docstring)."""
 
@@ -189,14 +226,22 @@ class ClassroomVoila(Voila):
         settings["ws_ping_timeout"] = int(self.ping_timeout_seconds * 1000)
         self.reaper = tornado.ioloop.PeriodicCallback(seats.reap, 1000)
         self.reaper.start()
+        self.heartbeat = tornado.ioloop.PeriodicCallback(HeartbeatSocket.beat,
+                                                         HeartbeatSocket.BEAT_SECONDS * 1000)
+        self.heartbeat.start()
+        # Nothing reached through a symlink out of the served folder.
+        self.contents_manager = RootedFileManager(parent=self)
+        settings["contents_manager"] = self.contents_manager
         return settings
 
     def init_handlers(self) -> list:
         replace = {TornadoVoilaHandler: ClassroomHandler,
                    VoilaKernelWebsocketHandler: ClassroomKernelSocket,
-                   RequestInfoSocketHandler: TokenRequestInfoSocket}
-        return [(pattern, replace.get(handler, handler), *rest)
-                for pattern, handler, *rest in super().init_handlers()]
+                   RequestInfoSocketHandler: TokenRequestInfoSocket,
+                   AllowListFileHandler: RootedFileHandler}
+        heartbeat = (url_path_join(self.server_url, "/initlab/heartbeat"), HeartbeatSocket)
+        return [heartbeat] + [(pattern, replace.get(handler, handler), *rest)
+                              for pattern, handler, *rest in super().init_handlers()]
 
 
 main = ClassroomVoila.launch_instance
