@@ -158,7 +158,7 @@ class HeartbeatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
     """/initlab/heartbeat: a beat every BEAT_SECONDS to each page, whose banner says the
     connection is lost when the beats stop (a stopped or hung server closes no socket)."""
 
-    BEAT_SECONDS = 0.3
+    BEAT_SECONDS = 0.25
     MAX_PENDING = 64 * 1024          # a page that stopped reading its beats is dropped
     sockets: set["HeartbeatSocket"] = set()
 
