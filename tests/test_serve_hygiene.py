@@ -121,3 +121,84 @@ def test_pages_get_a_heartbeat_a_few_times_a_second():
                 pass
         sock.close()
         assert beats >= 3
+
+
+def test_a_notebook_that_asks_for_nothing_still_gets_a_capped_kernel():
+    with serve.voila_server(ASSETS / "limits.ipynb", max_mb_per_student=100) as base:
+        assert "address_space_limited=[True]" in get(base)[2]
+
+
+LEAKS = ("Traceback", "site-packages", "File \"", "/initlab/", str(Path.home()))
+
+
+def crafted_messages(control: str, models: list[str]) -> list[tuple[str, dict]]:
+    """Widget messages a hostile page can send: wrong types, unknown methods and models."""
+    sent = []
+    for model in models + ["no-such-comm"]:
+        for data in ({"method": "update", "state": {"value": "abc"}, "buffer_paths": []},
+                     {"method": "update", "state": {"layout": "IPY_MODEL_x"},
+                      "buffer_paths": [["x"]]},
+                     {"method": "bogus"}, None, {"method": "custom", "content": 5}):
+            sent.append(("comm_msg", {"comm_id": model, "data": data}))
+    sent += [("comm_open", {"comm_id": "c1", "target_name": "jupyter.widget",
+                            "data": {"state": {"_model_name": "Nope"}}}),
+             ("comm_open", {"comm_id": "c2", "target_name": "jupyter.widget.control",
+                            "data": {}}),
+             ("comm_msg", {"comm_id": control, "data": {"method": "nothing"}}),
+             ("comm_msg", {"comm_id": 5, "data": 7})]
+    return sent
+
+
+def test_crafted_widget_messages_get_no_traceback_or_server_path_back():
+    import asyncio
+    import json
+    import re
+    import uuid
+
+    from jupyter_server.services.kernels.connection.base import (deserialize_msg_from_ws_v1,
+                                                                 serialize_msg_to_ws_v1)
+    from serving_client import PROTOCOL
+    from tornado.websocket import websocket_connect
+
+    def wire(msg_type: str, content: dict, metadata: dict | None = None) -> bytes:
+        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": "s",
+                  "username": "u", "version": "5.3", "date": "2026-01-01T00:00:00Z"}
+        return serialize_msg_to_ws_v1([json.dumps(header).encode(), b"{}",
+                                       json.dumps(metadata or {}).encode(),
+                                       json.dumps(content).encode()], "shell")
+
+    async def probe(base: str, kernel: str) -> list[str]:
+        ws = await websocket_connect(base.replace("http", "ws", 1) +
+                                     f"api/kernels/{kernel}/channels?session_id=p",
+                                     subprotocols=[PROTOCOL])
+        control = uuid.uuid4().hex
+        await ws.write_message(wire("comm_open", {"comm_id": control, "data": {},
+                                                  "target_name": "jupyter.widget.control"},
+                                    {"version": "1.0.0"}), binary=True)
+        await ws.write_message(wire("comm_msg", {"comm_id": control,
+                                                 "data": {"method": "request_states"}}),
+                               binary=True)
+        models: list[str] = []
+        while not models:
+            raw = await asyncio.wait_for(ws.read_message(), 30)
+            models = re.findall(r'"([0-9a-f]{32})": \{"model_name"',
+                                raw.decode(errors="replace"))
+        for msg_type, content in crafted_messages(control, models):
+            await ws.write_message(wire(msg_type, content), binary=True)
+        await ws.write_message(wire("comm_info_request", {}), binary=True)
+        answers = []
+        while True:                                   # until the last request is answered
+            raw = await asyncio.wait_for(ws.read_message(), 30)
+            channel, parts = deserialize_msg_from_ws_v1(raw)
+            text = b"".join(parts[:4]).decode(errors="replace")
+            answers.append(text)
+            if '"comm_info_reply"' in text:
+                break
+        ws.close()
+        return answers
+
+    with serve.voila_server(ASSETS / "slider.ipynb") as base:
+        answers = asyncio.run(probe(base, open_page(base)))
+    assert len(answers) > 10
+    leaked = [a[:300] for a in answers if any(leak in a for leak in LEAKS)]
+    assert leaked == []
