@@ -120,13 +120,14 @@ class LivePage:
         self.loop = asyncio.new_event_loop()
         self.ws = None
         self.closed = threading.Event()
+        self.received = 0
         url = base.replace("http", "ws", 1) + \
             f"api/kernels/{kernel_id}/channels?session_id=live{id(self)}"
 
         async def run() -> None:
             self.ws = await websocket_connect(url, subprotocols=[PROTOCOL])
             while await self.ws.read_message() is not None:
-                pass
+                self.received += 1
             self.closed.set()
 
         threading.Thread(target=self.loop.run_until_complete, args=(run(),), daemon=True).start()

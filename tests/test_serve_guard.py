@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from jupyter_server.services.kernels.connection.base import (serialize_binary_message,
                                                              serialize_msg_to_ws_v1)
-from serving_client import (PROTOCOL, frame, get, open_page, raw_websocket, read_until_closed,
-                            wait_for)
+from serving_client import (PROTOCOL, LivePage, frame, get, open_page, raw_websocket,
+                            read_until_closed, wait_for)
 
 from initlab.serving import serve
 from initlab.serving.guard import MAX_BUFFERS, frame_problem
 
 ASSETS = Path(__file__).parent / "assets"
-ECHO = ASSETS / "echo_environment.ipynb"
+FLOOD = ASSETS / "flood.ipynb"
 FORGED = struct.pack("<QQ", 2**63, 0)          # "2**63 parts": the frame that hung the server
 
 
@@ -58,10 +58,13 @@ def test_impossible_frames_are_named_before_parsing(forged, protocol, said):
 
 # ---- a real server ------------------------------------------------------------------------------
 def test_a_forged_part_count_closes_the_socket_and_pages_still_load(tmp_path):
+    # The kernel is busy (widget messages with buffers, as a lab on Play) and a page reads it.
     log_path = tmp_path / "voila.log"
-    with open(log_path, "w") as log, serve.voila_server(ECHO, pool_size=1, log=log) as base:
+    with open(log_path, "w") as log, serve.voila_server(FLOOD, pool_size=1, log=log) as base:
         wait_for(lambda: "is filled with 1 kernel" in log_path.read_text(), 60, "a warm pool")
         kernel = open_page(base)
+        page = LivePage(base, kernel)
+        wait_for(lambda: page.received > 50, 60, "the kernel flooding its page")
         for protocol, forged in ((PROTOCOL, FORGED), (None, struct.pack("!i", 2**31 - 1))):
             sock, handshake = raw_websocket(base, kernel, protocol=protocol)
             assert " 101 " in handshake
@@ -70,18 +73,21 @@ def test_a_forged_part_count_closes_the_socket_and_pages_still_load(tmp_path):
             sock.close()
         wait_for(lambda: "is filled with 1 kernel" in log_path.read_text().split(
             "Using pre-heated kernel")[-1], 60, "the pool refilled")
+        received = page.received
         started = time.monotonic()
-        status, _, page = get(base + "?seed=1", timeout=5)
+        status, _, html = get(base + "?seed=1", timeout=5)
         seconds = time.monotonic() - started
-        assert status == 200 and "QUERY_STRING" in page
+        assert status == 200 and "flooding=[yes]" in html
         assert seconds < 5, f"a page took {seconds:.1f} s after the forged frame"
+        assert page.received > received                 # the honest page is still served
         assert "claims 9223372036854775808 offsets" in log_path.read_text()
+        page.close()
 
 
 def test_a_client_that_stops_reading_is_dropped_not_buffered(tmp_path):
     log_path = tmp_path / "voila.log"
     with open(log_path, "w") as log, serve.voila_server(
-            ASSETS / "flood.ipynb", log=log, extra=["--ClassroomVoila.send_buffer_mb=2"]) as base:
+            FLOOD, log=log, extra=["--ClassroomVoila.send_buffer_mb=2"]) as base:
         kernel = open_page(base)
         stalled, handshake = raw_websocket(base, kernel, receive_buffer=4096)  # reads no more
         assert " 101 " in handshake

@@ -121,7 +121,11 @@ def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str =
            "--VoilaConfiguration.allow_template_override=NO",
            # A dead kernel is not restarted: a restarted kernel has lost the lab's widgets, so
            # its page can only be reloaded, and a page that is gone would never give it back.
-           "--KernelRestarter.restart_limit=0"]
+           "--KernelRestarter.restart_limit=0",
+           # Jupyter Server keeps every message for a closed websocket in case it reconnects,
+           # without a bound: a page dropped for not reading (or gone) while its lab played
+           # made the server grow by MB/s.  A reconnecting page misses what was sent meanwhile.
+           "--MappingKernelManager.buffer_offline_messages=False"]
     if max_students > 0:
         cmd.append(f"--ClassroomVoila.max_students={max_students}")
     if not open_browser:

@@ -42,7 +42,7 @@ from voila.static_file_handler import AllowListFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
-from initlab.serving.guard import frame_problem, pending_bytes
+from initlab.serving.guard import V1_PROTOCOL, frame_problem, pending_bytes
 from initlab.serving.rooted import RootedFileHandler, RootedFileManager
 from initlab.serving.seats import Seats
 
@@ -124,17 +124,23 @@ class ClassroomKernelSocket(VoilaKernelWebsocketHandler):
         if problem:
             self.log.warning("initlab: kernel websocket from %s closed: %s",
                              self.request.remote_ip, problem)
-            self.close(1007, "malformed frame")
+            # Cut, not a closing handshake: until on_close, Jupyter Server would go on writing
+            # the kernel's messages to a socket it believes to be on the legacy protocol.
+            self.ws_connection.stream.close()
             return
         super().on_message(message)
 
     def write_message(self, message: Any, binary: bool = False) -> Any:
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return None      # closing: once closed, Jupyter Server re-serialises replies for
+                             # the legacy protocol, which Voila's header reader loops on
+        if isinstance(message, bytes) and frame_problem(message, V1_PROTOCOL):
+            return None      # Voila reads every binary message's header the unbounded way
         cap = self.settings.get("initlab_send_buffer", 0)
         if cap and pending_bytes(self) + len(message) > cap:
-            if self.ws_connection is not None and not self.ws_connection.is_closing():
-                self.log.warning("initlab: kernel websocket from %s dropped: it left more than "
-                                 "%d MB unread", self.request.remote_ip, cap // 2**20)
-                self.ws_connection.stream.close()      # frees the buffer now; on_close follows
+            self.log.warning("initlab: kernel websocket from %s dropped: it left more than "
+                             "%d MB unread", self.request.remote_ip, cap // 2**20)
+            self.ws_connection.stream.close()          # frees the buffer now; on_close follows
             return None
         return super().write_message(message, binary)
 
