@@ -48,6 +48,9 @@ class Seats:
 
     def reserve(self) -> bool:
         """Take a seat for a page about to get a kernel; False when the class is full."""
+        running = set(self.kernel_manager.list_kernel_ids())
+        for kernel_id in [k for k in self.pages if k not in running]:
+            del self.pages[kernel_id]       # shut down meanwhile (a tab's shutdown request)
         if self.limit and self.taken() >= self.limit:
             return False
         self.reserved += 1
