@@ -61,13 +61,6 @@ this page tries again every 30 seconds. A page closed by another student frees i
 """
 
 
-def students(kernel_manager: Any) -> int:
-    """Kernels that belong to a page: all running kernels less the preheated ones in the pool."""
-    running = len(kernel_manager.list_kernel_ids())
-    pooled = sum(len(pool) for pool in getattr(kernel_manager, "_pools", {}).values())
-    return max(0, running - pooled)
-
-
 class ClassroomHandler(TornadoVoilaHandler):
     """Voila's page handler: takes a seat, names the page's kernel, sets the _xsrf cookie."""
 
@@ -225,7 +218,6 @@ class ClassroomVoila(Voila):
         seats = Seats(self.kernel_manager, self.max_students, unclaimed=self.unclaimed_seconds,
                       closed=self.closed_seconds, lost=self.lost_seconds, log=self.log)
         settings["initlab_seats"] = seats
-        settings["initlab_max_students"] = self.max_students
         settings["initlab_send_buffer"] = int(self.send_buffer_mb * 2**20)
         settings["websocket_max_message_size"] = MAX_MESSAGE_MB * 2**20
         settings["ws_ping_interval"] = int(self.ping_seconds * 1000)
