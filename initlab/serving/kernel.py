@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from initlab.serving.querystring import SERVED_VARIABLE
+from initlab.core.environment import SERVED as SERVED_VARIABLE
 
 PREPARE = ["import numpy",
            "from initlab.serving.querystring import prepare_served_kernel",

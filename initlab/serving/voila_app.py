@@ -42,12 +42,12 @@ from voila.static_file_handler import AllowListFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
+from initlab.core.environment import TOKEN as TOKEN_VARIABLE
 from initlab.serving.guard import V1_PROTOCOL, frame_problem, pending_bytes
 from initlab.serving.rooted import RootedFileHandler, RootedFileManager
 from initlab.serving.seats import Seats
 
 MAX_MESSAGE_MB = 64
-TOKEN_VARIABLE = "INITLAB_TOKEN"
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]+)"')
 
 CLASS_FULL_PAGE = """<!doctype html>
