@@ -1,6 +1,6 @@
 """Two minutes of benchmarks/soak.py against a real `initlab serve` Voila: pages opened and
 closed, killed, frozen, previewed, forged frames and one page on Play.  Selected with
-``-m soak`` (or left out with ``-m "not soak"``); about 2.3 minutes."""
+``-m soak`` (or left out with ``-m "not soak"``); about 2.1 minutes."""
 from __future__ import annotations
 
 import importlib
