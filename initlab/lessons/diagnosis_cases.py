@@ -147,7 +147,7 @@ CASES: tuple[Case, ...] = (
     Case("dropout 0.2", "regularisation", dict(dropout=0.2), 300, "Healthy."),
     Case("L2 1e-3", "regularisation", dict(l2=1e-3), 300, "Healthy."),
     Case("few noisy moons, wide net", "regularisation",
-         dict(dataset="moons", noise=0.4, n_samples=60, width=256, depth=4), 500,
+         dict(dataset="moons", n_classes=2, noise=0.4, n_samples=60, width=256, depth=4), 500,
          "60 noisy points and 200k weights: the net memorises them. Regularise (L2, dropout) "
          "or get more data.",
          expect=("overfitting",), ta_fix=("l2", "dropout", "n_samples")),
