@@ -128,7 +128,7 @@ def test_a_diverged_run_is_told_to_lower_the_learning_rate_and_nothing_from_nan_
     run = trained(20, **SGD, lr=50.0)
     findings = diagnose(run)
     assert [f.code for f in findings] == ["diverged"]
-    assert findings[0].fix == {"lr": 5.0}
+    assert findings[0].fix == {"lr": 0.5}          # blew up at once: 100x lower
     assert findings[0].evidence["step"] == run.step_count
     assert findings[0].message.startswith(f"Training blew up at step {run.step_count}: the loss "
                                           "exploded to")

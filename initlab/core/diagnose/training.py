@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .base import Facts, Finding, finding, lower_lr, raise_lr
-from .thresholds import (CONVERGED_LOSS, DEAD_WARNING, LOSS_FLAT_DROP, LOSS_FLAT_STEPS,
+from .thresholds import (CONVERGED_LOSS, DEAD_WARNING, DIVERGED_EARLY, LOSS_FLAT_DROP, LOSS_FLAT_STEPS,
                          OVERFIT_EVALS, OVERFIT_GAP, REGULARISATION_CUT, SLOW_STEPS, SMALL_BATCH,
                          STRONG_DROPOUT, STRONG_PENALTY, UNDERFIT_ACC, UNDERFIT_STEPS,
                          UPDATE_BAND, UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW, UPDATE_RULE,
@@ -22,12 +22,19 @@ def diverged(f: Facts) -> Finding | None:
         return None
     what = KINDS.get(d.kind) or f"the loss exploded to {d.loss:.3g} (it started at " \
                                  f"{d.start_loss:.3g})"
+    lr = f.config.lr
+    if d.step <= DIVERGED_EARLY:
+        fix = ({"lr": lr / 100}, "lower the learning rate 100x")
+        how = ("Blowing up within the first steps means the learning rate is orders of "
+               "magnitude too large: a 100x smaller one")
+    else:
+        fix, how = lower_lr(f.config), "A smaller learning rate"
     return finding(
         "diverged", "problem",
         f"Training blew up at step {d.step}: {what}. Each update overshot so far that the next "
-        "one was even bigger. A smaller learning rate (or gradient clipping) keeps the steps in "
-        "check; change it, then press reset.",
-        {"step": d.step, "lr": f.config.lr, "loss": float(d.loss)}, lower_lr(f.config))
+        f"one was even bigger. {how} (or gradient clipping) keeps the steps in check; change "
+        "it, then press reset.",
+        {"step": d.step, "lr": lr, "loss": float(d.loss)}, fix)
 
 
 def update_ratio_high(f: Facts) -> Finding | None:
