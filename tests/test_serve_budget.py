@@ -17,7 +17,8 @@ import pytest
 from initlab.core import budget
 from initlab.core.config import Config
 from initlab.lessons.presets import PRESETS
-from initlab.serving.querystring import config_from_query
+from initlab.core import links
+from initlab.serving.querystring import runs_from_environment
 
 # The link from the issue: 51 GB estimated, several GB measured just to open.
 HOSTILE = ("depth=20&width=1024&activation=maxout&maxout_pieces=5&norm=batch&n_samples=20000"
@@ -55,7 +56,7 @@ def test_estimated_memory_and_step_time_are_within_a_factor_of_two_of_measured(f
 def test_the_hostile_link_is_refused_naming_the_fields_and_the_limit():
     cost = budget.estimate(HOSTILE_FIELDS)           # a mapping works too: no Run is built
     assert cost.mb > 20 * budget.DEFAULT_MAX_MB
-    config, message = config_from_query(HOSTILE)
+    config, _, message = runs_from_environment(environ={"QUERY_STRING": HOSTILE})
     assert config == Config()
     assert f"the limit is {budget.DEFAULT_MAX_MB:,.0f} MB per student" in message
     for shown in ("depth=20", "width=1024", "activation='maxout'", "maxout_pieces=5",
@@ -69,9 +70,9 @@ def test_the_budget_refuses_in_every_way_a_config_is_made():
     with pytest.raises(ValueError, match="MB per student"):
         Config().replace(**HOSTILE_FIELDS)
     with pytest.raises(ValueError, match="MB per student"):
-        Config.from_json(json.dumps(HOSTILE_FIELDS))
+        links.from_json(json.dumps(HOSTILE_FIELDS))
     with pytest.raises(ValueError, match="MB per student"):
-        Config.from_query(HOSTILE)
+        links.from_query(HOSTILE)
 
 
 def test_a_slow_config_is_refused_by_seconds_per_step():

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from initlab.serving import serve
-from initlab.core import budget
+from initlab.core import budget, environment
 
 c = get_config()  # noqa: F821 - defined by JupyterHub when it loads this file
 
@@ -70,9 +70,9 @@ c.Spawner.args = [
 if os.geteuid() == 0:      # this machine and CI run as root; the servers run as this user
     c.Spawner.args.append("--allow-root")
 _env = serve.kernel_environment({})          # threads, INITLAB_SERVED, budget, kernel cap
-c.Spawner.environment = {k: _env[k] for k in (*serve.THREAD_VARIABLES, "INITLAB_SERVED",
-                                             "INITLAB_KERNEL_MAX_MB", "JUPYTER_PATH")}
-c.Spawner.environment["INITLAB_MAX_MB"] = f"{budget.limits()[0]:g}"
+c.Spawner.environment = {k: _env[k] for k in (*serve.THREAD_VARIABLES, environment.SERVED,
+                                             environment.KERNEL_MAX_MB, "JUPYTER_PATH")}
+c.Spawner.environment[environment.MAX_MB] = f"{budget.limits()[0]:g}"
 c.Spawner.environment["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 # Enforced by spawners that can (systemd, Docker, Kubernetes); informational here.
 c.Spawner.mem_limit = f"{int(serve.kernel_cap_mb(budget.limits()[0]) + 300)}M"

@@ -25,6 +25,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from initlab.core import environment
+from initlab.nn.activations import get_activation
+from initlab.nn.optim import RULES
+
 DEFAULT_MAX_MB = 1000.0          # a 10x500 net on 20,000 examples, batch 1000, needs ~210 MB
 DEFAULT_MAX_SECONDS = 3.0        # CPU seconds per training step, with one BLAS thread
 MB = 2.0 ** 20
@@ -42,14 +46,11 @@ SECONDS_PER_ROW = 2.9e-6         # gathering the batch, softmax, loss: per examp
 STEP_OVERHEAD = 5.4e-4           # Python work per layer per step, seconds
 EVAL_EVERY, EVAL_ROWS = 10, 1000  # Run evaluates 500 train + 500 validation rows every 10 steps
 PROBE_ROWS = 256
-GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid (probe.py)
+GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid: probe.grid_size reads these
 DIGITS_SAMPLES, DIGITS_DIM = 1797, 64
-STATE_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
-# Element-wise passes per activation value (forward + backward), relative to ReLU.
-ACTIVATION_COST = {"relu": 1.0, "leaky_relu": 1.5, "identity": 0.7, "elu": 3.0, "gelu": 4.0,
-                   "tanh": 3.0, "sigmoid": 3.0, "maxout": 2.5}
-UNKNOWN_ACTIVATION_COST = 4.0   # a newly registered activation: priced like the dearest above
-UNKNOWN_STATE_ARRAYS = 2        # a newly registered optimiser: as many arrays as Adam
+# Per activation and optimiser the entry says what it costs: Activation.cost (element-wise passes
+# per activation value, relative to ReLU), fan_out_factor (pre-activations per unit) and
+# Rule.state_arrays (arrays of the weights' size the optimiser keeps).
 NORM_COST = {"none": 0.0, "batch": 6.0, "layer": 10.0}
 
 
@@ -82,12 +83,14 @@ def estimate(config: Any) -> Cost:
     n = min(f("n_samples"), DIGITS_SAMPLES) if digits else f("n_samples")
     dim = DIGITS_DIM if digits else 2
     n_train = max(1, int(n * (1 - f("val_fraction"))))
-    k = f("maxout_pieces") if f("activation") == "maxout" else 1
+    act = get_activation(f("activation"), leaky_slope=f("leaky_slope"), pieces=f("maxout_pieces"))
+    state_arrays = RULES[f("optimizer")].state_arrays
+    k = act.fan_out_factor
     depth, width, classes = f("depth"), f("width"), f("n_classes")
     units = width * k                            # pre-activations per hidden layer
     weights = dim * units + (depth - 1) * width * units + width * classes
     # the arrays: params, grads, optimiser state; data: raw, preprocessed, split
-    weight_bytes = weights * size * (2 + STATE_ARRAYS.get(f("optimizer"), UNKNOWN_STATE_ARRAYS))
+    weight_bytes = weights * size * (2 + state_arrays)
     data_bytes = n * dim * 8 * 4
     batch = min(f("batch_size"), n_train)
     grid = int(min(GRID_MAX, (GRID_FLOP_BUDGET / (2 * weights)) ** 0.5)) ** 2 if dim == 2 else 0
@@ -102,9 +105,8 @@ def estimate(config: Any) -> Cost:
     # time: 2 flops per weight per row forward, 4 backward; evaluation every EVAL_EVERY steps
     speed = FLOPS_PER_SECOND * (2.0 if size == 4 else 1.0)
     flops = 6 * batch * weights + 2 * EVAL_ROWS * weights / EVAL_EVERY
-    passes = ACTIVATION_COST.get(f("activation"), UNKNOWN_ACTIVATION_COST)
-    elementwise = batch * depth * units * (passes + NORM_COST[f("norm")] + (f("dropout") > 0))
-    arrays = 1 + STATE_ARRAYS.get(f("optimizer"), UNKNOWN_STATE_ARRAYS)
+    elementwise = batch * depth * units * (act.cost + NORM_COST[f("norm")] + (f("dropout") > 0))
+    arrays = 1 + state_arrays
     seconds = (flops / speed + elementwise * SECONDS_PER_ELEMENT
                + weights * arrays * SECONDS_PER_WEIGHT
                + batch * SECONDS_PER_ROW + depth * STEP_OVERHEAD)
@@ -117,8 +119,8 @@ def limits(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
     A value that is not a positive number is ignored (the default applies).
     """
     env = os.environ if environ is None else environ
-    return (_positive(env.get("INITLAB_MAX_MB"), DEFAULT_MAX_MB),
-            _positive(env.get("INITLAB_MAX_SECONDS"), DEFAULT_MAX_SECONDS))
+    return (_positive(env.get(environment.MAX_MB), DEFAULT_MAX_MB),
+            _positive(env.get(environment.MAX_SECONDS), DEFAULT_MAX_SECONDS))
 
 
 def _positive(text: str | None, default: float) -> float:
@@ -144,8 +146,9 @@ def check(config: Any, max_mb: float | None = None, max_seconds: float | None = 
     cost = estimate(config)
     if cost.mb <= max_mb and cost.seconds_per_step <= max_seconds:
         return cost
+    knobs = get_activation(_get(config, "activation")).knobs      # maxout_pieces for maxout
     shown = ", ".join(f"{name}={_get(config, name)!r}" for name in COSTLY_FIELDS
-                      if name != "maxout_pieces" or _get(config, "activation") == "maxout")
+                      if name != "maxout_pieces" or name in knobs)
     over = (f"{cost.mb:,.0f} MB of memory (the limit is {max_mb:,.0f} MB per student)"
             if cost.mb > max_mb else
             f"{cost.seconds_per_step:.1f} s per training step (the limit is {max_seconds:g} s)")
@@ -174,12 +177,12 @@ tracemalloc.start()                  # numpy reports its arrays to tracemalloc
 before = anon_mb()
 run = Run(Config(**json.loads(sys.argv[1])))
 run.snapshot()
-run._one_step()
+run.train_step()
 times = []
 for _ in range(blocks):
     t = time.process_time()          # CPU time: other processes on the machine do not count
     for _ in range(steps):
-        run._one_step()
+        run.train_step()
     times.append((time.process_time() - t) / steps)
 run.snapshot()
 print(json.dumps({"mb": tracemalloc.get_traced_memory()[1] / 2**20,

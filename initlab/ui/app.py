@@ -23,7 +23,7 @@ from initlab.lessons.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean
-from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
+from initlab.ui.controls import LABEL_WIDTH, Controls, hand_set
 from initlab.ui.findings import FindingsView
 from initlab.ui.owndata import OwnData
 from initlab.ui.live import Coalescer, Player, StatusArea
@@ -358,7 +358,7 @@ class Lab(w.VBox):
             if not lo <= self._config.n_classes <= hi:
                 changes["n_classes"] = min(max(self._config.n_classes, lo), hi)
                 notice = f"{value} has {lo}..{hi} classes: classes set to {changes['n_classes']}."
-        if name == "weight_std" and self._config.init not in HAND_SET_INITS:
+        if name == "weight_std" and not hand_set(self._config.init):
             changes["init"] = "gaussian"          # the slider sets a scale: that is N(0, std^2)
             notice = (f"init switched from {self._config.init} to gaussian: N(0, {value:.3g}²) "
                       "in every layer.")

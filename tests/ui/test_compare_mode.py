@@ -219,15 +219,6 @@ def test_a_lab_opened_with_b_from_a_link_shows_both():
     assert lab.panels["histograms"].drawn_rows == 4
 
 
-def test_the_served_page_reads_run_b_from_its_link():
-    from initlab.serving.querystring import runs_from_query
-    a, b, message = runs_from_query("?depth=3&b.init=xavier_normal&theme=dark")
-    assert (a, b, message) == (Config(depth=3), Config(depth=3, init="xavier_normal"), "")
-    assert runs_from_query("depth=3") == (Config(depth=3), None, "")
-    a, b, message = runs_from_query("b.depth=99")
-    assert (a, b) == (Config(), None) and "'b.depth'" in message and "depth=99" in message
-
-
 def test_the_link_is_the_pages_address_with_the_settings_as_its_query():
     from initlab.ui.share import link_url
     query = "depth=4&b.init=xavier_normal"
