@@ -27,7 +27,8 @@ def config_text(c: Case) -> str:
 def ta_text(c: Case) -> str:
     codes = ", ".join(f"`{code}`" for code in c.expect) or "nothing"
     fix = (" Fix: " + " / ".join(f"`{k}`" for k in c.ta_fix) + ".") if c.ta_fix else ""
-    return f"{c.ta} <br>Raises: {codes}.{fix}"
+    corrected = f" <br>*Corrected after running:* {c.corrected}" if c.corrected else ""
+    return f"{c.ta} <br>Raises: {codes.replace('|', ' or ')}.{fix}{corrected}"
 
 
 def assistant_text(findings: list) -> str:
@@ -90,7 +91,7 @@ def main() -> int:
     if "--check" in sys.argv:
         return 0 if DOC.exists() and DOC.read_text() == text else 1
     DOC.write_text(text)
-    print(text.splitlines()[text.count("\n", 0, len(HEAD.read_text())) + 1])
+    print(next(line for line in text.splitlines() if " cases: " in line))
     return 0
 
 

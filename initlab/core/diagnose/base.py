@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -113,6 +114,25 @@ class Facts:
         value = float(np.median(per_layer))
         return value if math.isfinite(value) else None
 
+    @property
+    def penalty(self) -> float:
+        """The L1/L2 penalty of the current weights (value only; remembered per run and step,
+        since a redraw without a step asks again)."""
+        cfg, run = self.config, self.run
+        key = (run.step_count, cfg.l1, cfg.l2)
+        hit = _PENALTIES.get(run)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = 0.0
+        for dense in run.model.dense:
+            w = dense.params["w"].ravel()
+            if cfg.l2 > 0:
+                value += 0.5 * cfg.l2 * float(np.dot(w, w))
+            if cfg.l1 > 0:
+                value += cfg.l1 * float(np.abs(w).sum())
+        _PENALTIES[run] = (key, value)
+        return value
+
     @cached_property
     def symmetric_layers(self) -> list[int]:
         """1-based hidden layers whose units are copies of each other (same incoming weights and
@@ -127,6 +147,9 @@ class Facts:
             if all(_all_equal(r) for r in rows):
                 out.append(i + 1)
         return out
+
+
+_PENALTIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _all_equal(values: np.ndarray) -> bool:

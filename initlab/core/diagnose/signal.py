@@ -44,7 +44,7 @@ def initial_loss(f: Facts) -> Finding | None:
     penalty = ""
     if cfg.l1 > 0 or cfg.l2 > 0:
         evidence["initial_penalty"] = (float(f.history.loss[0]) - float(data) if f.history.loss
-                                       else f.run.model.penalty(add_grads=False))
+                                       else f.penalty)
         penalty = (f" (The L1/L2 penalty, {evidence['initial_penalty']:.3g} at the start, is "
                    "not in this number: it adds to the total, as it should.)")
     return finding(

@@ -119,7 +119,7 @@ def over_regularised(f: Facts) -> Finding | None:
     evidence = {"train_accuracy": train_acc, "dropout": cfg.dropout}
     penalty_share = 0.0
     if cfg.l1 > 0 or cfg.l2 > 0:
-        penalty = f.run.model.penalty(add_grads=False)
+        penalty = f.penalty
         total = f.recent_loss()
         penalty_share = penalty / total if total > 0 else 0.0
         evidence["penalty_share"] = float(penalty_share)
