@@ -51,7 +51,8 @@ def fix_text(c: Case, findings: list) -> str:
         before = statistics.median(b[0] for b, _ in trial)
         after = statistics.median(a[0] for _, a in trial)
         wins = sum(better(b, a) for b, a in trial)
-        out.append(f"{label}: {before:.2f} -> {after:.2f} ({wins}/{len(SEEDS)} better)")
+        out.append(f"{label}: {before:.2f} -> {after:.2f} after {c.steps} steps "
+                   f"({wins}/{len(SEEDS)} better)")
     return "<br>".join(out) or "-"
 
 
