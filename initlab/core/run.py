@@ -210,6 +210,7 @@ class Run:
             self._start_loss = loss if math.isfinite(loss) else float("inf")
             self.start_data_loss = float(data_loss)
         if self._check_diverged(loss):
+            self.history.record_divergence(self.step_count + 1, loss)   # the curves show it
             return
         model.backward(dscores)
         model.penalty(add_grads=True)
@@ -230,11 +231,7 @@ class Run:
             value += delta
         self.step_count += 1
         self.samples_seen += len(idx)
-        h = self.history
-        h.steps.append(self.step_count)
-        h.loss.append(loss)
-        h.lr.append(lr)
-        h.update_ratio.append(np.array(ratios, dtype=np.float32))
+        self.history.record(self.step_count, loss, lr, np.array(ratios, dtype=np.float32))
         if self.step_count % self.eval_every == 0:
             self._evaluate()
 
@@ -261,11 +258,7 @@ class Run:
         d = self.data
         tr_acc, _ = self.evaluate(d.x_train[self._train_eval], d.y_train[self._train_eval])
         va_acc, va_loss = self.evaluate(d.x_val[:EVAL_SUBSET], d.y_val[:EVAL_SUBSET])
-        h = self.history
-        h.eval_steps.append(self.step_count)
-        h.train_acc.append(tr_acc)
-        h.val_acc.append(va_acc)
-        h.val_loss.append(va_loss)
+        self.history.record_eval(self.step_count, tr_acc, va_acc, va_loss)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(accuracy, data loss) of the model in eval mode on x (N, D), y (N,)."""
