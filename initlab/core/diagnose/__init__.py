@@ -25,7 +25,6 @@ from initlab.core.snapshot import Snapshot
 
 from . import signal, training
 from .base import Facts, Finding
-from .thresholds import UPDATE_BAND  # noqa: F401  (the ratio picture's band)
 
 SEVERITIES = ("problem", "warning", "info")     # worst first
 
