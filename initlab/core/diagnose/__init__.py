@@ -14,7 +14,8 @@ saturated and dead units) and `training` (divergence, the update size, a flat lo
 too little regularisation); every threshold is in `thresholds`, with where it comes from.  The
 advice is made consistent here: a finding that names the cause (diverged, identical units,
 regularisation too strong, batch norm on tiny batches) turns the symptoms it explains into
-notes without buttons, and one knob gets at most one button.  docs/diagnosis.md lists what the assistant says on 50+ cases a TA knows.
+notes without buttons, and one knob gets at most one button.  docs/diagnosis.md lists what the
+assistant says on 50+ cases a TA knows.
 """
 from __future__ import annotations
 
