@@ -28,6 +28,8 @@ from initlab.ui import lean
 from initlab.ui.panels.base import (CLASS_COLORS, DEAD_COLOR, FILL, SATURATED_COLOR, Other,
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
+from initlab.ui.panels.neurons import NeuronMaps
+from initlab.ui.panels.raster import Raster
 
 LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
 SHADES = 32               # distinct shades of "share active" in the unit raster
@@ -111,14 +113,17 @@ class UnitRaster:
         self.x = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.y = bq.LinearScale(min=0.0, max=1.0, reverse=True)
         self.color_scale = bq.ColorScale(colors=UNIT_STOPS, min=-1.0, max=2.0)
-        self.cells = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                color=np.zeros((2, 2), np.float32),
-                                scales={"x": self.x, "y": self.y, "color": self.color_scale})
+        self.texture = Raster(self.x, self.y, self.color_scale)      # ImageGL or HeatMap
         self.y_axis = axis(self.y, "layer", vertical=True, tick_format="d")
         self.x_axis = axis(self.x, "share of units, sorted (dead first)", tick_format=".0%",
                            tick_values=f32([0.0, 0.5, 1.0]))
         self.figure = figure([self.cells], [self.x_axis, self.y_axis],    # room for "100%"
                              margin=dict(top=22, bottom=30, left=46, right=20))
+        self.texture.figure = self.figure
+
+    @property
+    def cells(self) -> bq.Mark:
+        return self.texture.mark
 
     def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
         depth = max(len(s.layers) for _, s, _ in drawn)
@@ -143,13 +148,7 @@ class UnitRaster:
         assign(self.y_axis, tick_values=f32(ticks + (n_runs - 1) / (2 * n_runs)),
                label="layer" if n_runs == 1 else "layer: A over B")
         cols = f32((np.arange(units) + 0.5) / units)          # cell centres on [0, 1]
-        # bqplot squeezes a (1, n) colour array to (n,), which a HeatMap refuses: a single row
-        # (or column) is drawn as two half-cells of the same colour
-        if color.shape[0] == 1:
-            rows, color = f32([rows[0] - 0.25, rows[0] + 0.25]), np.repeat(color, 2, axis=0)
-        if color.shape[1] == 1:
-            cols, color = f32([0.25, 0.75]), np.repeat(color, 2, axis=1)
-        assign(self.cells, x=cols, y=rows, color=color)
+        self.texture.draw(cols, rows, color, cell=(1.0 / units, 1.0 / n_runs))
         if n_runs == 1:
             (d, s, t), = counts.values()
             title = f"units: {d} dead, {s} saturated of {t}"
@@ -202,9 +201,7 @@ class DataCloud(_PlaneFigure):
     def __init__(self) -> None:
         super().__init__()
         self.count_scale = bq.ColorScale(colors=COUNT_STOPS, min=-1.0, max=1.0)
-        self.counts = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                 color=np.zeros((2, 2), np.float32),
-                                 scales={"x": self.x, "y": self.y, "color": self.count_scale})
+        self.shade = Raster(self.x, self.y, self.count_scale)        # ImageGL or HeatMap
         blank = np.zeros(2, np.float32)
         # all alive lines and their ticks in one path, all dead lines in another (gapped())
         self.alive = bq.Lines(x=blank, y=blank, scales={"x": self.x, "y": self.y},
@@ -218,7 +215,12 @@ class DataCloud(_PlaneFigure):
         self.figure = figure([self.counts, self.alive, self.dead, self.points],  # points on top
                              [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
+        self.shade.figure = self.figure
         self.box.children = [self.figure]
+
+    @property
+    def counts(self) -> bq.Mark:
+        return self.shade.mark
 
     def update(self, snapshot: Snapshot, run: str = "") -> None:
         """Draw `snapshot`'s first layer; `run` ("A" or "B" in compare mode) prefixes the title."""
@@ -227,8 +229,7 @@ class DataCloud(_PlaneFigure):
         p = snapshot.plane
         units = len(p.unit_dead)
         if p.grid_active is not None:
-            assign(self.counts, x=f32(p.active_x), y=f32(p.active_y),
-                   color=count_colors(p.grid_active, units))
+            self.shade.draw(p.active_x, p.active_y, count_colors(p.grid_active, units))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]))
         dead = p.unit_dead[p.line_unit]                    # per line (k lines per maxout unit)
         visible = np.isfinite(p.segments_x).all(axis=1)
@@ -261,7 +262,12 @@ class DataCloud(_PlaneFigure):
 class DeadUnits(_Switchable, Panel):
     name = "dead_relu"
     title = "Dead and saturated units"
-    hint = ("Top: every unit of every layer, sorted; blue: the share of the batch it is active "
+    hint = ("Top, 'neurons': every hidden unit as a small map of its output over the input "
+            "plane, one row per layer (first at the top; wide layers: their first units), one "
+            "colour scale for all (blue below 0, white 0, orange above; its range in the "
+            "title): a layer whose signal vanished fades to white. Dark grey: a dead unit, "
+            "black frame: a saturated one. Top, 'units': every unit of every layer, sorted; "
+            "blue: the share of the batch it is active "
             "on, red: dead (ReLU off on every example, no gradient: it never learns again), "
             "orange: saturated (tanh/sigmoid pinned at a bound on most examples). Bottom: the "
             "data (white dots) with each first-layer unit's line, a tick on the side where it "
@@ -272,7 +278,17 @@ class DeadUnits(_Switchable, Panel):
     heavy = True
 
     def __init__(self) -> None:
-        self.raster = UnitRaster()
+        self._raster: UnitRaster | None = None       # made when first shown (page load cost)
+        self.neurons = NeuronMaps()
+        # the top picture: the neuron maps or, pressed, the sorted unit raster (only the shown
+        # one is drawn); the button floats at the cell's top right
+        self.view_choice = w.ToggleButton(
+            value=False, description="units", layout=lean.layout(),
+            tooltip="pressed: every unit's share of the batch it is active on, sorted; "
+                    "else each unit's map over the input plane",
+            style=lean.style(lean.ToggleButtonStyle))
+        self.view_choice.add_class("il-overlay")
+        self.view_choice.observe(self._on_choice, "value")
         self.cloud = DataCloud()
         # the plane's note (wider data only): one line, ellipsed, the full text on hover; made
         # when first needed, since every widget model costs page load
@@ -280,11 +296,27 @@ class DeadUnits(_Switchable, Panel):
         # comparing: whose lines the data cloud draws (made when compare mode first opens)
         self.run_choice: w.ToggleButtons | None = None
         self.cloud.box.add_class("il-float-host")
-        self.widget = lean.vbox([self.raster.figure, self.cloud.box], **FILL)
+        self.widget = lean.vbox([self.view_choice, self.neurons.figure, self.cloud.box], **FILL)
         # the data cloud's parts, under the names the tests and notebooks use
-        self.points, self.alive, self.dead, self.counts = (self.cloud.points, self.cloud.alive,
-                                                           self.cloud.dead, self.cloud.counts)
+        self.points, self.alive, self.dead = (self.cloud.points, self.cloud.alive,
+                                              self.cloud.dead)
         self.count_scale, self.figure = self.cloud.count_scale, self.cloud.figure
+
+    @property
+    def counts(self) -> bq.Mark:
+        return self.cloud.counts
+
+    @property
+    def raster(self) -> UnitRaster:
+        """The unit raster (made when first asked for)."""
+        if self._raster is None:
+            self._raster = UnitRaster()
+        return self._raster
+
+    @property
+    def top_figure(self) -> bq.Figure:
+        """The picture on top now: the neuron maps or the unit raster."""
+        return self.raster.figure if self.view_choice.value else self.neurons.figure
 
     @property
     def reason(self) -> w.HTML | None:
@@ -292,13 +324,16 @@ class DeadUnits(_Switchable, Panel):
         return self.cloud.reason
 
     def figures(self) -> list[bq.Figure]:
-        shown = [self.raster.figure]
+        shown = [self.top_figure]
         return shown + ([self.cloud.figure] if self.cloud.figure in self.cloud.box.children
                         else [])
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         self._last = (snapshot, history, other)
-        self.raster.update(runs(snapshot, history, other))
+        top = self.raster if self.view_choice.value else self.neurons
+        top.update(runs(snapshot, history, other))
+        if self.widget.children[1] is not top.figure:
+            self.widget.children = (self.view_choice, top.figure, *self.widget.children[2:])
         if other is not None and self.run_choice is None:
             self.run_choice = ab_switch("whose first-layer lines to draw")
             self.run_choice.observe(self._on_choice, "value")
@@ -315,7 +350,7 @@ class DeadUnits(_Switchable, Panel):
             return
         assign(self.note, value=(f"<span title='{html.escape(note)}'>{html.escape(note)}</span>"
                                  if note else ""))
-        wanted = (self.raster.figure, self.cloud.box) + ((self.note,) if note else ())
+        wanted = (self.view_choice, top.figure, self.cloud.box) + ((self.note,) if note else ())
         if self.widget.children != wanted:
             self.widget.children = wanted
 
@@ -344,9 +379,7 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         self.extra: tuple = ()     # other tools floating over the picture (own data's class)
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
-        self.regions = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                  color=np.zeros((2, 2), np.float32),
-                                  scales={"x": self.x, "y": self.y, "color": self.region_scale})
+        self.texture = Raster(self.x, self.y, self.region_scale)     # ImageGL or HeatMap
         self.class_scale = bq.ColorScale(colors=CLASS_COLORS[:2], min=0.0, max=1.0)
         self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                                  color=np.zeros(0, np.float32),
@@ -354,8 +387,13 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
                                  default_size=14, stroke="#222222", stroke_width=0.6)
         self.figure = figure([self.regions, self.points], [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
+        self.texture.figure = self.figure
         self.box.children = [self.figure]
         self._classes = 0
+
+    @property
+    def regions(self) -> bq.Mark:
+        return self.texture.mark
 
     @staticmethod
     def _stops(n_classes: int) -> list[str]:
@@ -383,7 +421,7 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
             assign(self.class_scale, colors=CLASS_COLORS[:n], min=0.0, max=float(n - 1))
         # confidence runs from 1/C (a guess) to 1 (certain); map it onto the class's colour range
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
-        assign(self.regions, x=f32(p.grid_x), y=f32(p.grid_y), color=f32(2 * p.grid_pred + sure))
+        self.texture.draw(p.grid_x, p.grid_y, 2 * p.grid_pred + sure)
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels))
         run = f" of {self.run_choice.value}" if other is not None else ""
         assign(self.figure, title=f"decision boundary{run} ({n} classes)")
