@@ -28,6 +28,7 @@ import numpy as np
 from initlab.ui import lean
 from initlab.ui.panels.base import assign, f32
 
+GL_CLASS = "il-gl"           # on a figure whose raster is an ImageGL texture
 _RASTERS: "weakref.WeakSet[Raster]" = weakref.WeakSet()
 _GL = {"on": False}          # the page has WebGL and the marks are installed: new rasters are GL
 
@@ -111,6 +112,8 @@ class Raster:
             self.draw(*self._data)
         if self.figure is not None:
             self.figure.marks = [self.mark if m is old else m for m in self.figure.marks]
+            # the page (and the browser tests) can tell a GL raster's figure by its class
+            (self.figure.add_class if on else self.figure.remove_class)(GL_CLASS)
         old.close()
         return True
 
