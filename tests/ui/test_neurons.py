@@ -29,7 +29,7 @@ def test_each_tile_is_its_units_map_on_one_shared_scale_first_layer_on_top(seed)
     pic = nm.neuron_picture([("A", snap)])
     shown, cols = nm.layout_tiles(6, 3)
     assert pic.shown == {"A": 6} == {"A": shown} and pic.units == {"A": 6}
-    values = np.concatenate([np.abs(s.unit_maps).ravel() for s in snap.layers])
+    values = np.concatenate([np.abs(nm.tiles(s.unit_maps)).ravel() for s in snap.layers])
     peak = np.percentile(values, nm.PEAK_PERCENTILE)
     assert peak <= pic.scale and pic.scale == nm.nice_ceil(peak)      # one round scale
     assert (values > pic.scale).mean() <= 0.02 < (values > pic.scale / 3).mean()

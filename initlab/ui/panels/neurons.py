@@ -74,11 +74,12 @@ def layout_tiles(units: int, bands: int, box: tuple[float, float] = BOX_PX
     return shown, cols
 
 
-def _tile(unit_map: np.ndarray) -> np.ndarray:
-    """A (G, G) map (row i = grid_y[i], upwards) as a TILE x TILE tile, top row first."""
-    g = unit_map.shape[0]
+def tiles(unit_maps: np.ndarray) -> np.ndarray:
+    """Maps (units, G, G) (row i = grid_y[i], upwards) as (units, TILE, TILE) tiles, top row
+    first: every map sampled at TILE evenly spaced cells per side."""
+    g = unit_maps.shape[1]
     idx = np.round(np.linspace(0, g - 1, TILE)).astype(np.intp)
-    return unit_map[idx[::-1]][:, idx]
+    return unit_maps[:, idx[::-1]][:, :, idx]
 
 
 def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] = BOX_PX
@@ -99,9 +100,10 @@ def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] =
     width = cols * pitch - GAP
     height = depth * n_runs * (band_h + LAYER_GAP) - LAYER_GAP
     image = np.full((height, width), GAP_VALUE, np.float32)
-    # one colour scale for every map drawn: the largest |output| shown, rounded up
-    values = np.concatenate([np.abs(st.unit_maps[:shown[run]]).ravel()
-                             for run, snap in drawn for st in snap.layers])
+    raw = {(run, st.index): tiles(st.unit_maps[:shown[run]])
+           for run, snap in drawn for st in snap.layers}
+    # one colour scale for every tile drawn: PEAK_PERCENTILE of |output|, rounded up
+    values = np.abs(np.concatenate([t.ravel() for t in raw.values()]))
     values = values[np.isfinite(values)]
     peak = float(np.percentile(values, PEAK_PERCENTILE)) if values.size else 0.0
     scale = nice_ceil(peak) if peak > 0 else 1.0
@@ -120,19 +122,16 @@ def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] =
             dead[run] += int(np.count_nonzero(is_dead))
             saturated[run] += int(np.count_nonzero(is_sat & ~is_dead))
             with np.errstate(invalid="ignore", over="ignore"):
-                maps = np.clip(st.unit_maps[:shown[run]] / scale, -1.0, 1.0)
-            for u in range(len(maps)):
-                y0 = top + (u // cols) * pitch
-                x0 = (u % cols) * pitch
-                tile = _tile(maps[u])
-                tile = np.where(np.isnan(tile), GAP_VALUE, tile)
-                if is_dead[u]:
-                    tile = np.full_like(tile, DEAD_VALUE)
-                elif is_sat[u]:
-                    tile = tile.copy()
-                    tile[[0, -1], :] = FRAME_VALUE
-                    tile[:, [0, -1]] = FRAME_VALUE
-                image[y0:y0 + TILE, x0:x0 + TILE] = tile
+                drawn_tiles = np.clip(raw[run, st.index] / scale, -1.0, 1.0)
+            drawn_tiles[np.isnan(drawn_tiles)] = GAP_VALUE
+            n = len(drawn_tiles)
+            sat = is_sat[:n] & ~is_dead[:n]
+            drawn_tiles[sat, 0, :] = drawn_tiles[sat, -1, :] = FRAME_VALUE
+            drawn_tiles[sat, :, 0] = drawn_tiles[sat, :, -1] = FRAME_VALUE
+            drawn_tiles[is_dead[:n]] = DEAD_VALUE
+            for u in range(n):
+                y0, x0 = top + (u // cols) * pitch, (u % cols) * pitch
+                image[y0:y0 + TILE, x0:x0 + TILE] = drawn_tiles[u]
     order = np.argsort(label_y, kind="stable")          # top to bottom: 1 A, 1 B, 2 A, ...
     label_y, labels = [label_y[i] for i in order], [labels[i] for i in order]
     title = _title(scale, shown, units, dead, saturated,
