@@ -129,9 +129,11 @@ def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] =
             drawn_tiles[sat, 0, :] = drawn_tiles[sat, -1, :] = FRAME_VALUE
             drawn_tiles[sat, :, 0] = drawn_tiles[sat, :, -1] = FRAME_VALUE
             drawn_tiles[is_dead[:n]] = DEAD_VALUE
-            for u in range(n):
-                y0, x0 = top + (u // cols) * pitch, (u % cols) * pitch
-                image[y0:y0 + TILE, x0:x0 + TILE] = drawn_tiles[u]
+            # the layer's band: tiles row by row, `cols` a row, GAP texels between them
+            cells = np.full((sub * cols, pitch, pitch), GAP_VALUE, np.float32)
+            cells[:n, :TILE, :TILE] = drawn_tiles
+            band_img = cells.reshape(sub, cols, pitch, pitch).transpose(0, 2, 1, 3)
+            image[top:top + band_h] = band_img.reshape(sub * pitch, cols * pitch)[:band_h, :width]
     order = np.argsort(label_y, kind="stable")          # top to bottom: 1 A, 1 B, 2 A, ...
     label_y, labels = [label_y[i] for i in order], [labels[i] for i in order]
     title = _title(scale, shown, units, dead, saturated,
