@@ -100,8 +100,12 @@ def test_compare_mode_puts_a_over_b_in_each_layer_on_one_scale():
         s.unit_maps = s.unit_maps * 3
     pic = nm.neuron_picture([("A", a), ("B", b)])
     assert pic.labels == ["1 A", "1 B", "2 A", "2 B"]
-    assert pic.units == {"A": 4, "B": 8} and pic.title.startswith("neurons \u00b16: A: ")
-    assert pic.title.endswith("A: 4 units, 0 dead; B: 8 units")    # tanh: no dead count
+    assert pic.units == {"A": 4, "B": 8}
+    assert pic.title == "neurons \u00b16: A 4 units, 0 dead, B 8 units"    # tanh: no dead count
+    both = nm.neuron_picture([("A", a), ("B", make_snapshot(depth=2, activation="relu"))])
+    assert both.title == "neurons \u00b12, 4 units: A 0 dead, B 0 dead"     # said once: 4 units
+    tanh = make_snapshot(depth=2, activation="tanh")
+    assert nm.neuron_picture([("A", tanh), ("B", tanh)]).title.endswith("4 units: A over B")
     _, cols = nm.layout_tiles(8, 4)
     np.testing.assert_allclose(_tile_at(pic, 1, 7, cols)[0, -1],
                                min(1, b.layers[0].unit_maps[7, -1, -1] / pic.scale))

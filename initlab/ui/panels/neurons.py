@@ -149,16 +149,24 @@ def _scale_text(scale: float) -> str:
 
 def _title(scale: float, shown: dict, units: dict, dead: dict, saturated: dict,
            can_die: dict) -> str:
-    """'neurons ±2: 32 of 500 units, 12 dead' (units per layer; comparing: per run)."""
-    parts = []
-    for run in shown:
-        subset = (f"{shown[run]} of {units[run]} units" if shown[run] < units[run]
-                  else f"{units[run]} units")
-        counts = ([f"{dead[run]} dead"] if can_die[run] else []) + (
+    """'neurons ±2: 32 of 500 units, 12 dead' (units per layer); comparing, short:
+    'neurons ±2, 32 of 64 units: A 12 dead, B 3 saturated'."""
+    def subset(run: str) -> str:
+        return (f"{shown[run]} of {units[run]} units" if shown[run] < units[run]
+                else f"{units[run]} units")
+
+    def counts(run: str) -> list[str]:
+        return ([f"{dead[run]} dead"] if can_die[run] else []) + (
             [f"{saturated[run]} saturated"] if saturated[run] else [])
-        text = subset + (", " + ", ".join(counts) if counts else "")
-        parts.append(text if len(shown) == 1 else f"{run}: {text}")
-    return f"neurons {_scale_text(scale)}: " + "; ".join(parts)
+    runs_ = list(shown)
+    if len(runs_) == 1:
+        (run,) = runs_
+        return f"neurons {_scale_text(scale)}: " + ", ".join([subset(run)] + counts(run))
+    same = len({subset(run) for run in runs_}) == 1
+    head = f"neurons {_scale_text(scale)}" + (f", {subset(runs_[0])}" if same else "")
+    parts = [f"{run} " + ", ".join(([] if same else [subset(run)]) + counts(run))
+             for run in runs_ if counts(run) or not same]
+    return head + ": " + (", ".join(parts) if parts else "A over B")
 
 
 # under the picture: what its two special tiles mean (texts and colours of one Label mark)
