@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from initlab.core import safejson
+from initlab.core import budget, safejson
 from initlab.core.config import FIELDS, Config, FieldError, allowed, validate_field
 from initlab.core.safejson import SHOWN, shorten
 from initlab.data.userdata import MAX_BYTES, Points, points_from_rows
@@ -115,7 +115,9 @@ def from_query(query: str, base: Config | None = None) -> tuple[Config, Config |
     a = _build(base or Config(), a_changes, "run A")
     if not (compare or b_changes):
         return a, None
-    return a, _build(a, b_changes, "run B")
+    b = _build(a, b_changes, "run B")
+    budget.check_runs((a, b))                   # compare mode: both runs in one kernel
+    return a, b
 
 
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -204,6 +206,9 @@ def from_json(text: str | bytes) -> Session:
             points = points_from_rows(doc["points"])
         except ValueError as err:
             raise ValueError(f"JSON key 'points': {err}") from None
+    # the runs on the data they will train on: imported points by their rows and features
+    budget.check_runs((a,) if b is None else (a, b), *(
+        (None, None) if points is None else (len(points), points.dim)))
     return Session(a, b, points)
 
 

@@ -66,6 +66,7 @@ class Run:
         self._cursor = 0
         self.opt_state: dict[str, dict] = {}
         self._optimizer = cfg.optimizer
+        self._optimizer_since = 0     # step count when the current rule took over
         self.history = History(eval_every=self.eval_every)
         self.step_count = 0
         self.samples_seen = 0
@@ -95,8 +96,11 @@ class Run:
         self.model.set_live(config)
         self._mark_change(old, config)
         if config.optimizer != self._optimizer:
-            self.opt_state = {}        # a new rule starts with fresh velocities / caches
+            # a new rule starts fresh: empty velocities / caches and its own step count, which
+            # Adam's bias correction divides by (the run's count would make its steps too large)
+            self.opt_state = {}
             self._optimizer = config.optimizer
+            self._optimizer_since = self.step_count
         # The cached snapshot stays valid: a live change alters no weight, and the probe pass
         # runs without dropout or penalties, so it would measure exactly the same numbers.
         return "adjusted"
@@ -189,6 +193,7 @@ class Run:
         if self._start_loss is None:
             self._start_loss = loss if math.isfinite(loss) else float("inf")
         if self._check_diverged(loss):
+            self.history.record_divergence(self.step_count + 1, loss)   # the curves show it
             return
         model.backward(dscores)
         model.penalty(add_grads=True)
@@ -198,7 +203,7 @@ class Run:
             clip_gradients(grads, cfg.clip_mode, cfg.grad_clip)
         lr = learning_rate(cfg.lr, self.step_count, cfg.lr_schedule, cfg.lr_decay, cfg.decay_steps)
         rule = RULES[cfg.optimizer]
-        t = self.step_count + 1
+        t = self.step_count - self._optimizer_since + 1     # the rule's own 1-based step
         ratios = []
         for (name, layer, key), grad in zip(params, grads):
             value = layer.params[key]
@@ -209,11 +214,7 @@ class Run:
             value += delta
         self.step_count += 1
         self.samples_seen += len(idx)
-        h = self.history
-        h.steps.append(self.step_count)
-        h.loss.append(loss)
-        h.lr.append(lr)
-        h.update_ratio.append(np.array(ratios, dtype=np.float32))
+        self.history.record(self.step_count, loss, lr, np.array(ratios, dtype=np.float32))
         if self.step_count % self.eval_every == 0:
             self._evaluate()
 
@@ -238,11 +239,7 @@ class Run:
         d = self.data
         tr_acc, _ = self.evaluate(d.x_train[self._train_eval], d.y_train[self._train_eval])
         va_acc, va_loss = self.evaluate(d.x_val[:EVAL_SUBSET], d.y_val[:EVAL_SUBSET])
-        h = self.history
-        h.eval_steps.append(self.step_count)
-        h.train_acc.append(tr_acc)
-        h.val_acc.append(va_acc)
-        h.val_loss.append(va_loss)
+        self.history.record_eval(self.step_count, tr_acc, va_acc, va_loss)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(accuracy, data loss) of the model in eval mode on x (N, D), y (N,)."""

@@ -83,7 +83,9 @@ class MLP:
             self.drops.append(Dropout(config.dropout, dropout_rng))
             self.skip.append(config.residual and fan_in == config.width)
             fan_in = config.width
-        # The classifier uses the same scheme with a linear gain (He on scores would be arbitrary).
+        # The classifier: the same scheme as a layer without non-linearity (He: PyTorch's
+        # nonlinearity='linear', std 1 / sqrt(fan_in)), so the scores start small and the loss
+        # near ln C, the lecture's sanity check; He's sqrt(2) would double their variance.
         w = init_weights(config.init, fan_in, n_classes, rng, weight_std=config.weight_std,
                          activation="identity", leaky_slope=config.leaky_slope, dtype=dtype)
         self.dense.append(Dense(w, np.zeros(n_classes, dtype)))

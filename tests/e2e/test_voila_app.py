@@ -137,7 +137,7 @@ def test_play_grows_the_loss_curve_and_pause_stops_training(page, voila_server):
     open_app(page, voila_server, "?depth=2&width=32")
     page.get_by_role("button", name="Play").click()
     loss = "([...document.querySelectorAll('.bqplot.figure')].find(f => " \
-           "(f.querySelector('.mainheading') || {}).textContent === 'loss')" \
+           "(f.querySelector('.mainheading') || {}).textContent.startsWith('loss'))" \
            ".querySelector('path.line').getAttribute('d') || '').length"
     page.wait_for_function(f"() => {loss} > 100", timeout=DEADLINE_MS)
     first = page.evaluate(f"() => {loss}")

@@ -13,7 +13,7 @@ from initlab.core.compare import start_scales
 from initlab.core.config import Config
 from initlab.lessons.presets import PRESETS
 from initlab.ui.app import Lab
-from initlab.ui.panels.base import RUN_COLORS
+from initlab.ui.panels.base import RUN_COLORS, RUN_TINTS
 
 DEEP_TANH = dict(activation="tanh", depth=6, width=64, init="gaussian", weight_std=0.01)
 
@@ -79,10 +79,11 @@ def test_step_trains_both_in_lockstep_and_every_curve_has_two_series():
     assert lab.step(20) == 20
     assert [r.step_count for r in lab.runs] == [20, 20]
     loss = lab.panels["loss"].loss
-    assert np.atleast_2d(loss.y).shape[0] == 2
-    assert list(loss.colors) == [RUN_COLORS["A"], RUN_COLORS["B"]]
+    assert np.atleast_2d(loss.y).shape[0] == 4             # train and validation, A and B
+    assert list(loss.colors) == [RUN_COLORS["A"], RUN_TINTS["A"], RUN_COLORS["B"],
+                                 RUN_TINTS["B"]]
     assert np.atleast_2d(lab.panels["loss"].accuracy.y).shape[0] == 4
-    a_loss, b_loss = np.atleast_2d(loss.y)
+    a_loss, b_loss = np.atleast_2d(loss.y)[[0, 2]]
     assert not np.allclose(a_loss[np.isfinite(a_loss)], b_loss[np.isfinite(b_loss)])
     line = html.unescape(lab.status.line.value)
     assert line.count("step 20") == 2 and "lr=0.1" in line
@@ -190,7 +191,7 @@ def test_the_lectures_comparisons_open_in_compare_mode():
     preset = PRESETS["deep sigmoid vanishes"]
     a, b = lab.runs
     assert a.config == preset.config and b.config == preset.compare_config
-    assert b.config.residual and lab.compare_button.value is True
+    assert b.config.activation == "relu" and lab.compare_button.value is True
     lab.presets.value = "learning rate too low"           # not a comparison: one run
     assert len(lab.runs) == 1 and lab.config == PRESETS["learning rate too low"].config
 
@@ -236,3 +237,36 @@ def test_outside_voila_the_link_box_holds_the_query_on_one_line():
     assert "value=''" in value and "(the default settings)" in value  # nothing to append
     lab.set(depth=4)
     assert "value='?depth=4'" in lab.share.widget.value
+
+
+# A lab comparing a small A with a B whose first step needs far more memory than the process may
+# still take (an address-space cap, as a served kernel has): B runs out of memory for real.
+OUT_OF_MEMORY_IN_B = r"""
+import html, json, resource
+from initlab.ui.app import Lab
+lab = Lab(panels=["loss"])
+lab.compare(depth=3, width=1024, batch_size=4000, n_samples=8000)
+for line in open("/proc/self/status"):
+    if line.startswith("VmSize:"):
+        size = int(line.split()[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (size + 150 * 2**20, resource.RLIM_INFINITY))
+lab.step(1)
+a, b = lab.runs
+print(json.dumps({"line": html.unescape(lab.status.line.value), "a": a.status, "b": b.status,
+                  "a_steps": a.step_count}))
+"""
+
+
+def test_out_of_memory_in_b_says_out_of_memory_not_diverged():
+    import json
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY_IN_B], env=env, check=True,
+                         capture_output=True, text=True, timeout=300)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["b"] == "out_of_memory" and result["a"] == "ok", result
+    assert result["a_steps"] == 1                       # A trained its step
+    assert "out of memory in step 1" in result["line"], result["line"]
+    assert "diverged" not in result["line"], result["line"]

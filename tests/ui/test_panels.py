@@ -13,7 +13,7 @@ from conftest import make_history, make_snapshot, ridge_heights, shares
 from initlab.core.snapshot import History
 from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
                                DepthProfile, Panel, TrainingCurves, UpdateRatio)
-from initlab.ui.panels.base import RUN_COLORS, series_rows
+from initlab.ui.panels.base import RUN_COLORS, RUN_TINTS, series_rows
 
 
 def marks_of(panel: Panel) -> list:
@@ -77,7 +77,9 @@ def test_only_the_curves_are_resent_after_one_more_step():
     hist.update_ratio.append(np.full(4, 1e-3, np.float32))
     for p in panels:
         p.update(snap, hist)
-    assert sorted(set(sent)) == ["x", "y"] and len(sent) == 4   # loss and ratio lines only
+    # the loss and ratio lines only: the learning rate is drawn up to the last accuracy
+    # measurement, so it is resent with the accuracy, not at every step
+    assert sorted(set(sent)) == ["x", "y"] and len(sent) == 4
 
 
 # ---- the ridgeline ------------------------------------------------------------------------------
@@ -275,7 +277,11 @@ def test_two_d_panels_show_the_reason_without_a_plane():
 def test_curves_draw_the_history_and_the_ln_c_line():
     panel = TrainingCurves()
     panel.update(make_snapshot(n_classes=3), make_history(steps=20))
-    np.testing.assert_allclose(panel.loss.y, 1.0 / np.arange(1, 21), rtol=1e-6)
+    train, val = panel.loss.y                          # one mark: train and validation loss
+    np.testing.assert_allclose(train, 1.0 / np.arange(1, 21), rtol=1e-6)
+    np.testing.assert_allclose(panel.loss.x[1, :4], [5, 10, 15, 20])
+    np.testing.assert_allclose(val[:4], 1.0 / np.array([5, 10, 15, 20]), rtol=1e-6)
+    assert np.isnan(val[4:]).all() and panel.loss.labels == ["train loss", "validation loss"]
     np.testing.assert_allclose(panel.start.y, np.log(3), rtol=1e-6)
     assert panel.accuracy.y.shape == (2, 4)
     assert (panel.y_linear.min, panel.y_linear.max) == (0.0, 1.5)       # round, above ln 3
@@ -310,18 +316,22 @@ def test_an_empty_accuracy_picture_says_when_accuracy_is_first_measured():
     assert panel.accuracy_figure.title == "accuracy: train (blue), validation (orange)"
 
 
-def test_comparing_draws_two_loss_curves_and_four_accuracy_curves():
+def test_comparing_draws_four_loss_curves_and_four_accuracy_curves():
     panel = TrainingCurves()
     panel.update(make_snapshot(), make_history(steps=20), other=(make_snapshot(),
                                                                  make_history(steps=10)))
-    assert panel.loss.y.shape == (2, 20) and np.isnan(panel.loss.y[1, 10:]).all()
-    np.testing.assert_allclose(panel.loss.y[1, :10], 1.0 / np.arange(1, 11), rtol=1e-6)
-    assert panel.loss.colors == [RUN_COLORS["A"], RUN_COLORS["B"]]
+    assert panel.loss.y.shape == (4, 20) and np.isnan(panel.loss.y[2, 10:]).all()
+    np.testing.assert_allclose(panel.loss.y[2, :10], 1.0 / np.arange(1, 11), rtol=1e-6)
+    assert panel.loss.labels == ["train loss A", "validation loss A", "train loss B",
+                                 "validation loss B"]
+    assert panel.loss.colors == [RUN_COLORS["A"], RUN_TINTS["A"], RUN_COLORS["B"],
+                                 RUN_TINTS["B"]]
     assert panel.accuracy.y.shape == (4, 4)
     assert panel.accuracy.labels == ["train A", "validation A", "train B", "validation B"]
-    assert panel.loss_figure.title == "loss: A (blue), B (orange)"
+    assert panel.lr.colors == [RUN_COLORS["A"], RUN_COLORS["B"]] and panel.lr.y.shape[0] == 2
+    assert panel.loss_figure.title == "loss A, B · lr (dotted)"
     panel.update(make_snapshot(), make_history(steps=20))
-    assert panel.loss.y.shape == (20,) and panel.loss_figure.title == "loss"
+    assert panel.loss.y.shape == (2, 20) and panel.loss_figure.title == "loss · lr (dotted)"
 
 
 def test_update_ratio_draws_one_line_per_weight_layer():

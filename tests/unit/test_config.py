@@ -141,7 +141,7 @@ def test_every_choice_comes_from_its_registry_in_the_documented_order():
         "activation": (ACTIVATIONS, ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid",
                                      "maxout", "identity")),
         "init": (SCHEMES, ("zeros", "constant", "gaussian", "xavier_normal", "xavier_uniform",
-                           "he_normal", "he_uniform", "lecun", "orthogonal")),
+                           "he_normal", "he_uniform", "lecun", "lecun_uniform", "orthogonal")),
         "optimizer": (RULES, ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")),
         "lr_schedule": (SCHEDULES, ("constant", "step", "exponential", "inverse_time", "cosine")),
     }

@@ -241,6 +241,25 @@ def test_values_outside_the_bins_are_counted_apart_not_piled_into_the_edge_bin()
     assert last.act_hist[-1] < 0.1                          # no false pile at the edge
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_a_live_switch_to_adam_starts_fresh_and_its_first_step_has_size_lr(seed):
+    """Adam's bias correction counts Adam's own steps: its first step after a switch moves every
+    weight by lr (m_hat / sqrt(v_hat) = dw / |dw|), not by the 1.35 lr that the run's step 301
+    would give."""
+    run = Run(Config(optimizer="sgd", lr=0.1, momentum=0.0, seed=seed))
+    run.step(300)
+    before = [w.copy() for w in run.model.weights]
+    assert run.apply(run.config.replace(optimizer="adam", lr=1e-3)) == "adjusted"
+    assert run.opt_state == {}
+    run.step(1)
+    for old, new in zip(before, run.model.weights):
+        moved = np.abs(new - old)
+        moved = moved[moved > 0]
+        assert moved.max() <= 1e-3 * (1 + 1e-6)
+        assert np.median(moved) == pytest.approx(1e-3, rel=1e-3)
+    assert set(run.opt_state["dense0.w"]) == {"m", "v"}
+
+
 def test_a_step_out_of_memory_frees_every_array_the_step_kept(monkeypatch):
     run = Run(Config(norm="batch", dropout=0.2, depth=3))
     before = {id(layer): {k for k, v in vars(layer).items() if isinstance(v, np.ndarray)}

@@ -32,10 +32,10 @@ from initlab.ui.panels.units import UnitRaster
 LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
 
 
-def ab_switch(tooltip: str) -> w.ToggleButtons:
+def ab_switch(tooltip: str, value: str = "B") -> w.ToggleButtons:
     """The A/B switch floating at a plane picture's top right while comparing; B (the run the
-    controls move) first."""
-    switch = w.ToggleButtons(options=["A", "B"], value="B", tooltip=tooltip,
+    controls move) first, unless an experiment asked for A (its problem)."""
+    switch = w.ToggleButtons(options=["A", "B"], value=value, tooltip=tooltip,
                              layout=lean.layout(),
                              style=lean.style(w.ToggleButtonsStyle, button_width="28px"))
     switch.add_class("il-overlay")
@@ -45,10 +45,18 @@ def ab_switch(tooltip: str) -> w.ToggleButtons:
 class _Switchable:
     """A panel with an A/B switch (compare mode): flipping it redraws what it last drew."""
     _last: tuple = ()        # the arguments of the last update()
+    run_choice: w.ToggleButtons | None
+    shown_run: str = "B"     # the run a switch made later starts on
 
     def _on_choice(self, change: dict) -> None:
         if self._last:
             self.update(*self._last)
+
+    def show_run(self, run: str) -> None:
+        """Draw run `run` ("A" or "B") while comparing: an experiment opens on A, its problem."""
+        self.shown_run = run
+        if self.run_choice is not None and self.run_choice.value != run:
+            self.run_choice.value = run
 
 
 class _PlaneFigure:
@@ -254,7 +262,7 @@ class DeadUnits(_Switchable, Panel):
         if self.widget.children[1] is not top.figure:
             self.widget.children = (self.view_choice, top.figure, *self.widget.children[2:])
         if other is not None and self.run_choice is None:
-            self.run_choice = ab_switch("whose first-layer lines to draw")
+            self.run_choice = ab_switch("whose first-layer lines to draw", self.shown_run)
             self.run_choice.observe(self._on_choice, "value")
         run = "" if other is None else self.run_choice.value
         self.cloud.update(other[0] if run == "B" else snapshot, run)

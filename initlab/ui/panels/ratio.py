@@ -9,7 +9,7 @@ import bqplot as bq
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.markers import ChangeMarkers
+from initlab.ui.panels.markers import ChangeMarkers, axis_end
 from initlab.ui.panels.base import (RUN_COLORS, Other, Panel, assign, axis, figure, layer_color,
                                     log_axis, lone_point_dots, nice_range, register, runs,
                                     series_rows, unit_scale)
@@ -52,8 +52,8 @@ class UpdateRatio(Panel):
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         drawn = runs(snapshot, history, other)
-        key = (tuple((id(h), len(h)) for _, _, h in drawn), self.markers.key(drawn))
-        if key == self._drawn:                      # a History only grows: nothing new
+        key = (tuple((id(h), h.key()) for _, _, h in drawn), self.markers.key(drawn))
+        if key == self._drawn:                      # nothing recorded since the last drawing
             return
         self._drawn = key
         self.markers.update(drawn)
@@ -72,7 +72,7 @@ class UpdateRatio(Panel):
         x, y = series_rows(series)
         y = np.atleast_2d(y).copy()
         y[~(y > 0)] = np.nan                        # log axis: zero ratios leave a gap
-        nice_range(self.x, 0.0, max(last + 0.5, 10.0), self.x_axis)   # last point inside
+        nice_range(self.x, 0.0, max(axis_end(drawn, last + 0.5), 10.0), self.x_axis)  # inside
         assign(self.lines, x=x, y=y, colors=colors, labels=names,
                visible=bool(np.isfinite(y).any()), **lone_point_dots(series))
         log_axis(self.y, self.y_axis, y, self.band.y)
