@@ -53,7 +53,7 @@ def test_well_formed_frames_of_both_protocols_pass():
 def test_impossible_frames_are_named_before_parsing(forged, protocol, said):
     started = time.perf_counter()
     assert said in frame_problem(forged, protocol)
-    assert time.perf_counter() - started < 0.05                     # constant time: no loop
+    assert time.perf_counter() - started < 1.0      # no loop over the claimed parts (2**63 would hang)
 
 
 # ---- a real server ------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def test_a_forged_part_count_closes_the_socket_and_pages_still_load(tmp_path):
         seconds = time.monotonic() - started
         assert status == 200 and "flooding=[yes]" in html
         assert seconds < 5, f"a page took {seconds:.1f} s after the forged frame"
-        assert page.received > received                 # the honest page is still served
+        wait_for(lambda: page.received > received, 15, "the honest page still served")
         assert "claims 9223372036854775808 offsets" in log_path.read_text()
         page.close()
 
