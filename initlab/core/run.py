@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +31,19 @@ STOPPED = ("diverged", "out_of_memory")      # statuses in which the run cannot 
 EVAL_SUBSET = 500
 DATA_FIELDS = {"dataset", "n_classes", "n_samples", "noise", "val_fraction", "preprocessing",
                "dtype"}  # examples used for each train/validation accuracy measurement
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Why a run stopped training: at `step` the loss became `kind` ("nan", "inf" or
+    "exploded": finite but EXPLODE_FACTOR times above its start, `start_loss`); `hint` is what
+    to change.  Run.divergence holds it (None while the run trains), for readers that must not
+    parse Run.message."""
+    step: int
+    loss: float
+    start_loss: float
+    kind: str
+    hint: str
 
 
 class Run:
@@ -73,6 +87,8 @@ class Run:
         self.status = "ok"
         self.message = ""
         self.diverged_at: int | None = None
+        self.divergence: Divergence | None = None
+        self.start_data_loss: float | None = None      # data loss of the first step (no penalty)
         self._start_loss: float | None = None
         self._snapshot: Snapshot | None = None
 
@@ -192,6 +208,7 @@ class Run:
         loss = float(data_loss) + model.penalty(add_grads=False)
         if self._start_loss is None:
             self._start_loss = loss if math.isfinite(loss) else float("inf")
+            self.start_data_loss = float(data_loss)
         if self._check_diverged(loss):
             self.history.record_divergence(self.step_count + 1, loss)   # the curves show it
             return
@@ -231,6 +248,8 @@ class Run:
         hint = "lower the learning rate"
         if self.config.grad_clip == 0:
             hint += ", or turn on gradient clipping"
+        kind = "nan" if math.isnan(loss) else "inf" if not math.isfinite(loss) else "exploded"
+        self.divergence = Divergence(self.step_count, loss, start, kind, hint)
         self.message = (f"diverged at step {self.step_count}: the loss {what}; {hint}, "
                         f"then press reset.")
         return True

@@ -23,9 +23,10 @@ from typing import Callable
 
 import numpy as np
 
-from initlab.core import checks, diagnose as assistant
+from initlab.core import checks
 from initlab.core.config import Config
-from initlab.core.diagnose import Finding
+from initlab.core.diagnose import Finding, diagnose
+from initlab.core.diagnose import thresholds as assistant
 from initlab.core.run import Run
 from initlab.nn.losses import softmax_cross_entropy
 
@@ -62,13 +63,13 @@ def _coded(findings: list[Finding], *codes: str) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.code in codes)
 
 
-def _symmetric(config: Config, evidence: dict) -> tuple[str, tuple[Finding, ...]]:
-    """The cause of a failure from a zero or constant init, with the assistant's init fix."""
-    fix, label = assistant._init_fix(config)
+def _symmetric(config: Config, run: Run) -> tuple[str, tuple[Finding, ...]]:
+    """The cause of a failure from a zero or constant init: the assistant's symmetry finding on
+    the run (with its init fix)."""
     cause = (f"init={config.init!r}: every unit of a layer starts the same, gets the same "
              "gradient and stays the same (and ReLUs at exactly 0 pass no gradient at all): "
              "the net cannot learn, not even 20 examples.")
-    return cause, (Finding("symmetric_init", "problem", cause, evidence, fix, label),)
+    return cause, _coded(diagnose(run), "symmetry")
 
 
 def initial_loss_check(config: Config) -> CheckResult:
@@ -88,7 +89,7 @@ def initial_loss_check(config: Config) -> CheckResult:
     if not passed:
         cause = ("The untrained net is confidently wrong: its first class scores are far "
                  "from equal because the weights start too large.")
-        found = _coded(assistant.diagnose(run), "initial_loss")
+        found = _coded(diagnose(run), "initial_loss")
     return CheckResult("initial_loss", "loss at the start", passed, ratio, text, cause, found,
                        {"data_loss": data_loss, "with_penalty": data_loss + penalty,
                         "ln_c": ln_c})
@@ -124,11 +125,11 @@ def overfit_check(config: Config) -> CheckResult:
     if passed:
         return CheckResult("overfit", "overfit 20 examples", True, acc, text)
     if config.init in SYMMETRIC_INITS:
-        cause, found = _symmetric(config, {"train_accuracy": acc})
+        cause, found = _symmetric(config, run)
     else:
         cause = ("A net that cannot memorise 20 examples has a bug or cannot learn at these "
                  "settings: look at what the assistant says about this run.")
-        found = tuple(f for f in assistant.diagnose(run) if f.code != "overfitting")
+        found = tuple(f for f in diagnose(run) if f.code != "overfitting")
     return CheckResult("overfit", "overfit 20 examples", False, acc, text, cause, found)
 
 
@@ -147,9 +148,9 @@ def update_ratio_check(config: Config) -> CheckResult:
             f"1e-3); passes in [{low:.0e}, {high:.0e}].")
     cause, found = "", ()
     if not passed and config.init in SYMMETRIC_INITS:
-        cause, found = _symmetric(config, {"update_ratio": ratio})
+        cause, found = _symmetric(config, run)
     elif not passed:
-        found = _coded(assistant.diagnose(run), "diverged", "update_ratio_high",
+        found = _coded(diagnose(run), "diverged", "update_ratio_high",
                        "update_ratio_low")
         cause = ("The steps are too small to learn in any reasonable time: raise the learning "
                  "rate." if math.isfinite(ratio) and ratio < low else

@@ -37,6 +37,10 @@ class LayerStats:
     grad_norm: float           # ||dL/dW|| of this layer's weights on the probe batch
     act_grad_std: float        # std of dL/d(activation) flowing back into this layer
     update_ratio: float        # ||delta W|| / ||W|| of the last training step (nan before any)
+    # Neuron maps: each unit's output over the decision boundary's grid (Plane.grid_x/grid_y,
+    # row i = grid_y[i]), float32 (units, G, G), from the boundary's own pass (test mode: batch
+    # norm's running averages, no dropout); None when the data has no picture plane
+    unit_maps: np.ndarray | None = None
 
 
 @dataclass

@@ -29,6 +29,7 @@ from initlab.ui.owndata import OwnData
 from initlab.ui.live import Coalescer, Player, StatusArea
 from initlab.ui.panels import PANELS
 from initlab.ui.panels.base import RUN_COLORS
+from initlab.ui.panels.raster import WebGLProbe
 from initlab.data.userdata import BUILT_IN_FIELDS
 from initlab.ui.runs import LabRuns, check_budget
 from initlab.ui.share import ShareLink
@@ -100,6 +101,7 @@ class Lab(w.VBox):
                                  None if controls is None else list(controls),
                                  input_dim=self._run.data.input_dim)
         self.player = Player(self.status.guarded(self._tick, "training"), TICK_MS)
+        self.webgl = WebGLProbe()                 # the page says if it has WebGL (raster.py)
         self.coalescer = Coalescer(self._redraw)
         self.redraw_seconds = 0.0
         self._last_tick: float | None = None
@@ -197,7 +199,7 @@ class Lab(w.VBox):
         head = layout.header(self.panels.values())
         head.value += views.STYLE
         # the two browser timers are hidden Play widgets (their layout says display: none)
-        return [head, main, self.player.timer, self.coalescer.timer]
+        return [head, main, self.player.timer, self.coalescer.timer, self.webgl.widget]
 
     def show(self) -> None:
         """Display the lab in the current notebook output."""

@@ -138,7 +138,7 @@ def test_the_data_cloud_draws_b_and_switches_to_a():
     lines_a, lines_b = (r.snapshot().plane for r in lab.runs)
     assert units.cloud.box.children == (units.cloud.figure, units.run_choice)
     assert units.run_choice.value == "B" and units.cloud.figure.title.startswith("B: ")
-    assert units.figures() == [units.raster.figure, units.cloud.figure]
+    assert units.figures() == [units.neurons.figure, units.cloud.figure]
     drawn_b = units.alive.x.copy()
     units.run_choice.value = "A"
     assert units.cloud.figure.title.startswith("A: ")

@@ -189,6 +189,7 @@ def test_every_layers_units_are_one_raster_dead_first_saturated_last():
     snap.layers[1].unit_active = np.array([0.5, 0.0, 0.9, 0.0], np.float32)
     snap.layers[2].unit_saturated = np.array([0.0, 0.0, 0.8, 0.0], np.float32)
     panel = DeadUnits()
+    panel.view_choice.value = True              # the unit raster on top (default: neurons)
     panel.update(snap, History())
     cells = panel.raster.cells.color
     assert cells.shape == (3, 4) and cells.dtype == np.float32
@@ -372,6 +373,7 @@ def test_comparing_the_boundary_switches_between_a_and_b():
 
 def test_the_unit_raster_is_not_resent_for_changes_too_small_to_see():
     panel = DeadUnits()
+    panel.view_choice.value = True              # the unit raster on top (default: neurons)
     snap = make_snapshot(depth=2, activation="relu", units=4)
     snap.layers[0].unit_active = np.array([0.0, 0.3, 0.5, 0.9], np.float32)
     panel.update(snap, History())

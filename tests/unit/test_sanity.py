@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from initlab.core import diagnose
+from initlab.core.diagnose import thresholds as diagnose
 from initlab.core.config import Config
 from initlab.core.sanity import (GRADIENT_THRESHOLD, SANITY_CHECKS, gradient_check_whole_net,
                                  initial_loss_check, overfit_check, run_checks,

@@ -1,6 +1,7 @@
 """Update/weight ratio per layer over time: ||delta W|| / ||W|| of every weight layer, log y.
 
-The shaded band is 1e-4..1e-2 around the rule of thumb of about 1e-3 (dashed): far below, the
+The shaded band is 1e-4..1e-2 around the rule of thumb of about 1e-3 (dashed), the assistant's
+own thresholds (initlab.core.diagnose.thresholds, read from there): far below, the
 learning rate is probably too low; far above, too high.
 """
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import bqplot as bq
 import numpy as np
 
+from initlab.core.diagnose.thresholds import UPDATE_BAND, UPDATE_RULE
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui.panels.markers import ChangeMarkers, axis_end
 from initlab.ui.panels.base import (RUN_COLORS, Other, Panel, assign, axis, figure, layer_color,
@@ -29,12 +31,12 @@ class UpdateRatio(Panel):
         self.y = bq.LogScale()
         unit = unit_scale("x")                       # spans the figure whatever the step range
         self.band = bq.Lines(x=np.array([0.0, 1.0], np.float32),
-                             y=np.array([[1e-4, 1e-4], [1e-2, 1e-2]], np.float32),
+                             y=np.array([[UPDATE_BAND[0]] * 2, [UPDATE_BAND[1]] * 2], np.float32),
                              scales={"x": unit, "y": self.y}, fill="between",
                              colors=["#2ca02c", "#2ca02c"], fill_colors=["#2ca02c"],
                              fill_opacities=[0.12], opacities=[0.0, 0.0])
         self.rule = bq.Lines(x=np.array([0.0, 1.0], np.float32),
-                             y=np.array([1e-3, 1e-3], np.float32),
+                             y=np.array([UPDATE_RULE, UPDATE_RULE], np.float32),
                              scales={"x": unit, "y": self.y}, colors=["#2ca02c"],
                              line_style="dashed")
         self.lines = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((1, 0), np.float32),
