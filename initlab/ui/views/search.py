@@ -4,7 +4,7 @@ The student sets log ranges, the number of trials and the steps per trial; Start
 on the controls' settings (initlab.core.search.Search), a few per timer tick, so the page stays
 live and Stop answers between two trials.  One scatter shows every trial (lr against L2 on log
 axes, colour = validation accuracy on viridis, readable with colour-blindness; diverged trials
-as grey crosses), the best ringed by a hollow diamond.  "use these" sets the controls to the best
+as grey plus signs, bqplot's "cross" marker), the best ringed by a hollow diamond.  "use these" sets the controls to the best
 trial's values; "zoom in" narrows the ranges around it (coarse to fine).  "grid vs random" draws
 the lecture's point below: the distinct learning rates each design of the same size tries.
 """
@@ -123,7 +123,7 @@ class SearchView:
                              tick_format=".0%")]
         self.figure = bq.Figure(marks=[self.points, self.diverged, self.best_mark], axes=axes,
                                 title="trials: colour = validation accuracy, ◇ = best, "
-                                      "× = diverged",
+                                      "+ = diverged",
                                 animation_duration=0, fig_margin=dict(top=30, bottom=40,
                                                                       left=60, right=90),
                                 layout=w.Layout(width="auto", height="440px"),
