@@ -4,8 +4,9 @@ The student sets log ranges, the number of trials and the steps per trial; Start
 on the controls' settings (initlab.core.search.Search), a few per timer tick, so the page stays
 live and Stop answers between two trials.  One scatter shows every trial (lr against L2 on log
 axes, colour = validation accuracy on viridis, readable with colour-blindness; diverged trials
-as grey plus signs, bqplot's "cross" marker), the best ringed by a hollow diamond.  "use these" sets the controls to the best
-trial's values; "zoom in" narrows the ranges around it (coarse to fine).  "grid vs random" draws
+as grey plus signs, bqplot's "cross" marker), the best ringed by a hollow diamond.  "use these"
+sets the controls to the best trial's values; "zoom in" narrows the ranges around it (coarse to
+fine).  "grid vs random" draws
 the lecture's point below: the distinct learning rates each design of the same size tries.
 """
 from __future__ import annotations
