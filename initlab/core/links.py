@@ -14,7 +14,8 @@ what the student looks at, not the experiment (a Run, compare mode's diff and `b
 nothing of it).
 
 JSON:  {"a": {fields}, "b": {fields} (absent without compare), "points": [[x1, x2, label], ...]
-(absent without own data), "view": "search" (absent for the network view)}.  Today's plain single-Config JSON ({"depth": 10, ...}) still loads.
+(absent without own data), "view": "search" (absent for the network view)}.  Today's plain
+single-Config JSON ({"depth": 10, ...}) still loads.
 B's fields are read on top of A's, so a hand-written {"a": {...}, "b": {"init": "he_normal"}} works.
 All JSON text goes through `parse_json_text`.
 
