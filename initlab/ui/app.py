@@ -23,10 +23,10 @@ from initlab.lessons.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean
-from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls
+from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls, PaceControls
 from initlab.ui.findings import FindingsView
 from initlab.ui.owndata import OwnData
-from initlab.ui.live import Coalescer, Player, StatusArea
+from initlab.ui.live import Coalescer, Pace, Player, StatusArea
 from initlab.ui.panels import PANELS
 from initlab.ui.panels.base import RUN_COLORS
 from initlab.ui.runs import LabRuns
@@ -92,6 +92,10 @@ class Lab(w.VBox):
                                  None if controls is None else list(controls),
                                  input_dim=self._run.data.input_dim)
         self.player = Player(self.status.guarded(self._tick, "training"), TICK_MS)
+        self.pace = Pace()                         # Play's speed and stop (the row under Play)
+        self.clock = time.perf_counter             # tests drive Play with their own clock
+        self._undrawn = False                      # a tick trained steps not drawn yet
+        self._draws = 0                            # redraws while playing
         self.coalescer = Coalescer(self._redraw)
         self.redraw_seconds = 0.0
         self._last_tick: float | None = None
@@ -111,24 +115,25 @@ class Lab(w.VBox):
         g = self.status.guarded
         self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
                                           tooltip="Train continuously; press again to pause",
-                                          layout=lean.layout(width="80px"),
+                                          layout=lean.layout(),
                                           style=lean.style(lean.ToggleButtonStyle))
         self.play_button.observe(g(self._on_play, "play"), "value")
         self.step_button = w.Button(description="Step", icon="step-forward",
-                                    tooltip="Train one minibatch", layout=lean.layout(width="80px"),
+                                    tooltip="Train one minibatch", layout=lean.layout(),
                                     style=lean.style(lean.ButtonStyle))
         self.step_button.on_click(g(lambda _: self.step(1), "step"))
         self.reset_button = w.Button(description="Reset", icon="refresh",
                                      tooltip="Start again: same settings, same seed, same numbers",
-                                     layout=lean.layout(width="80px"),
+                                     layout=lean.layout(),
                                      style=lean.style(lean.ButtonStyle))
         self.reset_button.on_click(g(lambda _: self.reset(), "reset"))
+        self.pace_controls = PaceControls(self.pace)
         self.compare_button = w.ToggleButton(
             value=False, description="compare",
             tooltip="Pin these settings as run A (blue); the controls then change run B "
                     "(orange), trained side by side from the same seed and data; "
                     "press again to end",
-            layout=lean.layout(width="80px"), style=lean.style(lean.ToggleButtonStyle))
+            layout=lean.layout(), style=lean.style(lean.ToggleButtonStyle))
         self.compare_button.observe(g(self._on_compare, "compare"), "value")
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
                                   description="experiment", tooltip="Load one of the lecture's "
@@ -173,9 +178,13 @@ class Lab(w.VBox):
     def _layout(self, show_controls: bool) -> list[w.Widget]:
         """Header line; control column (experiment, buttons, controls, status, findings,
         settings) beside the picture grid (see layout.py)."""
-        buttons = lean.hbox([self.play_button, self.step_button, self.reset_button])
-        sharing = lean.hbox([self.compare_button, self.share.widget])
-        side_parts = [self.presets, buttons, sharing]
+        # one wrapping box (every box is a model the page builds): Play Step Reset / speed,
+        # stop at / compare, link (layout.py sizes them)
+        buttons = lean.hbox([self.play_button, self.step_button, self.reset_button,
+                             *self.pace_controls.widgets, self.compare_button,
+                             self.share.widget])
+        buttons.add_class("il-play")
+        side_parts = [self.presets, buttons]
         if show_controls:
             side_parts.append(self.controls.widget)
         side = lean.vbox([*side_parts, self.status.widget, self.findings, self.json_box])
@@ -380,38 +389,52 @@ class Lab(w.VBox):
                 return
             self.play_button.description, self.play_button.icon = "Pause", "pause"
             self._last_tick = None
+            self.pace.start(self.clock(), self._run.step_count)
             self.player.start()
         else:
             self.play_button.description, self.play_button.icon = "Play", "play"
             self.player.stop()
             self._redraw_now()                    # show the steps of the last tick
+            self._undrawn = False
 
     def _tick(self) -> None:
-        """One Play tick: redraw what the last tick trained, then train for a time budget.
+        """One Play tick: redraw what the last tick trained, then train what the pace allows.
 
         Drawing first lets the browser render while the kernel trains (comm messages leave
         through ipykernel's IOPub thread at once); the next tick comes when both are done.
-        The budget fills the time the browser needs between ticks, so a slow browser costs
-        redraws per second but not training speed.
+        At a set speed a tick trains the steps due since the last one (live.Pace; most ticks of
+        slow motion train none and draw nothing).  At "max" the budget fills the time the
+        browser needs between ticks, so a slow browser costs redraws per second but not
+        training speed.  Play pauses at the chosen stop step, both runs exactly there.
         """
-        now = time.perf_counter()
+        now = self.clock()
         period = now - self._last_tick if self._last_tick is not None else 0.0
         self._last_tick = now
-        # the heavy pictures (rasters over the plane) every second tick: the browser's time per
-        # tick is what limits redraws per second (Panel.heavy); pausing redraws everything
-        self._light = self.player.ticks % 2 == 0
-        try:
-            self._redraw_now()
-        finally:
-            self._light = False
+        if self._undrawn:
+            # fast, the heavy pictures (rasters over the plane) every second redraw: the
+            # browser's time per tick limits redraws per second (Panel.heavy); pausing redraws
+            # everything
+            self._draws += 1
+            fast = self.pace.speed is None or self.pace.speed > 20
+            self._light = fast and self._draws % 2 == 0
+            try:
+                self._redraw_now()
+            finally:
+                self._light = False
+            self._undrawn = False
         self._sync_run()
         if self._runs.diverged:
             self.pause()
             return
-        budget = max(STEP_BUDGET, self.redraw_seconds,
-                     min(MAX_BUDGET, 0.5 * (period - self.redraw_seconds)))
-        self._runs.step_for(budget)
-        if self._runs.diverged:
+        due = self.pace.due(now, self._run.step_count)
+        if due:
+            budget = (max(STEP_BUDGET, self.redraw_seconds,
+                          min(MAX_BUDGET, 0.5 * (period - self.redraw_seconds)))
+                      if self.pace.speed is None else MAX_BUDGET)
+            done = self._runs.step_for(budget, max_steps=due)
+            self.pace.give_back(due - done)
+            self._undrawn = done > 0
+        if self._runs.diverged or self.pace.reached(self._run.step_count):
             self.pause()
 
     def _on_preset(self, change: dict) -> None:

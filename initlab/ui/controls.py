@@ -14,6 +14,7 @@ from typing import Any, Callable
 import ipywidgets as w
 
 from initlab.ui import lean
+from initlab.ui.live import SPEEDS, Pace, speed_label
 from initlab.core.config import CLASS_RANGE, FIELDS, Config
 from initlab.nn.init import implied_std
 
@@ -242,3 +243,35 @@ def implied_text(config: Config, input_dim: int) -> str:
         text = (f"{config.init} gives std {first_layer_std(config, input_dim):.3g} in the "
                 f"first layer (fan-in {input_dim})")
     return f"<span style='color:#555;font-size:90%;line-height:1.3'>{text}</span>"
+
+
+class PaceControls:
+    """Play's speed (steps per second, slow motion to as fast as the machine goes) and the step
+    where Play stops; they write into `pace` (live.Pace).  `widgets` go in the buttons' box,
+    which wraps them onto a row of their own."""
+
+    def __init__(self, pace: Pace) -> None:
+        self.pace = pace
+        # widths and label widths come from the lab's stylesheet (.il-pace, layout.py): the
+        # shared layout and style models cost the page nothing more at load
+        self.speed = w.SelectionSlider(
+            options=[speed_label(s) for s in SPEEDS], value=speed_label(pace.speed),
+            description="speed", continuous_update=True,
+            tooltip="Training steps per second while playing; max: as fast as the machine goes",
+            layout=lean.layout(width="100%"),
+            style=lean.style(lean.SliderStyle, description_width=LABEL_WIDTH))
+        self.stop = w.BoundedIntText(
+            value=pace.stop_at or 0, min=0, max=10**9, description="stop at",
+            tooltip="Play pauses when the run reaches this step (0: never)",
+            layout=lean.layout(), style=lean.style(lean.DescriptionStyle))
+        self.speed.add_class("il-speed")
+        self.stop.add_class("il-stop")
+        self.speed.observe(self._on_speed, "value")
+        self.stop.observe(self._on_stop, "value")
+        self.widgets = (self.speed, self.stop)
+
+    def _on_speed(self, change: dict) -> None:
+        self.pace.speed = SPEEDS[[speed_label(s) for s in SPEEDS].index(change["new"])]
+
+    def _on_stop(self, change: dict) -> None:
+        self.pace.stop_at = int(change["new"]) or None

@@ -65,6 +65,13 @@ STYLE = f"""
 /* a click on the decision boundary reaches the plot area (bqplot's click catcher, owndata.py) */
 .il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot {{
   pointer-events: none; }}
+.il-lab .il-play.il-play {{ flex-wrap: wrap; height: auto; }}   /* Play Step Reset / speed, stop */
+.il-lab .il-play > .widget-button, .il-lab .il-play > .widget-toggle-button {{ width: 80px; }}
+.il-lab .il-play > .widget-html {{ flex: 1 1 150px; min-width: 150px; }}   /* the link */
+.il-lab .il-play .il-speed {{ width: 184px; }}
+.il-lab .il-play .il-speed .widget-label {{ width: 40px !important; }}
+.il-lab .il-play .il-stop {{ width: 108px; }}
+.il-lab .il-play .il-stop .widget-label {{ width: 46px !important; }}
 .il-lab .il-implied {{ margin-left: 88px; }}
 .il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
   white-space: nowrap; overflow: hidden;

@@ -52,7 +52,9 @@ def timer_fires(lab: Lab) -> None:
 
 
 def tick(lab: Lab, n: int = 1) -> None:
-    """What the browser's Play does every interval while playing."""
+    """What the browser's Play does every interval while playing (at full speed: each tick
+    trains for a time budget; test_pace.py tests the set speeds)."""
+    lab.pace.speed = None
     for _ in range(n):
         lab.player.timer.value += 1
 
