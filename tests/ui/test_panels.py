@@ -13,7 +13,7 @@ from conftest import make_history, make_snapshot, ridge_heights, shares
 from initlab.core.snapshot import History
 from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
                                DepthProfile, Panel, TrainingCurves, UpdateRatio)
-from initlab.ui.panels.base import RUN_COLORS, series_rows
+from initlab.ui.panels.base import RUN_COLORS, assign, series_rows
 
 
 def marks_of(panel: Panel) -> list:
@@ -172,12 +172,16 @@ def test_depth_profile_shows_forward_stats_and_log_gradients():
     grads = panel.backward.y[0]
     np.testing.assert_allclose(grads[[0, 1, 3]], [1.0, 0.1, 1e-3], rtol=1e-6)
     assert np.isnan(grads[2])                    # zero cannot sit on a log axis: a gap
+    assert panel.backward.marker is None         # (and a dot there cannot be placed)
     key = panel.key.value                        # each line's colour is named under the figures
     for color, name in zip(panel.forward.colors + panel.backward.colors,
                            ["mean", "std", "|dL/dW|", "std dL/da"]):
         assert f"color:{color}'>\u25cf</b>&nbsp;{name}" in key
     panel.update(make_snapshot(depth=4), History(), other=(make_snapshot(depth=2), History()))
-    assert panel.forward.y.shape == (4, 4) and np.isnan(panel.forward.y[3, 2:]).all()
+    # B's rows end at its last layer: the points beyond repeat it (bqplot places a row's label
+    # at its last point, and a nan there is a console error); its dots go while rows differ
+    assert panel.forward.y.shape == (4, 4) and (panel.forward.y[3, 2:] == panel.forward.y[3, 1]).all()
+    assert (panel.forward.x[3, 2:] == 2).all() and panel.forward.marker is None
     assert panel.forward.colors[0] == RUN_COLORS["A"] and panel.forward.colors[2] == RUN_COLORS["B"]
     assert f"color:{RUN_COLORS['B']}'>\u25cf</b>&nbsp;B" in panel.key.value
 
@@ -313,7 +317,8 @@ def test_comparing_draws_two_loss_curves_and_four_accuracy_curves():
     panel = TrainingCurves()
     panel.update(make_snapshot(), make_history(steps=20), other=(make_snapshot(),
                                                                  make_history(steps=10)))
-    assert panel.loss.y.shape == (2, 20) and np.isnan(panel.loss.y[1, 10:]).all()
+    assert panel.loss.y.shape == (2, 20) and (panel.loss.x[1, 10:] == 10).all()   # B ends at 10
+    assert (panel.loss.y[1, 10:] == panel.loss.y[1, 9]).all()
     np.testing.assert_allclose(panel.loss.y[1, :10], 1.0 / np.arange(1, 11), rtol=1e-6)
     assert panel.loss.colors == [RUN_COLORS["A"], RUN_COLORS["B"]]
     assert panel.accuracy.y.shape == (4, 4)
@@ -333,6 +338,24 @@ def test_update_ratio_draws_one_line_per_weight_layer():
     panel.update(make_snapshot(depth=3), make_history(steps=10, layers=4),
                  other=(make_snapshot(depth=3), make_history(steps=10, layers=4)))
     assert panel.lines.y.shape == (8, 10) and panel.lines.colors[4] == RUN_COLORS["B"]
+
+
+def test_every_lines_row_ends_on_a_point_its_scales_can_place():
+    """A nan (or, on a log axis, a zero) at a row's end is a 'translate(x, NaN)' console error:
+    bqplot places the row's label there.  The row ends at its last good point instead."""
+    lines = bq.Lines(x=np.zeros(1), y=np.zeros(1), scales={"x": bq.LinearScale(),
+                                                          "y": bq.LogScale()})
+    assign(lines, x=np.arange(4.0), y=np.array([[1.0, 2.0, 0.0, np.nan], [1.0, np.nan, 3.0, 4.0],
+                                                [np.nan] * 4]))
+    np.testing.assert_array_equal(lines.y[0], [1, 2, 2, 2])
+    np.testing.assert_array_equal(lines.x[0], [0, 1, 1, 1])
+    np.testing.assert_array_equal(lines.y[1], [1, np.nan, 3, 4])      # a gap inside stays a gap
+    np.testing.assert_array_equal(lines.y[2], [1] * 4)               # nothing: the first point
+    assert lines.visible
+    assign(lines, x=np.arange(4.0), y=np.zeros((2, 4)))              # nothing placeable: hidden
+    assert not lines.visible
+    assign(lines, x=np.arange(4.0), y=np.ones((2, 4)))
+    assert lines.visible and lines.x.ndim == 1
 
 
 def test_series_rows_pads_runs_of_different_length_with_nan():
