@@ -19,6 +19,11 @@ from initlab.core.config import CLASS_RANGE, FIELDS, Config
 from initlab.nn.init import implied_std
 
 GROUPS = ("data", "network", "training")
+# A log slider's step, in decades.  The browser snaps every value to it, also one typed into the
+# readout (0.05 decades made 0.3 into 0.316); this fine, a value comes back within 0.012% and
+# kept_value() rounds it to what was typed: three significant digits, as the readout shows.
+LOG_STEP = 1e-4
+LOG_DIGITS = 3
 HAND_SET_INITS = ("gaussian", "constant")     # the schemes whose scale is the weight-std slider
 LABEL_WIDTH = "84px"
 
@@ -53,14 +58,14 @@ SPECS: dict[str, Spec] = {
     "leaky_slope": Spec(0.0, 0.5, 0.01, ".2f"),
     "maxout_pieces": Spec(2, 5, 1),
     "init": Spec(),
-    "weight_std": Spec(1e-3, 10.0, 0.05, ".3g"),       # logfloat: step in powers of ten
+    "weight_std": Spec(1e-3, 10.0, LOG_STEP, ".3g"),   # logfloat: step in powers of ten
     "norm": Spec(),
     "bn_momentum": Spec(0.0, 0.99, 0.01, ".2f"),
     "dropout": Spec(0.0, 0.9, 0.05, ".2f"),
     "residual": Spec(),
     # training
     "optimizer": Spec(),
-    "lr": Spec(1e-5, 10.0, 0.05, ".2g"),
+    "lr": Spec(1e-5, 10.0, LOG_STEP, ".3g"),
     "momentum": Spec(0.0, 0.99, 0.01, ".2f"),
     "lr_schedule": Spec(),
     "lr_decay": Spec(0.05, 0.99, 0.01, ".2f"),
@@ -111,6 +116,18 @@ def make_widget(name: str, value: Any) -> w.Widget:
                                 continuous_update=True, **common)
     return w.FloatSlider(value=value, min=spec.lo, max=spec.hi, step=spec.step,
                          readout_format=spec.fmt, continuous_update=True, **common)
+
+
+def kept_value(widget: w.Widget, value: Any) -> Any:
+    """The value a student meant, from what the browser's slider sent: a log slider's to three
+    significant digits (a typed 0.3 arrives as 0.30001), a linear slider's to its step's
+    decimals (0.9 arrives as 0.9000000000000001).  Other widgets' values as they are."""
+    if isinstance(widget, w.FloatLogSlider) and value > 0 and math.isfinite(value):
+        return float(f"{value:.{LOG_DIGITS}g}")
+    if isinstance(widget, w.FloatSlider) and math.isfinite(value):
+        decimals = max(0, -math.floor(math.log10(widget.step))) if widget.step > 0 else 6
+        return round(float(value), decimals)
+    return value
 
 
 def same_at_resolution(widget: w.Widget, shown: Any, new: Any) -> bool:
@@ -195,7 +212,7 @@ class Controls:
                                                           self._shown[name], change["new"]):
                 return                            # the browser snapping our value to its step
             self._shown.pop(name, None)
-            self.on_change(name, change["new"])
+            self.on_change(name, kept_value(self.widgets[name], change["new"]))
         return observe
 
     def show(self, config: Config) -> None:
