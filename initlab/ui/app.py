@@ -31,6 +31,7 @@ from initlab.ui.panels import PANELS
 from initlab.ui.panels.base import RUN_COLORS
 from initlab.ui.runs import LabRuns
 from initlab.ui.share import ShareLink
+from initlab.ui.summaries import summaries
 
 STEP_BUDGET = 0.03        # least seconds of training per Play tick (after its redraw)
 MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
@@ -492,10 +493,9 @@ class Lab(w.VBox):
             draw = self.status.guarded(panel.update, f"the {name} panel")
             draw(snapshots[0], runs[0].history, *([] if other is None else [other]))
         self.status.guarded(self.own.update, "your points")()
-        if len(runs) == 1:
-            self.status.show(self._status_line(runs[0], snapshots[0]))
-        else:
-            self.status.show(self._compare_lines(runs, snapshots))
+        line = (self._status_line(runs[0], snapshots[0]) if len(runs) == 1
+                else self._compare_lines(runs, snapshots))
+        self.status.show(line + self._described(runs, snapshots))
         self.share.show(runs[0].config, runs[1].config if len(runs) == 2 else None,
                         own_points=self.own.points is not None)
         t3 = time.perf_counter()
@@ -512,6 +512,16 @@ class Lab(w.VBox):
         else:
             self.findings_view.update([("A", diagnose(runs[0], snapshots[0])),
                                        ("B", diagnose(runs[1], snapshots[1]))], fixable="B")
+
+    def _described(self, runs: tuple[Run, ...], snapshots: list[Snapshot]) -> str:
+        """What every picture shows now (summaries.py), for screen readers: in the page, visually
+        hidden, in a polite live region beside the status line."""
+        tags = ("A", "B") if len(runs) == 2 else ("",)
+        lines = [text for run, snap, tag in zip(runs, snapshots, tags)
+                 for text in summaries(snap, run.history, tag)]
+        return ("<div class='il-sr' role='status' aria-live='polite' aria-label='what the "
+                "pictures show'>" + "".join(f"<p>{html.escape(t)}</p>" for t in lines)
+                + "</div>")
 
     def _status_line(self, run: Run, snap: Snapshot) -> str:
         """The run's step, epoch, loss and accuracy, and its message."""

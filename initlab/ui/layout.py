@@ -72,6 +72,8 @@ STYLE = f"""
 .il-lab .il-play .il-speed .widget-label {{ width: 40px !important; }}
 .il-lab .il-play .il-stop {{ width: 108px; }}
 .il-lab .il-play .il-stop .widget-label {{ width: 46px !important; }}
+.il-lab .il-sr {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }}   /* screen readers only */
 .il-lab .il-implied {{ margin-left: 88px; }}
 .il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
   white-space: nowrap; overflow: hidden;

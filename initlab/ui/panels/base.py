@@ -19,9 +19,12 @@ import numpy as np
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
 
-# One colour per class (also the decision-boundary regions) and per layer, fixed for the session.
-CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# One colour per class (also the decision-boundary regions), fixed for the session: Okabe-Ito's
+# eight, then Paul Tol's wine and indigo.  Under simulated protanopia and deuteranopia every two
+# differ by CIELAB dE >= 17 (tests/ui/test_palette.py); the old tab10 colours' first three
+# differed by 4.6 under protanopia.  Each class also has its own marker shape (CLASS_SHAPES).
+CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9",
+                "#CC79A7", "#F0E442", "#000000", "#882255", "#332288"]
 # dark blue (first layer) through purple to orange (last): every shade readable on white
 LAYER_COLORS = ["#0d0887", "#41049d", "#6a00a8", "#8f0da4", "#b12a90", "#cc4778",
                 "#e16462", "#f2844b", "#f89540"]
