@@ -34,7 +34,9 @@ HEADER_PX = 66              # header line plus page margins: what the grid rows 
 
 STYLE = f"""
 <style>
-.il-lab {{ container-type: inline-size; }}
+.il-lab.il-lab {{ container-type: inline-size; overflow: visible; }}   /* the side can stick */
+.jp-OutputArea:has(.il-lab), .jp-OutputArea-child:has(.il-lab),
+.jp-OutputArea-output:has(.il-lab) {{ overflow: visible; }}   /* ... to the page's scroll */
 .il-lab .il-header {{ font-size: 13px; line-height: 20px; margin: 0 0 4px 0; }}
 .il-lab .il-header details {{ display: inline; }}
 .il-lab .il-header details[open] > div {{ position: absolute; z-index: 20; background: #fff;
@@ -54,6 +56,7 @@ STYLE = f"""
 .il-lab .il-side .il-implied.il-implied, .il-lab .il-side .widget-textarea {{ height: auto; }}
 .il-lab .il-implied .widget-html-content {{ line-height: 1.3; height: auto; }}
 .il-lab .il-findings.il-findings {{ max-height: 150px; overflow-y: auto; flex: none; }}
+.il-lab .il-findings > * {{ flex: none; }}   /* rows keep their height: the list scrolls */
 .il-lab .il-status .widget-html-content {{ font-size: 12px; line-height: 16px; }}
 .il-lab .il-side .il-status .widget-html {{ height: auto; }}
 .il-lab .il-grid.il-grid {{ flex: 1 1 0px; min-width: 0; display: grid; gap: 2px 10px;
@@ -82,6 +85,7 @@ STYLE = f"""
 .il-lab .il-play .il-speed .widget-label {{ width: 40px !important; }}
 .il-lab .il-play .il-stop {{ width: 104px; }}
 .il-lab .il-play .il-stop .widget-label {{ width: 46px !important; }}
+.il-lab .il-play .widget-label {{ height: 26px; line-height: 26px; }}
 /* WCAG AA: the widgets' grey on grey tab and accordion labels were 4.45:1 (AA asks 4.5:1) */
 .il-lab .lm-TabBar-tabLabel, .il-lab .jupyter-widget-Collapse-header {{ color: #4a4a4a; }}
 .il-lab .il-sr {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
