@@ -76,8 +76,11 @@ STYLE = f"""
 /* the A/B switch's buttons hold one letter: the widgets' 12 px side padding ellipsed it ("A..") */
 .il-lab .il-overlay .widget-toggle-button {{ padding: 0 2px; min-width: 0; }}
 /* a click on the decision boundary reaches the plot area (bqplot's click catcher, owndata.py) */
-.il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot {{
-  pointer-events: none; }}
+.il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot,
+.il-lab .il-cell-boundary .bqplot text.label {{ pointer-events: none; }}
+/* the class marks (shapes, plane.py) outlined so they stand out on their own class's region */
+.il-lab .il-cell-boundary .bqplot text.label {{ stroke: #222; stroke-width: 0.7px;
+  paint-order: stroke; }}
 .il-lab .il-play.il-play {{ flex-wrap: wrap; height: auto; }}   /* Play Step Reset / speed, stop */
 .il-lab .il-play > .widget-button, .il-lab .il-play > .widget-toggle-button {{ width: 80px; }}
 .il-lab .il-play > .widget-html {{ flex: 1 1 150px; min-width: 150px; }}   /* the link */

@@ -49,7 +49,7 @@ def test_the_app_renders_every_panel_without_errors(page, voila_server):
     by_title = {f["title"].split(":")[0].split(" (")[0]: f for f in figs}
     assert len(by_title["activations"]["paths"]) == depth       # one step curve per layer
     assert by_title["decision boundary"]["images"] == 1            # the raster of predictions
-    assert by_title["decision boundary"]["dots"] == 256            # the probe batch
+    assert len(by_title["decision boundary"]["labels"]) == 256     # the probe batch (shapes)
     assert by_title["units"]["images"] == 1                        # every layer's units
     cloud = next(f for f in figs if "first-layer units" in f["title"])
     assert len(cloud["paths"]) <= 2          # every line in one path (dead ones in a second)

@@ -13,7 +13,7 @@ from conftest import make_history, make_snapshot, ridge_heights, shares
 from initlab.core.snapshot import History
 from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
                                DepthProfile, Panel, TrainingCurves, UpdateRatio)
-from initlab.ui.panels.base import RUN_COLORS, assign, series_rows
+from initlab.ui.panels.base import CLASS_SHAPES, RUN_COLORS, assign, series_rows
 
 
 def marks_of(panel: Panel) -> list:
@@ -263,6 +263,8 @@ def test_decision_boundary_colours_class_and_confidence():
     assert color[0, 0] == 0.0 and color[0, 1] == 3.0      # class 0 unsure, class 1 certain
     assert panel.region_scale.max == 5.0 and len(panel.region_scale.colors) == 6
     np.testing.assert_array_equal(panel.points.color, [0, 1, 2])
+    # the second cue: each class its own shape, the same shape for the same class
+    assert list(panel.points.text) == CLASS_SHAPES[:3] and len(set(CLASS_SHAPES)) == 10
 
 
 def test_two_d_panels_show_the_reason_without_a_plane():

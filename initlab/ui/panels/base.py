@@ -19,6 +19,9 @@ import numpy as np
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
 
+# The second cue for classes, beside colour: one shape per class (text glyphs of one Label mark).
+CLASS_SHAPES = ["\u25cf", "\u25b2", "\u25a0", "\u25c6", "\u25bc", "\u2605", "\u271a", "\u2716",
+                "\u25c0", "\u25b6"]     # ● ▲ ■ ◆ ▼ ★ ✚ ✖ ◀ ▶
 # One colour per class (also the decision-boundary regions), fixed for the session: Okabe-Ito's
 # eight, then Paul Tol's wine and indigo.  Under simulated protanopia and deuteranopia every two
 # differ by CIELAB dE >= 17 (tests/ui/test_palette.py); the old tab10 colours' first three

@@ -13,7 +13,8 @@ Comparing two runs, an A/B switch chooses whose lines are drawn.  Data wider tha
 is drawn in the plane of its first two principal components, with the Plane's note.
 
 Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
-lighter where the network is less confident, with the probe points on top in their true class.
+lighter where the network is less confident, with the probe points on top in their true class's
+colour and shape.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, LayerStats, Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.base import (CLASS_COLORS, DEAD_COLOR, FILL, SATURATED_COLOR, Other,
+from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, SATURATED_COLOR, Other,
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 
@@ -331,7 +332,8 @@ def _lighten(color: str, amount: float) -> str:
 class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
     name = "boundary"
     title = "Decision boundary"
-    hint = ("Colour: the predicted class, pale where the network is unsure. Dots: probe points. "
+    hint = ("Colour: the predicted class, pale where the network is unsure. Marks: probe points, "
+            "each class its own colour and shape. "
             "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
     heavy = True
 
@@ -348,10 +350,13 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
                                   color=np.zeros((2, 2), np.float32),
                                   scales={"x": self.x, "y": self.y, "color": self.region_scale})
         self.class_scale = bq.ColorScale(colors=CLASS_COLORS[:2], min=0.0, max=1.0)
-        self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                                 color=np.zeros(0, np.float32),
-                                 scales={"x": self.x, "y": self.y, "color": self.class_scale},
-                                 default_size=14, stroke="#222222", stroke_width=0.6)
+        # each probe point in its class's colour and shape (CLASS_SHAPES: colour alone fails
+        # about 1 boy in 12), outlined by the stylesheet (layout.py)
+        self.points = bq.Label(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                               color=np.zeros(0, np.float32), text=np.zeros(0, str),
+                               scales={"x": self.x, "y": self.y, "color": self.class_scale},
+                               default_size=13, align="middle", y_offset=4,
+                               font_weight="normal")
         self.figure = figure([self.regions, self.points], [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.box.children = [self.figure]
@@ -384,6 +389,8 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         # confidence runs from 1/C (a guess) to 1 (certain); map it onto the class's colour range
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
         assign(self.regions, x=f32(p.grid_x), y=f32(p.grid_y), color=f32(2 * p.grid_pred + sure))
-        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels))
+        shapes = np.array(CLASS_SHAPES)[np.asarray(p.labels) % len(CLASS_SHAPES)]
+        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels),
+               text=shapes)
         run = f" of {self.run_choice.value}" if other is not None else ""
         assign(self.figure, title=f"decision boundary{run} ({n} classes)")
