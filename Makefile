@@ -1,27 +1,38 @@
-# initlab: `make test` sets everything up and runs every test; `make lab` serves the app.
-# Works in a fresh clone: creates .venv, installs the package (editable) with its test extra, and
-# (as root) Debian's chromium for the browser tests.  Re-runs are fast: setup is redone only when
-# pyproject.toml changes.
+# initlab: `make lab` serves the app, `make notebooks` opens the guided notebooks in JupyterLab,
+# `make test` sets everything up and runs every test.
+# Works in a fresh clone.  `make lab` and `make notebooks` create .venv and install the package
+# alone (editable, what the app needs); `make test` adds the test and hub extras, npm's proxy for
+# the JupyterHub test and (as root) Debian's chromium for the browser tests.  Re-runs are fast:
+# setup is redone only when pyproject.toml changes.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+LAB_STAMP := $(VENV)/.initlab-lab
 STAMP := $(VENV)/.initlab-installed
 CHROMIUM := /usr/bin/chromium
 PORT ?= 8866
+NOTEBOOKS_PORT ?= 8888
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: setup test lab bench chromium clean binder-links hub hub-tools
+.PHONY: setup setup-lab test lab notebooks bench chromium clean binder-links hub hub-tools hub-users
 
+setup-lab: $(LAB_STAMP)
 setup: $(STAMP)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# The app alone: numpy, ipywidgets, bqplot, JupyterLab, Voila.
+$(LAB_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# Everything the tests need on top (test and hub extras); the app's part comes with it.
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,hub]'
-	touch $@
+	touch $@ $(LAB_STAMP)
 
 # The browser tests drive the system Chromium: a browser download (playwright install) is not
 # possible everywhere, a Debian package is.
@@ -43,8 +54,14 @@ test: $(STAMP) chromium hub-tools
 	@command -v npm >/dev/null && npm ci --silent --no-audit --no-fund --prefix tests/e2e || echo "note: npm missing: the axe-core test will be skipped"
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest tests/ $(PYTEST_ARGS)
 
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(VENV)/bin/initlab serve --port $(PORT) --host $(HOST)
+
+# The guided notebooks in JupyterLab (it prints the address with its token).  JupyterLab refuses
+# to run as root without --allow-root; containers and CI machines often are root.
+notebooks: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab --port $(NOTEBOOKS_PORT) --ip $(HOST) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # Every benchmark that measures this checkout alone; the *_ab.py scripts compare it with an older
 # one and need --before PATH (see their docstrings).
@@ -65,9 +82,15 @@ hub-tools: $(STAMP)
 	  npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy@4; \
 	else echo "note: node/npm missing: the JupyterHub test will be skipped (apt-get install npm)"; fi
 
+# As root: make hub-users NAMES=names.txt, then
+#   INITLAB_HUB_NAMES=names.txt INITLAB_HUB_PASSWORD='class password' make hub  (docs/deploy.md)
 hub: hub-tools
 	INITLAB_CHP=$(CURDIR)/$(CHP) INITLAB_HUB_PORT=$(HUB_PORT) \
 	  $(VENV)/bin/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
+hub-users: $(STAMP)
+	@test -n "$(NAMES)" || { echo "usage: make hub-users NAMES=names.txt (one student a line)"; exit 2; }
+	$(PY) -m initlab.serving.hub create-users $(NAMES)
 
 # Binder badges for a public GitHub copy: make binder-links REPO=you/initlab [REF=main]
 REF ?= HEAD
@@ -77,4 +100,4 @@ binder-links:
 	@echo "[![Binder: guided notebooks](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/$(REPO)/$(REF)?urlpath=lab/tree/notebooks)"
 
 clean:
-	rm -rf artifacts .pytest_cache $(STAMP)
+	rm -rf artifacts .pytest_cache $(STAMP) $(LAB_STAMP)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from initlab import Config, Run
+from initlab import Run
+from initlab.core import links
 from initlab.serving import serve
 from initlab.lessons.presets import PRESETS
 from initlab.ui.panels.histograms import short
@@ -146,7 +147,7 @@ def expected_title_end(query: str, label: str, value: str) -> str:
     """How the last histogram's title ends once `label` shows `value` (computed by the core)."""
     field = FIELD[label]
     kind = int if field == "width" else float
-    config = Config.from_query(query).replace(**{field: kind(value)})
+    config = links.from_query(query)[0].replace(**{field: kind(value)})
     return f"\u03c3 {short(Run(config).snapshot().layers[-1].act_std)}"
 
 

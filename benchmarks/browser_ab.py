@@ -27,7 +27,8 @@ spec = importlib.util.spec_from_file_location("browser_bench", HERE / "browser.p
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
-from initlab import Config, Run  # noqa: E402
+from initlab import Run  # noqa: E402
+from initlab.core import links  # noqa: E402
 from initlab.serving import serve  # noqa: E402
 from initlab.ui.panels.histograms import short  # noqa: E402
 
@@ -47,7 +48,7 @@ LAST_JS = """() => {
 def std_text(query: str, label: str, value: str, old: bool) -> str:
     field = bench.FIELD[label]
     kind = int if field == "width" else float
-    config = Config.from_query(query).replace(**{field: kind(value)})
+    config = links.from_query(query)[0].replace(**{field: kind(value)})
     std = short(Run(config).snapshot().layers[-1].act_std)
     return f"std {std}" if old else f"\u03c3 {std}"
 

@@ -96,7 +96,7 @@ def test_query_string_reaches_the_kernel_in_tree_mode():
 
 
 def test_preheated_kernel_waits_for_the_page_before_reading_the_link(tmp_path):
-    # A preheated kernel runs the notebook before any page asks for it; config_from_environment
+    # A preheated kernel runs the notebook before any page asks for it; runs_from_environment
     # must wait for the request (the echo notebook's first cell, run before it, sees no link).
     log_path = tmp_path / "voila.log"
     with open(log_path, "w") as log, serve.voila_server(

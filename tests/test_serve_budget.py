@@ -17,7 +17,8 @@ import pytest
 from initlab.core import budget
 from initlab.core.config import Config
 from initlab.lessons.presets import PRESETS
-from initlab.serving.querystring import config_from_query
+from initlab.core import links
+from initlab.serving.querystring import runs_from_environment
 
 # The link from the issue: 51 GB estimated, several GB measured just to open.
 HOSTILE = ("depth=20&width=1024&activation=maxout&maxout_pieces=5&norm=batch&n_samples=20000"
@@ -55,7 +56,7 @@ def test_estimated_memory_and_step_time_are_within_a_factor_of_two_of_measured(f
 def test_the_hostile_link_is_refused_naming_the_fields_and_the_limit():
     cost = budget.estimate(HOSTILE_FIELDS)           # a mapping works too: no Run is built
     assert cost.mb > 20 * budget.DEFAULT_MAX_MB
-    config, message = config_from_query(HOSTILE)
+    config, _, message = runs_from_environment(environ={"QUERY_STRING": HOSTILE})
     assert config == Config()
     assert f"the limit is {budget.DEFAULT_MAX_MB:,.0f} MB per student" in message
     for shown in ("depth=20", "width=1024", "activation='maxout'", "maxout_pieces=5",
@@ -69,9 +70,9 @@ def test_the_budget_refuses_in_every_way_a_config_is_made():
     with pytest.raises(ValueError, match="MB per student"):
         Config().replace(**HOSTILE_FIELDS)
     with pytest.raises(ValueError, match="MB per student"):
-        Config.from_json(json.dumps(HOSTILE_FIELDS))
+        links.from_json(json.dumps(HOSTILE_FIELDS))
     with pytest.raises(ValueError, match="MB per student"):
-        Config.from_query(HOSTILE)
+        links.from_query(HOSTILE)
 
 
 def test_a_slow_config_is_refused_by_seconds_per_step():
@@ -142,3 +143,132 @@ def test_a_control_or_lab_set_over_the_budget_is_refused_and_the_lab_keeps_its_s
     assert lab.config.width == 64
     assert "MB per student" in lab.status.notice.value and "Kept width=64" in \
         lab.status.notice.value
+
+
+# ---- what is loaded: own points, imported points, both runs of compare mode ----------------
+# The issue's link: cheap by its n_samples (20), dear on 20,000 own rows in one batch.
+CHEAP_BY_N_SAMPLES = dict(n_samples=20, batch_size=20000, depth=3, width=1024,
+                          activation="maxout", maxout_pieces=4)
+# A Config whose cost grows with the rows it trains on (one batch holds them all); with the
+# limit lowered to SMALL_LIMIT_MB one run on its own 40 examples fits, two runs or 3,000 rows
+# do not.  The lab tests build real Runs, so they use this small net rather than the issue's.
+GROWS_WITH_ROWS = dict(n_samples=40, batch_size=5000, depth=3, width=256)
+SMALL_LIMIT_MB = 50.0
+
+
+def _rows_csv(n: int, features: int = 2) -> str:
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, features))
+    return "\n".join(",".join(f"{v:.3f}" for v in row) + f",{k % 2}" for k, row in enumerate(x))
+
+
+def _upload(lab, name: str, text: str) -> None:
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    lab.json_box.selected_index = 0
+    lab.own.upload.value = ({"name": name, "type": "text/csv", "size": len(text),
+                             "last_modified": now, "content": memoryview(text.encode())},)
+
+
+def test_loaded_rows_and_features_are_priced_not_n_samples():
+    config = Config(**CHEAP_BY_N_SAMPLES)            # allowed: priced by its 20 examples
+    alone = budget.estimate(config)
+    loaded = budget.estimate(config, rows=20000, features=2)
+    assert alone.mb < budget.DEFAULT_MAX_MB < loaded.mb
+    assert budget.estimate(config, rows=20000, features=64).mb > loaded.mb
+    assert budget.estimate(config, rows=20, features=2).mb == pytest.approx(alone.mb)
+
+
+@pytest.mark.parametrize("features", [2, 64])
+def test_the_refusal_names_the_rows_the_limit_and_how_many_rows_fit(features):
+    config = Config(**CHEAP_BY_N_SAMPLES)
+    with pytest.raises(ValueError) as refused:
+        budget.check_runs([config], rows=20000, features=features)
+    message = str(refused.value)
+    assert f"20,000 rows of {features} features" in message
+    assert f"the limit is {budget.DEFAULT_MAX_MB:,.0f} MB per student" in message
+    fit = int(message.split("at most ")[1].split(" rows fit")[0].replace(",", ""))
+
+    def within(rows: int) -> bool:
+        cost = budget.estimate(config, rows, features)
+        return (cost.mb <= budget.DEFAULT_MAX_MB
+                and cost.seconds_per_step <= budget.DEFAULT_MAX_SECONDS)
+    assert within(fit) and not within(fit + 1)
+
+
+def test_an_upload_of_20000_rows_over_the_budget_is_refused_and_nothing_changes():
+    from initlab import Lab
+    lab = Lab(Config(**CHEAP_BY_N_SAMPLES), panels=["boundary"])
+    run = lab.run
+    _upload(lab, "big.csv", _rows_csv(20000))
+    message = lab.status.notice.value
+    assert "20,000 rows of 2 features" in message and "MB per student" in message, message
+    assert lab.own.points is None and lab.run is run
+
+
+def test_imported_points_over_the_budget_are_refused_and_nothing_changes():
+    from initlab import Lab
+    from initlab.core import links
+    rows = [[float(np.cos(k)), float(np.sin(k)), k % 2] for k in range(20000)]
+    text = json.dumps({"a": CHEAP_BY_N_SAMPLES, "points": rows})
+    with pytest.raises(ValueError, match=r"20,000 rows of 2 features .*MB per student"):
+        links.from_json(text)
+    lab = Lab(panels=["loss"])
+    run = lab.run
+    lab.json_text.value = text
+    lab._import()
+    assert "Those settings were not loaded: 20,000 rows" in lab.status.notice.value
+    assert lab.run is run and lab.config == Config() and lab.own.points is None
+
+
+def test_clicked_points_count_and_the_click_past_the_limit_is_refused(monkeypatch):
+    from initlab import Lab
+    from initlab.data import userdata
+    monkeypatch.setattr(budget, "MAX_MB", SMALL_LIMIT_MB)
+    lab = Lab(Config(**GROWS_WITH_ROWS), panels=["boundary"])
+    fit = next(n for n in range(100, 20000)
+               if budget.estimate(lab.config, n + 1, 2).mb > SMALL_LIMIT_MB)
+    points = userdata.parse_csv(_rows_csv(fit))
+    assert lab.own.use(points)                    # exactly at the limit: allowed
+    run = lab.run
+    lab.own.click((0.1, 0.2), label=1)            # one row more: over it
+    message = lab.status.notice.value
+    assert f"{fit + 1:,} rows of 2 features" in message and "50 MB per student" in message
+    assert len(lab.own.points) == fit and lab.run is run
+
+
+def test_compare_mode_prices_both_runs_together():
+    a = Config(depth=4, width=1024, batch_size=5000, n_samples=8000)   # about 60% of the limit
+    assert 0.5 * budget.DEFAULT_MAX_MB < budget.estimate(a).mb < budget.DEFAULT_MAX_MB
+    with pytest.raises(ValueError, match="run A and run B together would need about .* MB per "
+                                         "student"):
+        budget.check_runs([a, a])
+    from initlab.core import links
+    from initlab.serving.querystring import runs_from_environment
+    with pytest.raises(ValueError, match="run A and run B together"):
+        links.from_query("depth=4&width=1024&batch_size=5000&n_samples=8000&compare=1")
+    config_a, config_b, message = runs_from_environment(environ={
+        "QUERY_STRING": "depth=4&width=1024&batch_size=5000&n_samples=8000&b.init=he_normal"})
+    assert config_b is None and "run A and run B together" in message
+    with pytest.raises(ValueError, match="run A and run B together"):
+        links.from_json(json.dumps({"a": a.to_dict(), "b": a.to_dict()}))
+
+
+def test_a_lab_refuses_a_second_run_that_would_take_both_over_the_limit(monkeypatch):
+    from initlab import Lab
+    monkeypatch.setattr(budget, "MAX_MB", SMALL_LIMIT_MB)
+    config = Config(**GROWS_WITH_ROWS)
+    assert budget.estimate(config).mb < SMALL_LIMIT_MB < 2 * budget.estimate(config).mb
+    lab = Lab(config, panels=["loss"])
+    with pytest.raises(ValueError, match="run A and run B together .*50 MB per student"):
+        lab.compare(init="he_normal")
+    assert not lab._runs.comparing
+    with pytest.raises(ValueError, match="run A and run B together"):
+        Lab(config, panels=["loss"], compare={"init": "he_normal"})
+    small = Lab(Config(**{**GROWS_WITH_ROWS, "width": 16}), panels=["loss"])
+    small.compare(init="he_normal")               # two small runs fit ...
+    assert budget.estimate(small.config.replace(width=400)).mb < SMALL_LIMIT_MB
+    small._on_control("width", 400)                # ... but B may not grow past the limit
+    assert small.config.width == 16 and small._runs.comparing
+    assert "run A and run B together" in small.status.notice.value
+    assert "Kept width=16" in small.status.notice.value

@@ -5,6 +5,9 @@ net on 20,000 examples in one batch must not take the machine down.  ``estimate(
 the arrays a Run holds (data, weights with their gradients and optimiser state, one batch's
 activations cached for backprop, the probe and decision-boundary passes) and the arithmetic of one
 step; ``check(config)`` refuses a Config over the limits with a message naming the fields.
+What is loaded counts, not only what the Config says: ``estimate(config, rows, features)``
+prices the student's own or imported points, and ``check_runs([a, b], rows, features)`` prices
+the runs a kernel trains side by side (compare mode) together, naming the rows and the limit.
 
 The limits are module-level defaults that a served kernel reads from its environment
 (``initlab serve --max-mb-per-student`` sets INITLAB_MAX_MB), so one choke point, Config
@@ -23,7 +26,11 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+from initlab.core import environment
+from initlab.nn.activations import get_activation
+from initlab.nn.optim import RULES
 
 DEFAULT_MAX_MB = 1000.0          # a 10x500 net on 20,000 examples, batch 1000, needs ~210 MB
 DEFAULT_MAX_SECONDS = 3.0        # CPU seconds per training step, with one BLAS thread
@@ -42,14 +49,11 @@ SECONDS_PER_ROW = 2.9e-6         # gathering the batch, softmax, loss: per examp
 STEP_OVERHEAD = 5.4e-4           # Python work per layer per step, seconds
 EVAL_EVERY, EVAL_ROWS = 10, 1000  # Run evaluates 500 train + 500 validation rows every 10 steps
 PROBE_ROWS = 256
-GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid (probe.py)
+GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid: probe.grid_size reads these
 DIGITS_SAMPLES, DIGITS_DIM = 1797, 64
-STATE_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
-# Element-wise passes per activation value (forward + backward), relative to ReLU.
-ACTIVATION_COST = {"relu": 1.0, "leaky_relu": 1.5, "identity": 0.7, "elu": 3.0, "gelu": 4.0,
-                   "tanh": 3.0, "sigmoid": 3.0, "maxout": 2.5}
-UNKNOWN_ACTIVATION_COST = 4.0   # a newly registered activation: priced like the dearest above
-UNKNOWN_STATE_ARRAYS = 2        # a newly registered optimiser: as many arrays as Adam
+# Per activation and optimiser the entry says what it costs: Activation.cost (element-wise passes
+# per activation value, relative to ReLU), fan_out_factor (pre-activations per unit) and
+# Rule.state_arrays (arrays of the weights' size the optimiser keeps).
 NORM_COST = {"none": 0.0, "batch": 6.0, "layer": 10.0}
 
 
@@ -74,20 +78,27 @@ def _get(fields: Any, name: str) -> Any:
     return FIELDS[name].default
 
 
-def estimate(config: Any) -> Cost:
-    """Estimated cost of a Run of `config` (a Config, or a mapping with the same field names)."""
+def estimate(config: Any, rows: int | None = None, features: int | None = None) -> Cost:
+    """Estimated cost of a Run of `config` (a Config, or a mapping with the same field names).
+
+    rows and features: the data loaded (the student's own points, an imported file), which the
+    Run trains on instead of the data set the Config describes; None: the Config's data set.
+    """
     f = lambda name: _get(config, name)          # noqa: E731 - reads like the formula
     size = 4 if f("dtype") == "float32" else 8
     digits = f("dataset") == "digits"
-    n = min(f("n_samples"), DIGITS_SAMPLES) if digits else f("n_samples")
-    dim = DIGITS_DIM if digits else 2
+    n = rows if rows is not None else (
+        min(f("n_samples"), DIGITS_SAMPLES) if digits else f("n_samples"))
+    dim = features if features is not None else (DIGITS_DIM if digits else 2)
     n_train = max(1, int(n * (1 - f("val_fraction"))))
-    k = f("maxout_pieces") if f("activation") == "maxout" else 1
+    act = get_activation(f("activation"), leaky_slope=f("leaky_slope"), pieces=f("maxout_pieces"))
+    state_arrays = RULES[f("optimizer")].state_arrays
+    k = act.fan_out_factor
     depth, width, classes = f("depth"), f("width"), f("n_classes")
     units = width * k                            # pre-activations per hidden layer
     weights = dim * units + (depth - 1) * width * units + width * classes
     # the arrays: params, grads, optimiser state; data: raw, preprocessed, split
-    weight_bytes = weights * size * (2 + STATE_ARRAYS.get(f("optimizer"), UNKNOWN_STATE_ARRAYS))
+    weight_bytes = weights * size * (2 + state_arrays)
     data_bytes = n * dim * 8 * 4
     batch = min(f("batch_size"), n_train)
     grid = int(min(GRID_MAX, (GRID_FLOP_BUDGET / (2 * weights)) ** 0.5)) ** 2 if dim == 2 else 0
@@ -102,9 +113,8 @@ def estimate(config: Any) -> Cost:
     # time: 2 flops per weight per row forward, 4 backward; evaluation every EVAL_EVERY steps
     speed = FLOPS_PER_SECOND * (2.0 if size == 4 else 1.0)
     flops = 6 * batch * weights + 2 * EVAL_ROWS * weights / EVAL_EVERY
-    passes = ACTIVATION_COST.get(f("activation"), UNKNOWN_ACTIVATION_COST)
-    elementwise = batch * depth * units * (passes + NORM_COST[f("norm")] + (f("dropout") > 0))
-    arrays = 1 + STATE_ARRAYS.get(f("optimizer"), UNKNOWN_STATE_ARRAYS)
+    elementwise = batch * depth * units * (act.cost + NORM_COST[f("norm")] + (f("dropout") > 0))
+    arrays = 1 + state_arrays
     seconds = (flops / speed + elementwise * SECONDS_PER_ELEMENT
                + weights * arrays * SECONDS_PER_WEIGHT
                + batch * SECONDS_PER_ROW + depth * STEP_OVERHEAD)
@@ -117,8 +127,8 @@ def limits(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
     A value that is not a positive number is ignored (the default applies).
     """
     env = os.environ if environ is None else environ
-    return (_positive(env.get("INITLAB_MAX_MB"), DEFAULT_MAX_MB),
-            _positive(env.get("INITLAB_MAX_SECONDS"), DEFAULT_MAX_SECONDS))
+    return (_positive(env.get(environment.MAX_MB), DEFAULT_MAX_MB),
+            _positive(env.get(environment.MAX_SECONDS), DEFAULT_MAX_SECONDS))
 
 
 def _positive(text: str | None, default: float) -> float:
@@ -144,14 +154,67 @@ def check(config: Any, max_mb: float | None = None, max_seconds: float | None = 
     cost = estimate(config)
     if cost.mb <= max_mb and cost.seconds_per_step <= max_seconds:
         return cost
+    knobs = get_activation(_get(config, "activation")).knobs      # maxout_pieces for maxout
     shown = ", ".join(f"{name}={_get(config, name)!r}" for name in COSTLY_FIELDS
-                      if name != "maxout_pieces" or _get(config, "activation") == "maxout")
+                      if name != "maxout_pieces" or name in knobs)
     over = (f"{cost.mb:,.0f} MB of memory (the limit is {max_mb:,.0f} MB per student)"
             if cost.mb > max_mb else
             f"{cost.seconds_per_step:.1f} s per training step (the limit is {max_seconds:g} s)")
     raise ValueError(f"these settings would need about {over}: {shown}. Make the network "
                      f"smaller (depth, width, maxout pieces) or the batch or data set smaller; "
                      f"a teacher can raise the limit (initlab serve --max-mb-per-student)")
+
+
+def estimate_runs(configs: Sequence[Any], rows: int | None = None,
+                  features: int | None = None) -> Cost:
+    """What runs trained side by side cost together (compare mode: A and B in one kernel), each
+    on the loaded data (rows x features; None: each Config's own data set)."""
+    costs = [estimate(config, rows, features) for config in configs]
+    parts = {name: sum(cost.parts[name] for cost in costs) for name in costs[0].parts}
+    return Cost(mb=sum(cost.mb for cost in costs),
+                seconds_per_step=sum(cost.seconds_per_step for cost in costs), parts=parts)
+
+
+def check_runs(configs: Sequence[Any], rows: int | None = None, features: int | None = None,
+               max_mb: float | None = None, max_seconds: float | None = None) -> Cost:
+    """Raise ValueError when these runs (A and B in compare mode), on the loaded data (rows x
+    features, None: the Configs' data sets), are over the budget together; their Cost otherwise.
+
+    The message names the rows and the limit, and how many rows would fit these settings.
+    """
+    max_mb = MAX_MB if max_mb is None else max_mb
+    max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
+    cost = estimate_runs(configs, rows, features)
+    if cost.mb <= max_mb and cost.seconds_per_step <= max_seconds:
+        return cost
+    over = (f"{cost.mb:,.0f} MB of memory (the limit is {max_mb:,.0f} MB per student)"
+            if cost.mb > max_mb else
+            f"{cost.seconds_per_step:.1f} s per training step (the limit is {max_seconds:g} s)")
+    runs = "run A and run B together" if len(configs) > 1 else "these settings"
+    if rows is None:
+        which = "one of them" if len(configs) > 1 else "the network"
+        raise ValueError(f"{runs} would need about {over}. Make {which} smaller (depth, width, "
+                         f"maxout pieces, batch or data set)")
+    fit = _most_rows(configs, features, max_mb, max_seconds, rows)
+    room = (f"at most {fit:,} rows fit {runs}" if fit else f"no data fits {runs}")
+    data = f"{rows:,} rows" + (f" of {features} features" if features is not None else "")
+    raise ValueError(f"{data} with {runs} would need about {over}: {room}. Use fewer rows, or "
+                     f"make the network or the batch smaller")
+
+
+def _most_rows(configs: Sequence[Any], features: int | None, max_mb: float, max_seconds: float,
+               rows: int) -> int:
+    """The most rows (below `rows`) these runs may load within the limits; 0 if none."""
+    def fits(n: int) -> bool:
+        cost = estimate_runs(configs, n, features)
+        return cost.mb <= max_mb and cost.seconds_per_step <= max_seconds
+    if not fits(1):
+        return 0
+    low, high = 1, rows                      # fits(low), not fits(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
 
 
 _MEASURE = r"""
@@ -174,12 +237,12 @@ tracemalloc.start()                  # numpy reports its arrays to tracemalloc
 before = anon_mb()
 run = Run(Config(**json.loads(sys.argv[1])))
 run.snapshot()
-run._one_step()
+run.train_step()
 times = []
 for _ in range(blocks):
     t = time.process_time()          # CPU time: other processes on the machine do not count
     for _ in range(steps):
-        run._one_step()
+        run.train_step()
     times.append((time.process_time() - t) / steps)
 run.snapshot()
 print(json.dumps({"mb": tracemalloc.get_traced_memory()[1] / 2**20,

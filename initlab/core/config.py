@@ -4,13 +4,13 @@ Every knob of the lab is a field here, and each field carries its own metadata (
 allowed values, help text).  The allowed values of a choice are a registry (initlab.nn.registry)
 kept where the concept lives, so a newly registered activation, scheme, optimiser, schedule,
 preprocessing mode or data set is a valid value at once.  The UI builds its controls from that
-metadata, the URL query string and JSON files are parsed through it, and invalid values raise a
-ValueError (written by registry.not_allowed) that names the field, the value and what is allowed.
+metadata, links and JSON files (initlab.core.links, their one reader and writer) are checked
+through it, and invalid values raise a FieldError (a ValueError from initlab.nn.registry) whose
+`.field`, `.value` and `.allowed` say what was wrong, and whose message says it in words.
 """
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,9 +20,12 @@ from initlab.nn.activations import ACTIVATIONS
 from initlab.data.datasets import DATASETS, PREPROCESSING
 from initlab.nn.init import SCHEMES
 from initlab.nn.optim import RULES, SCHEDULES
-from initlab.nn.registry import not_allowed, one_of
+from initlab.nn.registry import FieldError, not_allowed, one_of
 
-from initlab.core import budget, safejson
+from initlab.core import budget
+
+__all__ = ["Config", "FieldError", "FIELDS", "LIVE_FIELDS", "CLASS_RANGE", "allowed",
+           "validate_field"]
 
 # Which fields rebuild the run when they change; all others apply to the running model.
 LIVE_FIELDS = frozenset(
@@ -134,10 +137,12 @@ class Config:
             object.__setattr__(self, f.name, _validate(f, getattr(self, f.name)))
         lo, hi = CLASS_RANGE[self.dataset]
         if not lo <= self.n_classes <= hi:
-            raise ValueError(f"n_classes={self.n_classes!r} does not fit dataset={self.dataset!r}: "
-                             f"allowed {lo}..{hi}")
+            raise FieldError("n_classes", self.n_classes, f"{lo}..{hi}",
+                             f"n_classes={self.n_classes!r} does not fit dataset="
+                             f"{self.dataset!r}: allowed {lo}..{hi}")
         if self.dataset != "digits" and self.n_samples < 2 * self.n_classes:
-            raise ValueError(f"n_samples={self.n_samples!r} is too small for {self.n_classes} "
+            raise FieldError("n_samples", self.n_samples, f"at least {2 * self.n_classes}",
+                             f"n_samples={self.n_samples!r} is too small for {self.n_classes} "
                              f"classes: need at least {2 * self.n_classes}")
         budget.check(self)    # memory and time per step: refused here, so everywhere
 
@@ -152,37 +157,12 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":
+        """The Config of to_dict's dict (names checked, values validated).  Text (links, JSON)
+        is read by initlab.core.links."""
         if not isinstance(data, dict):
             raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
         _check_names(data)
         return cls(**data)
-
-    def to_json(self, **kw: Any) -> str:
-        return json.dumps(self.to_dict(), **kw)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Config":
-        data = safejson.loads(text, "config")     # size, depth and long numbers checked
-        if isinstance(data, dict):
-            safejson.check_scalars(data, lambda name: allowed(name) if name in FIELDS else "")
-        return cls.from_dict(data)
-
-    @classmethod
-    def from_query(cls, query: str, base: "Config | None" = None) -> "Config":
-        """Parse a URL query string such as 'activation=tanh&weight_std=0.01'.
-
-        Values are strings and are converted by each field's kind; unknown names and bad values
-        raise ValueError.  Keys that are not config fields but start with 'voila' are ignored.
-        """
-        from urllib.parse import parse_qsl
-        base = base or cls()
-        changes: dict[str, Any] = {}
-        for key, raw in parse_qsl(query.lstrip("?"), keep_blank_values=True):
-            if key.startswith("voila") or key in ("token",):
-                continue
-            _check_names({key: raw})
-            changes[key] = parse_text(key, raw)
-        return base.replace(**changes)
 
     def changed_fields(self, other: "Config") -> set[str]:
         return {f.name for f in dataclasses.fields(self)
@@ -197,10 +177,19 @@ FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Co
 
 
 def _check_names(changes: dict[str, Any]) -> None:
-    unknown = sorted(set(changes) - set(FIELDS))
+    unknown = sorted(set(changes) - set(FIELDS), key=str)
     if unknown:
-        raise ValueError(f"unknown config field {unknown[0]!r}: allowed fields are "
+        raise FieldError(unknown[0], changes[unknown[0]], f"one of the fields {', '.join(FIELDS)}",
+                         f"unknown config field {unknown[0]!r}: allowed fields are "
                          f"{', '.join(FIELDS)}")
+
+
+def validate_field(name: str, value: Any) -> Any:
+    """value as field `name` keeps it (np.int64(3) -> 3, 1 -> 1.0 for a float), if the field
+    allows it on its own; else a FieldError.  Whether fields fit together (classes for a data
+    set, the budget) only a whole Config says."""
+    _check_names({name: value})
+    return _validate(FIELDS[name], value)
 
 
 def allowed(name: str) -> str:
@@ -245,25 +234,3 @@ def _validate(f: dataclasses.Field, value: Any) -> Any:
     if value < lo or value > hi or (m["lo_open"] and value == lo) or (m["hi_open"] and value == hi):
         raise bad
     return value
-
-
-def parse_text(name: str, raw: str) -> Any:
-    """Convert a string (from a URL or a text box) to the field's type, or raise ValueError."""
-    _check_names({name: raw})
-    kind = FIELDS[name].metadata["kind"]
-    raw = raw.strip()
-    try:
-        if kind == "bool":
-            low = raw.lower()
-            if low in ("1", "true", "yes", "on"):
-                return True
-            if low in ("0", "false", "no", "off"):
-                return False
-            raise ValueError
-        if kind == "int":
-            return int(raw)
-        if kind in ("float", "logfloat"):
-            return float(raw)
-    except ValueError:
-        raise not_allowed(name, raw, allowed(name)) from None
-    return raw

@@ -23,6 +23,8 @@ import numpy as np
 
 from initlab.core.config import Config
 from initlab.core.snapshot import History, Snapshot
+from initlab.nn.activations import ACTIVATIONS
+from initlab.nn.init import SCHEMES
 
 SEVERITIES = ("problem", "warning", "info")     # worst first
 
@@ -73,8 +75,6 @@ VAL_LOSS_RISE = 2.0             # x the best validation loss so far ...
 VAL_LOSS_RISE_MIN = 0.25        # ... and at least this x ln C above it
 # Lecture (batch norm and batch size): a batch of a few examples gives noisy statistics.
 SMALL_BATCH = 4
-
-RELU_LIKE = ("relu", "leaky_relu", "elu", "gelu", "maxout")
 
 
 @dataclass(frozen=True)
@@ -151,14 +151,14 @@ def _checked_fix(finding: Finding, config: Config) -> Finding:
 
 # ---- one-knob fixes -------------------------------------------------------------------------
 def _init_fix(config: Config) -> tuple[dict, str]:
-    """The principled init for the activation: He for the ReLU family, Xavier otherwise."""
-    if config.activation in RELU_LIKE:
-        return {"init": "he_normal"}, "switch init to He"
-    return {"init": "xavier_normal"}, "switch init to Xavier"
+    """The init that suits the activation (its entry's recommended_init): He for the ReLU
+    family, Xavier for tanh and sigmoid, LeCun for maxout."""
+    best = ACTIVATIONS[config.activation].recommended_init
+    return {"init": best}, f"switch init to {SCHEMES[best].label}"
 
 
 def _hand_picked_init(config: Config) -> bool:
-    return config.init in ("zeros", "constant", "gaussian")
+    return not SCHEMES[config.init].scaled_by_fan          # zeros, constant, gaussian
 
 
 def _lower_lr(config: Config) -> tuple[dict, str]:
@@ -305,7 +305,7 @@ def _vanishing(f: _Facts) -> Finding | None:
     cfg = f.config
     if _hand_picked_init(cfg):
         fix = _init_fix(cfg)
-    elif cfg.activation in ("sigmoid", "tanh") and not cfg.residual:
+    elif ACTIVATIONS[cfg.activation].bounds is not None and not cfg.residual:   # saturating
         fix = ({"residual": True}, "add skip connections")
     elif cfg.norm == "none":
         fix = ({"norm": "batch"}, "add batch norm")

@@ -18,12 +18,14 @@ import numpy as np
 from initlab.nn.layers import BatchNorm, batch_statistics
 from initlab.nn.model import MLP, ProbeRecord
 from initlab.data.plane import PlaneFrame
+from initlab.core.budget import GRID_FLOP_BUDGET, GRID_MAX
 from initlab.core.snapshot import LayerStats, Plane, Snapshot
 
 BINS = 40
 SATURATION_MARGIN = 0.02       # within 2% of the activation's range from a bound: saturated
-GRID_MAX, GRID_MIN = 60, 12    # decision-boundary grid cells per side
-GRID_FLOP_BUDGET = 4e7         # forward FLOPs for the whole grid: big nets get a coarser one
+GRID_MIN = 12                  # decision-boundary grid cells per side, at least; GRID_MAX (at
+# most) and GRID_FLOP_BUDGET (forward FLOPs for the whole grid: big nets get a coarser one) are
+# budget's, which prices the grid and cannot import this module (Config imports budget)
 # The units-on shade behind the data cloud: a soft background, so a coarser raster than the
 # boundary's (the browser's cost of a HeatMap grows with its cells: ~4x less work at 30 than 60).
 ACTIVE_GRID = 30

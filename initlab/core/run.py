@@ -20,7 +20,7 @@ from initlab.core.config import FIELDS, Config
 from initlab.data.datasets import Data, make_data
 from initlab.nn.losses import softmax_cross_entropy
 from initlab.nn.model import MLP, ProbeRecord
-from initlab.nn.optim import RULES, clip_gradients, learning_rate
+from initlab.nn.optim import RULES, clip_gradients, global_norm, learning_rate
 from initlab.nn.registry import not_allowed
 from initlab.core.snapshot import History, Snapshot
 
@@ -66,6 +66,7 @@ class Run:
         self._cursor = 0
         self.opt_state: dict[str, dict] = {}
         self._optimizer = cfg.optimizer
+        self._optimizer_since = 0     # step count when the current rule took over
         self.history = History(eval_every=self.eval_every)
         self.step_count = 0
         self.samples_seen = 0
@@ -95,8 +96,11 @@ class Run:
         self.model.set_live(config)
         self._mark_change(old, config)
         if config.optimizer != self._optimizer:
-            self.opt_state = {}        # a new rule starts with fresh velocities / caches
+            # a new rule starts fresh: empty velocities / caches and its own step count, which
+            # Adam's bias correction divides by (the run's count would make its steps too large)
+            self.opt_state = {}
             self._optimizer = config.optimizer
+            self._optimizer_since = self.step_count
         # The cached snapshot stays valid: a live change alters no weight, and the probe pass
         # runs without dropout or penalties, so it would measure exactly the same numbers.
         return "adjusted"
@@ -167,16 +171,10 @@ class Run:
         """One step; a MemoryError (a served kernel's memory cap) frees the step's arrays, stops
         the run with a message and returns False.  The weights may be half-updated: reset."""
         try:
-            self._one_step()
+            self.train_step()
             return True
         except MemoryError:
-            for layer in [*self.model.dense, *self.model.norms, *self.model.acts,
-                          *self.model.drops]:
-                if layer is not None:               # the step's cached activations
-                    for name in ("x", "z", "xhat", "inv_std", "a", "_cache", "mask"):
-                        if hasattr(layer, name):
-                            setattr(layer, name, None)
-            self.model.act_grads = [None] * len(self.model.act_grads)
+            self.model.clear_caches()               # the step's cached activations
             import gc
             gc.collect()
             self.status, self.diverged_at = "out_of_memory", self.step_count
@@ -184,7 +182,9 @@ class Run:
                             f"is freed. Lower the batch size, width or depth, then press reset.")
             return False
 
-    def _one_step(self) -> None:
+    def train_step(self) -> None:
+        """One minibatch update, bare: no MemoryError guard, no errstate, the cached snapshot
+        kept.  step() and step_for() wrap it; budget.measure times it alone."""
         cfg, model, data = self.config, self.model, self.data
         idx = self._next_batch()
         scores = model.forward(data.x_train[idx], "train")
@@ -202,14 +202,14 @@ class Run:
             clip_gradients(grads, cfg.clip_mode, cfg.grad_clip)
         lr = learning_rate(cfg.lr, self.step_count, cfg.lr_schedule, cfg.lr_decay, cfg.decay_steps)
         rule = RULES[cfg.optimizer]
-        t = self.step_count + 1
+        t = self.step_count - self._optimizer_since + 1     # the rule's own 1-based step
         ratios = []
         for (name, layer, key), grad in zip(params, grads):
             value = layer.params[key]
             delta = rule(grad, self.opt_state.setdefault(name, {}), lr=lr,
                          momentum=cfg.momentum, t=t)
             if key == "w" and name.startswith("dense"):
-                ratios.append(_norm(delta) / max(_norm(value), 1e-12))
+                ratios.append(global_norm([delta]) / max(global_norm([value]), 1e-12))
             value += delta
         self.step_count += 1
         self.samples_seen += len(idx)
@@ -290,8 +290,3 @@ def change_label(old: Config, new: Config) -> str:
     changed = old.changed_fields(new)
     return ", ".join(f"{n} {text(getattr(old, n))} -> {text(getattr(new, n))}"
                      for n in FIELDS if n in changed)
-
-
-def _norm(a: np.ndarray) -> float:
-    flat = a.ravel()
-    return float(np.sqrt(np.dot(flat, flat)))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
+from initlab.nn.registry import FieldError
+
 MAX_CHARS = 100_000      # a Config as JSON is about 1 kB; a two-run comparison a few kB
 MAX_DEPTH = 20           # settings are an object of scalars, or a list/object of a few of those
 MAX_DIGITS = 40          # digits in one number: float64 holds 17 significant digits
@@ -104,18 +106,21 @@ def loads(text: Any, what: str = "settings", max_chars: int = MAX_CHARS) -> Any:
 
 
 def check_scalars(data: dict[str, Any], allowed: Callable[[str], str] | None = None) -> None:
-    """Refuse, naming the field, any value that is a list/object, an over-long number or a string
-    longer than SHOWN characters: none is a setting, and the message must stay short.
+    """Refuse with a FieldError, naming the field, any value that is a list/object, an over-long
+    number or a string longer than SHOWN characters: none is a setting, and the message must stay
+    short.
 
     `allowed(name)` (optional) describes what a field accepts, for the message.
     """
     for name, value in data.items():
         if len(str(name)) > SHOWN:
-            raise ValueError(f"unknown config field {shorten(str(name))}")
+            raise FieldError(str(name), value, "a config field",
+                             f"unknown config field {shorten(str(name))}")
         too_long = isinstance(value, _Number) or (isinstance(value, str) and len(value) > SHOWN)
         if too_long or isinstance(value, (list, dict)):
             digits = sum(c.isdigit() for c in value) if isinstance(value, _Number) else 0
             shown = (f"<a number of {digits:,} digits>" if digits else
                      str(value) if isinstance(value, _Number) else shorten(value))
             expected = f": expected {allowed(name)}" if allowed else ""
-            raise ValueError(f"{name}={shown} is not allowed{expected}")
+            raise FieldError(name, value, allowed(name) if allowed else "",
+                             f"{name}={shown} is not allowed{expected}")

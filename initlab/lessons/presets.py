@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from initlab.core.config import Config
 
@@ -28,8 +27,8 @@ class Preset:
     @property
     def query(self) -> str:
         """The fields that differ from the defaults, as a URL query string (run A only)."""
-        default = Config().to_dict()
-        return urlencode({k: v for k, v in self.config.to_dict().items() if default[k] != v})
+        from initlab.core.links import to_query
+        return to_query(self.config)
 
     @property
     def compare_config(self) -> Config | None:

@@ -20,28 +20,53 @@ NAMES = ACTIVATIONS            # the registered names, in order (iterate it like
 
 
 class Activation:
-    """Base class: a non-linearity and what the panels need to know about it.
+    """Base class: a non-linearity and every per-name fact the lab reads about it.
+
+    The rules of the assistant, the budget and the controls read these facts from the entry, so a
+    new activation is one subclass that states them (those it leaves out take the defaults below).
 
     name: config name; hist_range: fixed (lo, hi) of the activation histogram; bounds: the values
-    the output saturates at (tanh, sigmoid) or None; relu_like: a unit is "dead" when its
-    pre-activation is <= 0 on every example; fan_out_factor: pre-activations per output unit.
+    the output saturates at (tanh, sigmoid) or None; relu_like: of the ReLU family (positive
+    side linear, He init suits it); fan_out_factor: pre-activations per output unit (maxout's k).
+    dies: zero gradient for every input <= 0, so a unit off the whole data cloud is dead (ReLU,
+    and leaky ReLU built with slope 0).  negative_slope: the slope a on the negative side that
+    He init divides by (PyTorch's kaiming_normal_ ``a``; 0 for everything but leaky ReLU).
+    he_gain: He's std is he_gain / sqrt(fan_in): sqrt(2 / (1 + a^2)) for every non-linearity.
+    gain: weight std = gain / sqrt(fan_in) keeps the spread of the activations (the gain of
+    ``recommended_init`` and of the orthogonal scheme).
+    recommended_init: the init scheme (a name in initlab.nn.init.SCHEMES) that suits it.
+    cost: element-wise passes per activation value, forward + backward, relative to ReLU (the
+    budget prices a step with it; measured by benchmarks/budget.py).  knobs: the Config fields
+    ``build`` reads (their controls are greyed out for other activations).
     """
     name = "identity"
     hist_range: tuple[float, float] = (-3.0, 3.0)
     bounds: tuple[float, float] | None = None
     relu_like = False
-    dies = False          # zero gradient for every negative input: a unit off the data is dead
+    dies = False
+    negative_slope = 0.0
     fan_out_factor = 1
+    recommended_init = "xavier_normal"
+    cost = 4.0            # an activation that does not say is priced like the dearest one
+    knobs: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, *, leaky_slope: float = 0.01, pieces: int = 2) -> "Activation":
         """An instance from the Config's knobs (most activations have none)."""
         return cls()
 
-    @classmethod
-    def init_gain(cls, leaky_slope: float = 0.01) -> float:
-        """Recommended init gain: weight std = gain / sqrt(fan_in) keeps activations' spread."""
-        return 1.0
+    @property
+    def he_gain(self) -> float:
+        """He (Kaiming) init's gain, the same for every non-linearity: sqrt(2 / (1 + a^2)),
+        a = negative_slope (PyTorch's kaiming_normal_(a=a), Keras's he_normal for a = 0)."""
+        return math.sqrt(2.0 / (1.0 + self.negative_slope ** 2))
+
+    @property
+    def gain(self) -> float:
+        """Weight std = gain / sqrt(fan_in) keeps the activations' spread: He's gain for the
+        ReLU family (half the units off), 1 otherwise (tanh gets 1, not PyTorch's 5/3, so that
+        Xavier on tanh is the lecture's Xavier)."""
+        return self.he_gain if self.relu_like else 1.0
 
     def forward(self, z: np.ndarray) -> tuple[np.ndarray, object]:
         return z, None
@@ -56,10 +81,7 @@ class Activation:
 @registered_name(ACTIVATIONS)
 class ReLU(Activation):
     name, hist_range, relu_like, dies = "relu", (0.0, 3.0), True, True
-
-    @classmethod
-    def init_gain(cls, leaky_slope=0.01):
-        return math.sqrt(2.0)            # half the units are off
+    recommended_init, cost = "he_normal", 1.0
 
     def forward(self, z):
         return np.maximum(z, 0), z
@@ -71,6 +93,7 @@ class ReLU(Activation):
 @registered_name(ACTIVATIONS)
 class LeakyReLU(Activation):
     name, hist_range, relu_like = "leaky_relu", (-0.5, 3.0), True
+    recommended_init, cost, knobs = "he_normal", 1.5, ("leaky_slope",)
 
     def __init__(self, slope: float = 0.01):
         self.slope = float(slope)
@@ -79,9 +102,14 @@ class LeakyReLU(Activation):
     def build(cls, *, leaky_slope=0.01, pieces=2):
         return cls(leaky_slope)
 
-    @classmethod
-    def init_gain(cls, leaky_slope=0.01):
-        return math.sqrt(2.0 / (1.0 + leaky_slope ** 2))
+    @property
+    def negative_slope(self) -> float:
+        return self.slope
+
+    @property
+    def dies(self) -> bool:
+        """With slope 0 it is a ReLU: no gradient below 0, so an off unit is dead."""
+        return self.slope == 0
 
     def forward(self, z):
         a = self.slope * z
@@ -104,6 +132,7 @@ class LeakyReLU(Activation):
 class ELU(Activation):
     """ELU with alpha = 1: z for z > 0, exp(z) - 1 otherwise."""
     name, hist_range, relu_like = "elu", (-1.0, 3.0), True
+    recommended_init, cost = "he_normal", 3.0
 
     def forward(self, z):
         a = np.minimum(z, 0)
@@ -126,6 +155,7 @@ class GELU(Activation):
     1 + tanh(u) would cancel.
     """
     name, hist_range, relu_like = "gelu", (-0.5, 3.0), True
+    recommended_init, cost = "he_normal", 4.0
     _c = math.sqrt(2.0 / math.pi)
     _k = 0.044715
 
@@ -158,6 +188,7 @@ class GELU(Activation):
 @registered_name(ACTIVATIONS)
 class Tanh(Activation):
     name, hist_range, bounds = "tanh", (-1.0, 1.0), (-1.0, 1.0)
+    recommended_init, cost = "xavier_normal", 3.0
 
     def forward(self, z):
         a = np.tanh(z)
@@ -173,6 +204,7 @@ class Tanh(Activation):
 @registered_name(ACTIVATIONS)
 class Sigmoid(Activation):
     name, hist_range, bounds = "sigmoid", (0.0, 1.0), (0.0, 1.0)
+    recommended_init, cost = "xavier_normal", 3.0
 
     def forward(self, z):
         # 1 / (1 + exp(-z)): exp may overflow to inf for z << 0, and 1 / inf = 0 is the right
@@ -193,8 +225,17 @@ class Sigmoid(Activation):
 
 @registered_name(ACTIVATIONS)
 class Maxout(Activation):
-    """Maxout with k pieces: z (N, width * k) seen as (N, width, k), max over the pieces."""
+    """Maxout with k pieces: z (N, width * k) seen as (N, width, k), max over the pieces.
+
+    Init convention: the layer is one (fan_in, width * k) matrix, as PyTorch counts an
+    nn.Linear(fan_in, width * k) followed by the max: fan_in is the layer's inputs, fan_out
+    counts every piece.  So He and LeCun do not depend on k; Xavier does.  LeCun suits it: the
+    max of two independent N(0, s^2) pieces has E[a^2] = s^2 exactly (max^2 + min^2 = z1^2 + z2^2
+    and the two are equally distributed), so gain 1 keeps the spread with 2 pieces; more pieces
+    grow it a little (E[max^2] = 1.28 s^2 for 3, 1.55 s^2 for 4).
+    """
     name, hist_range = "maxout", (-3.0, 3.0)
+    recommended_init, cost, knobs = "lecun", 2.5, ("maxout_pieces",)
 
     def __init__(self, pieces: int = 2):
         if int(pieces) < 1:
@@ -232,7 +273,12 @@ class Maxout(Activation):
         return f"Maxout(pieces={self.fan_out_factor})"
 
 
-ACTIVATIONS.register("identity", Activation)
+@registered_name(ACTIVATIONS)
+class Identity(Activation):
+    """No non-linearity: a = z (a linear net; the model also draws its classifier, which feeds
+    the softmax, as a layer of this kind).  He's gain is 1 here, PyTorch's
+    kaiming_normal_(nonlinearity='linear'): no unit is ever off, so nothing halves the spread."""
+    name, cost, he_gain = "identity", 0.7, 1.0
 
 
 def get_activation(name: str, *, leaky_slope: float = 0.01, pieces: int = 2) -> Activation:
@@ -241,9 +287,7 @@ def get_activation(name: str, *, leaky_slope: float = 0.01, pieces: int = 2) -> 
 
 
 def gain(name: str, leaky_slope: float = 0.01) -> float:
-    """Recommended init gain: weight std = gain / sqrt(fan_in) keeps activations' spread.
-
-    relu sqrt(2) (half the units are off), leaky_relu sqrt(2 / (1 + slope^2)), everything else 1.
-    tanh gets 1, not PyTorch's 5/3, so that Xavier on tanh is the lecture's Xavier.
-    """
-    return ACTIVATIONS.get(name).init_gain(leaky_slope)
+    """The activation's gain (see Activation.gain): weight std = gain / sqrt(fan_in) keeps the
+    activations' spread.  relu, elu, gelu sqrt(2), leaky_relu sqrt(2 / (1 + slope^2)), tanh,
+    sigmoid, maxout and identity 1."""
+    return get_activation(name, leaky_slope=leaky_slope).gain

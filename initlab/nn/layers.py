@@ -1,6 +1,7 @@
 """Layers as objects: ``forward(x, train)`` caches what ``backward(dy)`` needs.
 
-Every layer has ``params`` and ``grads`` dicts (empty when it has no parameters).  Shapes are
+Every layer has ``params`` and ``grads`` dicts (empty when it has no parameters), and
+``clear_cache()`` drops what its last forward kept (a run that ran out of memory frees it).  Shapes are
 (N, units) with N examples in the batch.  Nothing upcasts: float32 inputs and parameters give
 float32 outputs and gradients.  Gradient arrays are allocated once and overwritten by each
 ``backward`` (copy them if you need last step's values).
@@ -20,6 +21,9 @@ class Dense:
         # np.zeros (calloc) leaves the pages untouched until the first backward writes them
         self.grads = {"w": np.zeros(w.shape, w.dtype), "b": np.zeros(b.shape, b.dtype)}
         self.x: np.ndarray | None = None
+
+    def clear_cache(self) -> None:
+        self.x = None
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         """x (N, fan_in) -> y (N, fan_out)."""
@@ -136,6 +140,9 @@ class _Norm:
         self.xhat: np.ndarray | None = None
         self.inv_std: np.ndarray | None = None
 
+    def clear_cache(self) -> None:
+        self.xhat = self.inv_std = None
+
     def _keep(self, out: tuple) -> np.ndarray:
         y, (self.xhat, self.inv_std) = out
         return y
@@ -212,6 +219,9 @@ class Dropout:
         self.mask: np.ndarray | None = None            # scaled keep mask of the last forward
         self._fixed: np.ndarray | None = None
 
+    def clear_cache(self) -> None:
+        self.mask = None
+
     def set_mask(self, keep: np.ndarray | None) -> None:
         self._fixed = None if keep is None else np.asarray(keep)
 
@@ -244,6 +254,9 @@ class ActivationLayer:
         self.z: np.ndarray | None = None
         self.a: np.ndarray | None = None
         self._cache = None
+
+    def clear_cache(self) -> None:
+        self.z = self.a = self._cache = None
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         """z (N, units * fan_out_factor) -> a (N, units)."""

@@ -15,7 +15,6 @@ Modes of the forward pass:
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ from initlab.nn.layers import (ActivationLayer, BatchNorm, Dense, Dropout, Layer
                                  batch_norm_backward, batch_norm_forward, layer_norm_backward,
                                  layer_norm_forward)
 from initlab.nn.losses import l1_penalty, l2_penalty, softmax_cross_entropy
+from initlab.nn.optim import global_norm
 from initlab.nn.registry import not_allowed
 
 MODES = ("train", "eval", "probe")
@@ -49,17 +49,6 @@ class ProbeRecord:
     scores: np.ndarray
     loss: float
     dtype: np.dtype
-
-
-def frobenius_norm(a: np.ndarray) -> float:
-    """sqrt(sum a^2) by one dot product; again in float64 when float32 squares could underflow
-    or overflow."""
-    flat = a.ravel()
-    total = float(np.dot(flat, flat))
-    if flat.dtype != np.float64 and not 1e-28 < total < 1e36:
-        flat = flat.astype(np.float64)
-        total = float(np.dot(flat, flat))
-    return math.sqrt(total)
 
 
 class MLP:
@@ -94,7 +83,9 @@ class MLP:
             self.drops.append(Dropout(config.dropout, dropout_rng))
             self.skip.append(config.residual and fan_in == config.width)
             fan_in = config.width
-        # The classifier uses the same scheme with a linear gain (He on scores would be arbitrary).
+        # The classifier: the same scheme as a layer without non-linearity (He: PyTorch's
+        # nonlinearity='linear', std 1 / sqrt(fan_in)), so the scores start small and the loss
+        # near ln C, the lecture's sanity check; He's sqrt(2) would double their variance.
         w = init_weights(config.init, fan_in, n_classes, rng, weight_std=config.weight_std,
                          activation="identity", leaky_slope=config.leaky_slope, dtype=dtype)
         self.dense.append(Dense(w, np.zeros(n_classes, dtype)))
@@ -110,6 +101,13 @@ class MLP:
             if n is not None:
                 out += [(f"norm{i}.gamma", n, "gamma"), (f"norm{i}.beta", n, "beta")]
         return out
+
+    def clear_caches(self) -> None:
+        """Drop every array the last forward and backward kept (not parameters or gradients)."""
+        for layer in [*self.dense, *self.norms, *self.acts, *self.drops]:
+            if layer is not None:
+                layer.clear_cache()
+        self.act_grads = [None] * len(self.act_grads)
 
     @property
     def weights(self) -> list[np.ndarray]:
@@ -195,7 +193,7 @@ class MLP:
                 dz = batch_norm_backward(dz, norm_cache, params[i]["gamma"])[0]
             elif isinstance(norm, LayerNorm):
                 dz = layer_norm_backward(dz, norm_cache, params[i]["gamma"])[0]
-            grad_norm[i] = frobenius_norm(h.T @ dz)          # ||dL/dW_i||
+            grad_norm[i] = global_norm([h.T @ dz])         # ||dL/dW_i||
             if i > 0:
                 dx = dz @ params[i]["w"].T
                 dh = dx + dh if self.skip[i] else dx

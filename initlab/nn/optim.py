@@ -3,7 +3,12 @@
 RULES and SCHEDULES are the registries Config reads its choices from.  Every rule has one
 signature, ``delta = RULES[name](dw, state, lr=, momentum=, t=)``: it returns
 the change to add to the weight (``w += delta``) and keeps what it remembers (velocity, caches) in
-``state``, a dict per parameter that starts empty.  t is the 1-based step number.
+``state``, a dict per parameter that starts empty.  t is the 1-based step number of this rule's
+own steps (a Run counts from the last switch of optimiser, so a new rule starts fresh).
+
+A rule's entry is a :class:`Rule` that also carries the facts the lab reads by name: how many
+arrays of the weight's size its state keeps (the budget prices them), which Config knobs it reads
+(a control is greyed out for rules that ignore it) and whether its step is scaled per weight.
 """
 from __future__ import annotations
 
@@ -87,31 +92,66 @@ def adam(dw, state, *, lr, momentum, t):
     return (-lr / (1 - b1 ** t)) * m / denom
 
 
-def _plain_scalars(rule):
-    """Pass lr and momentum as Python floats: a NumPy float64 scalar would upcast float32 arrays."""
-    def wrapped(dw, state, *, lr, momentum, t):
-        return rule(dw, state, lr=float(lr), momentum=float(momentum), t=t)
-    wrapped.__name__, wrapped.__doc__ = rule.__name__, rule.__doc__
-    return wrapped
+class Rule:
+    """An update rule with its facts; calling it updates: ``delta = rule(dw, state, lr=,
+    momentum=, t=)`` (lr and momentum are passed on as Python floats: a NumPy float64 scalar
+    would upcast float32 arrays).
+
+    state_arrays: arrays of the weight's shape its state keeps (Adam 2: m and v);
+    knobs: the Config fields besides lr it reads ("momentum"); adaptive: the step is divided
+    per weight by a running size of its gradients, so its size follows lr, not the gradient's
+    scale (Adagrad, RMSProp, Adam).
+    """
+
+    def __init__(self, update: Callable[..., np.ndarray], *, state_arrays: int,
+                 knobs: tuple[str, ...] = (), adaptive: bool = False):
+        self.update, self.state_arrays = update, int(state_arrays)
+        self.knobs, self.adaptive = tuple(knobs), bool(adaptive)
+        self.__name__, self.__doc__ = update.__name__, update.__doc__
+
+    def __call__(self, dw, state, *, lr, momentum, t):
+        return self.update(dw, state, lr=float(lr), momentum=float(momentum), t=t)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.__name__}, state_arrays={self.state_arrays})"
 
 
-for _name, _rule in (("sgd", sgd), ("momentum", momentum_update), ("nesterov", nesterov),
-                     ("adagrad", adagrad), ("rmsprop", rmsprop), ("adam", adam)):
-    RULES.register(_name, _plain_scalars(_rule))
+RULES.register("sgd", Rule(sgd, state_arrays=0))
+RULES.register("momentum", Rule(momentum_update, state_arrays=1, knobs=("momentum",)))
+RULES.register("nesterov", Rule(nesterov, state_arrays=1, knobs=("momentum",)))
+RULES.register("adagrad", Rule(adagrad, state_arrays=1, adaptive=True))
+RULES.register("rmsprop", Rule(rmsprop, state_arrays=1, knobs=("momentum",), adaptive=True))
+RULES.register("adam", Rule(adam, state_arrays=2, knobs=("momentum",), adaptive=True))
 
 
-def get_rule(name: str) -> Callable[..., np.ndarray]:
+def get_rule(name: str) -> Rule:
     """RULES[name], or ValueError naming 'optimizer'."""
     return RULES.get(name)
 
 
-# Schedules: lr at 0-based step t, with T = decay_steps (>= 1).
-SCHEDULES.register("constant", lambda lr, t, decay, steps: lr)
-SCHEDULES.register("step", lambda lr, t, decay, steps: lr * decay ** (t // steps))
-SCHEDULES.register("exponential", lambda lr, t, decay, steps: lr * decay ** (t / steps))
-SCHEDULES.register("inverse_time", lambda lr, t, decay, steps: lr / (1 + t / steps))
-SCHEDULES.register("cosine", lambda lr, t, decay, steps:
-                   lr * 0.5 * (1 + math.cos(math.pi * (t % steps) / steps)))
+class Schedule:
+    """A learning-rate schedule: ``schedule(lr, t, decay, steps)`` is the rate at 0-based step t
+    (steps = decay_steps >= 1); knobs: the Config fields it reads besides lr."""
+
+    def __init__(self, rate: Callable[[float, int, float, int], float], *,
+                 knobs: tuple[str, ...] = ()):
+        self.rate, self.knobs = rate, tuple(knobs)
+
+    def __call__(self, lr, t, decay, steps) -> float:
+        return self.rate(lr, t, decay, steps)
+
+
+_DECAY = ("lr_decay", "decay_steps")
+SCHEDULES.register("constant", Schedule(lambda lr, t, decay, steps: lr))
+SCHEDULES.register("step", Schedule(lambda lr, t, decay, steps: lr * decay ** (t // steps),
+                                    knobs=_DECAY))
+SCHEDULES.register("exponential", Schedule(lambda lr, t, decay, steps:
+                                           lr * decay ** (t / steps), knobs=_DECAY))
+SCHEDULES.register("inverse_time", Schedule(lambda lr, t, decay, steps: lr / (1 + t / steps),
+                                            knobs=("decay_steps",)))
+SCHEDULES.register("cosine", Schedule(lambda lr, t, decay, steps:
+                                      lr * 0.5 * (1 + math.cos(math.pi * (t % steps) / steps)),
+                                      knobs=("decay_steps",)))
 
 
 def learning_rate(base_lr: float, step: int, schedule: str, decay: float,
@@ -125,11 +165,13 @@ def learning_rate(base_lr: float, step: int, schedule: str, decay: float,
     return float(SCHEDULES.get(schedule)(base_lr, step, decay, max(int(decay_steps), 1)))
 
 
-def _global_norm(grads: list[np.ndarray]) -> float:
-    total = sum(float(np.vdot(g, g)) for g in grads)
-    if not math.isfinite(total) and all(np.isfinite(g).all() for g in grads):
-        # float32 squares overflowed although every value is finite: redo in float64
-        total = sum(float(np.vdot(g, g)) for g in (g.astype(np.float64) for g in grads))
+def global_norm(arrays: list[np.ndarray]) -> float:
+    """sqrt(sum of the squares of every entry of every array): the L2 norm of them all as one
+    vector (one array: its Frobenius norm).  One dot product per array; again in float64 when
+    float32 squares could underflow or overflow."""
+    total = sum(float(np.vdot(a, a)) for a in arrays)
+    if not 1e-28 < total < 1e36 and any(a.dtype != np.float64 for a in arrays):
+        total = sum(float(np.vdot(a, a)) for a in (a.astype(np.float64) for a in arrays))
     return math.sqrt(total)
 
 
@@ -141,7 +183,7 @@ def clip_gradients(grads: list[np.ndarray], mode: str, threshold: float) -> floa
     """
     if mode not in ("norm", "value"):
         raise not_allowed("clip_mode", mode, ("norm", "value"))
-    norm = _global_norm(grads)
+    norm = global_norm(grads)
     threshold = float(threshold)
     if threshold <= 0:
         return norm

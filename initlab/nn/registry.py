@@ -7,21 +7,46 @@ allowed values from the registries, so registering a new entry makes it selectab
 
 Iterating a Registry yields names (like a tuple of choices, so it can stand wherever a tuple of
 allowed values did, integer indexing included); `registry[name]` or `registry.get(name)` gives
-the entry, or a ValueError that names the field, the value and the allowed ones.
+the entry, or a FieldError (a ValueError) that names the field, the value and the allowed ones.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
 
-def not_allowed(field: str, value: Any, expected: str | Iterable[str]) -> ValueError:
-    """The ValueError for `field=value`: "field=value is not allowed: expected ...".
+class FieldError(ValueError):
+    """A value that a field (a Config field, a link key, a function's argument) does not allow.
+
+    Carries what a caller needs without reading the message: `.field` (its name), `.value` (what
+    was given) and `.allowed` (what it accepts, in words).  str() is the message shown to the
+    student, by default "field=value is not allowed: expected <allowed>"; `where` (e.g. "link key
+    'b.depth'") is put in front of it.
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str, message: str = "",
+                 where: str = "") -> None:
+        self.field, self.value, self.allowed = field, value, allowed
+        self.message = message or f"{field}={value!r} is not allowed: expected {allowed}"
+        self.where = where
+        super().__init__(f"{where}: {self.message}" if where else self.message)
+
+    def at(self, where: str) -> "FieldError":
+        """The same error said of a place: `where` goes in front of the message."""
+        return FieldError(self.field, self.value, self.allowed, self.message,
+                          f"{where}: {self.where}" if self.where else where)
+
+    def __reduce__(self):
+        return type(self), (self.field, self.value, self.allowed, self.message, self.where)
+
+
+def not_allowed(field: str, value: Any, expected: str | Iterable[str]) -> FieldError:
+    """The FieldError for `field=value`: "field=value is not allowed: expected ...".
 
     expected is a description ("a number in [0, 1]") or the allowed names ("one of 'a', 'b'").
     """
     if not isinstance(expected, str):
         expected = one_of(expected)
-    return ValueError(f"{field}={value!r} is not allowed: expected {expected}")
+    return FieldError(field, value, expected)
 
 
 def one_of(names: Iterable[Any]) -> str:
@@ -58,7 +83,7 @@ class Registry:
         del self._entries[name]
 
     def get(self, name: str) -> Any:
-        """The entry called name, or a ValueError naming the field and the allowed names."""
+        """The entry called name, or a FieldError naming the field and the allowed names."""
         try:
             return self._entries[name]
         except (KeyError, TypeError):

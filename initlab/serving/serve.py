@@ -63,18 +63,18 @@ def kernel_environment(environ: dict[str, str] | None = None, *,
     Kernels learn that they are served (short error messages, warnings to the log), their cost
     budget and their memory cap from it; the token is read and removed by the Voila process.
     """
-    from initlab.core import budget
+    from initlab.core import budget, environment as names
     env = dict(os.environ if environ is None else environ)
     env.update(THREAD_VARIABLES)
-    env["INITLAB_SERVED"] = "1"
+    env[names.SERVED] = "1"
     paths = [str(JUPYTER_DATA)] + ([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])
     env["JUPYTER_PATH"] = os.pathsep.join(paths)
     if max_mb_per_student is not None:
-        env["INITLAB_MAX_MB"] = f"{max_mb_per_student:g}"
+        env[names.MAX_MB] = f"{max_mb_per_student:g}"
     max_mb = budget.limits(env)[0]
-    env["INITLAB_KERNEL_MAX_MB"] = f"{kernel_cap_mb(max_mb):g}"
+    env[names.KERNEL_MAX_MB] = f"{kernel_cap_mb(max_mb):g}"
     if token:
-        env["INITLAB_TOKEN"] = token
+        env[names.TOKEN] = token
     return env
 
 

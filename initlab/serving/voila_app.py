@@ -26,8 +26,9 @@ from traitlets import Int
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
+from initlab.core.environment import TOKEN as TOKEN_VARIABLE
+
 MAX_MESSAGE_MB = 64
-TOKEN_VARIABLE = "INITLAB_TOKEN"
 
 CLASS_FULL_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>initlab: the class is full</title>

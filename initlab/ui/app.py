@@ -23,13 +23,14 @@ from initlab.lessons.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean
-from initlab.ui.controls import HAND_SET_INITS, LABEL_WIDTH, Controls, PaceControls
+from initlab.ui.controls import LABEL_WIDTH, Controls, PaceControls, hand_set
 from initlab.ui.findings import FindingsView
 from initlab.ui.owndata import OwnData
 from initlab.ui.live import Coalescer, Pace, Player, StatusArea
 from initlab.ui.panels import PANELS
 from initlab.ui.panels.base import RUN_COLORS
-from initlab.ui.runs import LabRuns
+from initlab.data.userdata import BUILT_IN_FIELDS
+from initlab.ui.runs import LabRuns, check_budget
 from initlab.ui.share import ShareLink
 from initlab.ui.summaries import summaries
 
@@ -83,6 +84,7 @@ class Lab(w.VBox):
         self._runs = LabRuns(config)
         if compare is not None:
             self._config = self._b_config(compare)
+            check_budget(self._config, config)      # A and B train in this kernel together
             self._runs.start(self._config)
         self.status = StatusArea()
         self.share = ShareLink()
@@ -264,7 +266,7 @@ class Lab(w.VBox):
 
         Invalid values raise ValueError and change nothing.
         """
-        config = self._config.replace(**fields)
+        config = self._priced(self._config.replace(**fields))
         self._use(config)
         self.coalescer.flush()
         return config
@@ -273,7 +275,7 @@ class Lab(w.VBox):
         """Switch to a whole Config (e.g. a preset or one loaded from JSON)."""
         if not isinstance(config, Config):
             raise ValueError(f"config must be an initlab Config, got {type(config).__name__}")
-        self._use(config)
+        self._use(self._priced(config))
         self.coalescer.flush()
 
     def step(self, n: int = 1) -> int:
@@ -317,6 +319,7 @@ class Lab(w.VBox):
                              f"got {on!r}")
         config_a = self._runs.pinned or self._config
         config_b = on.replace(**fields) if isinstance(on, Config) else config_a.replace(**fields)
+        self._priced(config_b, config_a)
         self._sync_run()
         self._config = config_b
         if self._runs.comparing:
@@ -354,6 +357,16 @@ class Lab(w.VBox):
             return
         self.compare(bool(change["new"]))
 
+    def _priced(self, config: Config, pinned: Config | None = None) -> Config:
+        """`config`, if the runs it makes fit the cost budget together: with run A (`pinned`, or
+        the pinned run in compare mode) and on the student's points while they stay (a change
+        of a built-in data field leaves them).  ValueError naming rows and limit otherwise."""
+        points = self.own.points
+        if points is not None and self._config.changed_fields(config) & BUILT_IN_FIELDS:
+            points = None
+        check_budget(config, pinned or self._runs.pinned, points)
+        return config
+
     def _use(self, config: Config, notice: str = "") -> None:
         self._config = config
         self.controls.show(config)
@@ -368,12 +381,12 @@ class Lab(w.VBox):
             if not lo <= self._config.n_classes <= hi:
                 changes["n_classes"] = min(max(self._config.n_classes, lo), hi)
                 notice = f"{value} has {lo}..{hi} classes: classes set to {changes['n_classes']}."
-        if name == "weight_std" and self._config.init not in HAND_SET_INITS:
+        if name == "weight_std" and not hand_set(self._config.init):
             changes["init"] = "gaussian"          # the slider sets a scale: that is N(0, std^2)
             notice = (f"init switched from {self._config.init} to gaussian: N(0, {value:.3g}²) "
                       "in every layer.")
         try:
-            config = self._config.replace(**changes)
+            config = self._priced(self._config.replace(**changes))
         except ValueError as err:
             self.status.say(f"{err}. Kept {name}={getattr(self._config, name)!r}.", "warning")
             self.controls.show(self._config)      # snap back to the last valid value
@@ -548,7 +561,9 @@ class Lab(w.VBox):
             if h.eval_steps:
                 text += f" &middot; acc {h.train_acc[-1]:.0%} / val {h.val_acc[-1]:.0%}"
             if run.diverged:
-                text += f" <b style='color:#b00020'>diverged at step {run.diverged_at}</b>"
+                what = (f"out of memory in step {run.diverged_at + 1}"   # Run.message's words
+                        if run.status == "out_of_memory" else f"diverged at step {run.diverged_at}")
+                text += f" <b style='color:#b00020'>{what}</b>"
             lines.append(f"<b style='color:{RUN_COLORS[tag]}'>{tag}</b> {text}")
         a, b = runs[0].config, runs[1].config
         names = sorted(a.changed_fields(b))

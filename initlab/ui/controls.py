@@ -16,7 +16,9 @@ import ipywidgets as w
 from initlab.ui import lean
 from initlab.ui.live import SPEEDS, Pace, speed_label
 from initlab.core.config import CLASS_RANGE, FIELDS, Config
-from initlab.nn.init import implied_std
+from initlab.nn.activations import ACTIVATIONS, get_activation
+from initlab.nn.init import SCHEMES, implied_std
+from initlab.nn.optim import RULES, SCHEDULES
 
 GROUPS = ("data", "network", "training")
 # A log slider's step, in decades.  The browser snaps every value to it, also one typed into the
@@ -24,7 +26,6 @@ GROUPS = ("data", "network", "training")
 # kept_value() rounds it to what was typed: three significant digits, as the readout shows.
 LOG_STEP = 1e-4
 LOG_DIGITS = 3
-HAND_SET_INITS = ("gaussian", "constant")     # the schemes whose scale is the weight-std slider
 LABEL_WIDTH = "84px"
 
 
@@ -83,12 +84,12 @@ SPECS: dict[str, Spec] = {
 RELEVANT: dict[str, Callable[[Config], bool]] = {
     "noise": lambda c: c.dataset != "digits",
     "n_classes": lambda c: CLASS_RANGE[c.dataset][0] < CLASS_RANGE[c.dataset][1],
-    "leaky_slope": lambda c: c.activation == "leaky_relu",
-    "maxout_pieces": lambda c: c.activation == "maxout",
+    "leaky_slope": lambda c: "leaky_slope" in ACTIVATIONS[c.activation].knobs,
+    "maxout_pieces": lambda c: "maxout_pieces" in ACTIVATIONS[c.activation].knobs,
     "bn_momentum": lambda c: c.norm == "batch",
-    "momentum": lambda c: c.optimizer != "sgd" and c.optimizer != "adagrad",
-    "lr_decay": lambda c: c.lr_schedule in ("step", "exponential"),
-    "decay_steps": lambda c: c.lr_schedule != "constant",
+    "momentum": lambda c: "momentum" in RULES[c.optimizer].knobs,
+    "lr_decay": lambda c: "lr_decay" in SCHEDULES[c.lr_schedule].knobs,
+    "decay_steps": lambda c: "decay_steps" in SCHEDULES[c.lr_schedule].knobs,
     "clip_mode": lambda c: c.grad_clip > 0,
 }
 
@@ -221,7 +222,7 @@ class Controls:
         try:
             for name, widget in self.widgets.items():
                 value = getattr(config, name)
-                if name == "weight_std" and config.init not in HAND_SET_INITS:
+                if name == "weight_std" and not hand_set(config.init):
                     value = first_layer_std(config, self.input_dim) or value
                 if name == "n_classes":           # the slider offers what the data set has
                     widget.max = CLASS_RANGE[config.dataset][1]
@@ -236,29 +237,42 @@ class Controls:
         self.implied.value = implied_text(config, self.input_dim)
 
 
+def hand_set(init: str) -> bool:
+    """The scheme's scale is the weight-std slider (gaussian, constant), not the layer sizes."""
+    return SCHEMES[init].uses_weight_std
+
+
 def first_layer_std(config: Config, input_dim: int) -> float:
     """The std of the first layer's weights under config.init (what the slider shows for a
     named scheme); 0 for 'zeros' and 'constant'."""
-    pieces = config.maxout_pieces if config.activation == "maxout" else 1
-    return implied_std(config.init, input_dim, config.width * pieces,
+    return _std(config, config.init, input_dim)
+
+
+def _std(config: Config, init: str, fan_in: int) -> float:
+    """The std `init` gives a hidden layer with this fan-in (every maxout piece counts in the
+    fan-out)."""
+    act = get_activation(config.activation, leaky_slope=config.leaky_slope,
+                         pieces=config.maxout_pieces)
+    return implied_std(init, fan_in, config.width * act.fan_out_factor,
                        weight_std=config.weight_std, activation=config.activation,
                        leaky_slope=config.leaky_slope)
 
 
 def implied_text(config: Config, input_dim: int) -> str:
-    """For schemes other than gaussian/constant: the std the scheme gives each kind of layer."""
-    if config.init in HAND_SET_INITS:
-        return ""
-    if config.depth > 1:
-        pieces = config.maxout_pieces if config.activation == "maxout" else 1
-        hidden = implied_std(config.init, config.width, config.width * pieces,
-                             weight_std=config.weight_std, activation=config.activation,
-                             leaky_slope=config.leaky_slope)
-        text = (f"{config.init} gives std {hidden:.3g} in the hidden layers (fan-in "
-                f"{config.width}); the slider shows the first layer's (fan-in {input_dim})")
+    """One short line: the std the scheme gives the hidden layers (the first layer's for a
+    one-layer net; the slider shows the first layer's) and whether it suits the activation,
+    i.e. gives the std of the activation's recommended init (He for the ReLU family, Xavier for
+    tanh and sigmoid, LeCun for maxout)."""
+    fan_in = config.width if config.depth > 1 else input_dim
+    best = ACTIVATIONS[config.activation].recommended_init
+    want = _std(config, best, fan_in)
+    advice = f"{config.activation} suits {SCHEMES[best].label}"
+    if hand_set(config.init):
+        text = f"{advice}: std {want:.3g} (fan-in {fan_in})"
     else:
-        text = (f"{config.init} gives std {first_layer_std(config, input_dim):.3g} in the "
-                f"first layer (fan-in {input_dim})")
+        std = _std(config, config.init, fan_in)
+        text = f"{config.init} std {std:.3g} (fan-in {fan_in}); " + (
+            f"suits {config.activation}" if math.isclose(std, want, rel_tol=0.02) else advice)
     return f"<span style='color:#555;font-size:90%;line-height:1.3'>{text}</span>"
 
 

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
+from initlab.core import environment
 from initlab.ui import lean
 
 HIDDEN = dict(display="none")
@@ -200,7 +201,7 @@ class StatusArea:
         self.errors += 1
         what = f" in {where}" if where else ""
         tb = "".join(traceback.format_exception(type(err), err, err.__traceback__))
-        if os.environ.get("INITLAB_SERVED"):
+        if os.environ.get(environment.SERVED):
             print(f"initlab: error{what}:\n{tb}", file=sys.__stderr__, flush=True)
             self.trace = ""
             self.say(f"Something went wrong{what} ({type(err).__name__}). The lab keeps "

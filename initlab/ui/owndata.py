@@ -31,6 +31,7 @@ from initlab.core.run import Run
 from initlab.data.userdata import Points
 from initlab.ui import lean
 from initlab.ui.panels.base import assign, f32
+from initlab.ui.runs import check_budget
 
 if TYPE_CHECKING:
     from initlab.ui.app import Lab
@@ -174,6 +175,7 @@ class OwnData:
         in the status line; then nothing changes."""
         lab = self.lab
         try:
+            check_budget(lab._config, lab._runs.pinned, points)    # priced by rows, features
             lab._use_data(lambda config: userdata.make_user_data(points, config))
         except ValueError as err:
             lab.status.say(f"Your points were not used: {err}.", "warning")

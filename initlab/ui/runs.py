@@ -10,12 +10,30 @@ from __future__ import annotations
 
 from typing import Callable
 
+from initlab.core import budget
 from initlab.core.compare import Pair, same_data
 from initlab.core.config import Config
 from initlab.data.datasets import Data
 from initlab.core.run import Run
+from initlab.data.userdata import Points
 
 Follow = Callable[[Run, Config], "tuple[Run, str]"]
+
+
+def check_budget(config: Config, pinned: Config | None = None,
+                 points: Points | None = None) -> None:
+    """Raise ValueError when the runs these settings make are over the cost budget together:
+    `config` and, in compare mode, run A (`pinned`: both train in this kernel), on the student's
+    points (priced by their rows and features, not by n_samples) or else on their data sets.
+
+    One Config alone on its own data set was priced when it was made (Config validation)."""
+    if pinned is None and points is None:
+        return
+    configs = (config,) if pinned is None else (pinned, config)
+    if points is None:
+        budget.check_runs(configs)
+    else:
+        budget.check_runs(configs, len(points), points.dim)
 
 
 class LabRuns:

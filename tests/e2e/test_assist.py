@@ -33,8 +33,8 @@ def test_small_init_is_diagnosed_and_the_fix_button_applies_he(page, voila_serve
     assert "gradient" in finding.inner_text().lower()
     clamped = finding.bounding_box()["height"]
     finding.hover()                              # pointing at it shows the whole message
-    page.wait_for_timeout(200)
-    assert finding.bounding_box()["height"] > clamped + 10
+    page.wait_for_function("([e, h]) => e.getBoundingClientRect().height > h",
+                           arg=[finding.element_handle(), clamped + 10], timeout=DEADLINE_MS)
     page.get_by_role("button", name="switch init to He").click()
     tab(page, "network")
     page.wait_for_function("() => ![...document.querySelectorAll('.il-finding')].length",

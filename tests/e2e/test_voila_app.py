@@ -15,6 +15,7 @@ from helpers import (DEADLINE_MS, centre_share, choose, dispatch, drag_slider, e
                      watch_console)
 
 from initlab import Config, Run
+from initlab.core import links
 from initlab.ui.panels import PANELS
 from initlab.ui.panels.histograms import short
 
@@ -175,7 +176,7 @@ def test_twenty_quick_changes_end_on_the_last_values_picture(page, voila_server)
     exponents = [0.0, -0.3, -1.7, 0.3, -1.0, -1.5, -0.1, -1.3, -0.5, -1.15] * 2
     for e in exponents:                                  # 20 changes, milliseconds apart
         dispatch(page, "weight std", f"{10 ** e:.6g}")
-    config = Config.from_query(TANH_DEEP).replace(weight_std=10 ** exponents[-1])
+    config = links.from_query(TANH_DEEP)[0].replace(weight_std=10 ** exponents[-1])
     expected = short(Run(config).snapshot().layers[-1].act_std)
     wait_last(page, f"h.title.endsWith('\u03c3 {expected}')")
     # a round trip after every change: the kernel holds the last value, and no stale redraw of

@@ -220,15 +220,6 @@ def test_a_lab_opened_with_b_from_a_link_shows_both():
     assert lab.panels["histograms"].drawn_rows == 4
 
 
-def test_the_served_page_reads_run_b_from_its_link():
-    from initlab.serving.querystring import runs_from_query
-    a, b, message = runs_from_query("?depth=3&b.init=xavier_normal&theme=dark")
-    assert (a, b, message) == (Config(depth=3), Config(depth=3, init="xavier_normal"), "")
-    assert runs_from_query("depth=3") == (Config(depth=3), None, "")
-    a, b, message = runs_from_query("b.depth=99")
-    assert (a, b) == (Config(), None) and "'b.depth'" in message and "depth=99" in message
-
-
 def test_the_link_is_the_pages_address_with_the_settings_as_its_query():
     from initlab.ui.share import link_url
     query = "depth=4&b.init=xavier_normal"
@@ -246,3 +237,36 @@ def test_outside_voila_the_link_box_holds_the_query_on_one_line():
     assert "value=''" in value and "(the default settings)" in value  # nothing to append
     lab.set(depth=4)
     assert "value='?depth=4'" in lab.share.widget.value
+
+
+# A lab comparing a small A with a B whose first step needs far more memory than the process may
+# still take (an address-space cap, as a served kernel has): B runs out of memory for real.
+OUT_OF_MEMORY_IN_B = r"""
+import html, json, resource
+from initlab.ui.app import Lab
+lab = Lab(panels=["loss"])
+lab.compare(depth=3, width=1024, batch_size=4000, n_samples=8000)
+for line in open("/proc/self/status"):
+    if line.startswith("VmSize:"):
+        size = int(line.split()[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (size + 150 * 2**20, resource.RLIM_INFINITY))
+lab.step(1)
+a, b = lab.runs
+print(json.dumps({"line": html.unescape(lab.status.line.value), "a": a.status, "b": b.status,
+                  "a_steps": a.step_count}))
+"""
+
+
+def test_out_of_memory_in_b_says_out_of_memory_not_diverged():
+    import json
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY_IN_B], env=env, check=True,
+                         capture_output=True, text=True, timeout=300)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["b"] == "out_of_memory" and result["a"] == "ok", result
+    assert result["a_steps"] == 1                       # A trained its step
+    assert "out of memory in step 1" in result["line"], result["line"]
+    assert "diverged" not in result["line"], result["line"]

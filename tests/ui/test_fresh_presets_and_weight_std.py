@@ -50,7 +50,7 @@ def test_choosing_a_named_scheme_moves_the_slider_to_its_first_layer_std(init, f
     lab.controls.widgets["init"].value = init
     assert lab.config.init == init
     assert lab.controls.widgets["weight_std"].value == pytest.approx(first_std)
-    assert "the slider shows the first layer's (fan-in 2)" in lab.controls.implied.value
+    assert f"{init} std " in lab.controls.implied.value
 
 
 def test_the_slider_follows_the_data_sets_input_size():
@@ -64,3 +64,41 @@ def test_a_browser_snapping_the_shown_std_to_its_step_keeps_the_scheme():
     snapped = 10 ** (round(math.log10(slider.value) / slider.step) * slider.step)
     slider.value = snapped
     assert lab.config == Config(init="xavier_normal")
+
+
+@pytest.mark.parametrize("fields, note", [
+    (dict(), "he_normal std 0.177 (fan-in 64); suits relu"),
+    (dict(activation="tanh"), "he_normal std 0.177 (fan-in 64); tanh suits Xavier"),
+    (dict(activation="tanh", init="lecun"), "lecun std 0.125 (fan-in 64); suits tanh"),
+    (dict(activation="relu", init="xavier_normal"),
+     "xavier_normal std 0.125 (fan-in 64); relu suits He"),
+    (dict(activation="maxout", init="he_normal"),
+     "he_normal std 0.177 (fan-in 64); maxout suits LeCun"),
+    (dict(init="gaussian", weight_std=0.5), "relu suits He: std 0.177 (fan-in 64)"),
+])
+def test_the_init_note_says_which_init_suits_the_activation_in_one_short_line(fields, note):
+    lab = Lab(panels=[], **fields)
+    text = html.unescape(lab.controls.implied.value)
+    shown = text[text.index(">") + 1:text.rindex("<")]
+    assert shown == note and len(shown) <= 62
+
+
+def test_a_control_is_live_exactly_when_the_entry_says_it_reads_that_knob():
+    from initlab.nn.activations import ACTIVATIONS, LeakyReLU
+    from initlab.nn.optim import RULES, Rule, sgd
+
+    class Bent(LeakyReLU):                   # a new activation that reads the leaky slope
+        name = "bent_for_test"
+    ACTIVATIONS.register("bent_for_test", Bent)
+    RULES.register("heavy_for_test", Rule(sgd, state_arrays=0, knobs=("momentum",)))
+    try:
+        lab = Lab(panels=[])
+        widgets = lab.controls.widgets
+        lab.set(activation="bent_for_test", optimizer="heavy_for_test")
+        assert not widgets["leaky_slope"].disabled and widgets["maxout_pieces"].disabled
+        assert not widgets["momentum"].disabled
+        lab.set(activation="relu", optimizer="sgd")
+        assert widgets["leaky_slope"].disabled and widgets["momentum"].disabled
+    finally:
+        ACTIVATIONS.unregister("bent_for_test")
+        RULES.unregister("heavy_for_test")

@@ -25,7 +25,8 @@ DEEP = dict(depth=10, width=500, dataset="digits", n_classes=10, n_samples=600,
 SCALES = {"small": dict(init="gaussian", weight_std=0.01),
           "large": dict(init="gaussian", weight_std=1.0),
           "xavier": dict(init="xavier_normal"),
-          "he": dict(init="he_normal")}
+          "he": dict(init="he_normal"),
+          "lecun": dict(init="lecun")}
 
 
 def holds_on(values: list, condition, need: int = len(SEEDS)) -> list:
@@ -317,6 +318,32 @@ def test_he_init_keeps_the_relu_spread_through_depth():
         std = deep_snapshot("relu", "he", seed).column("act_std")
         return std[-1] / std[0]
     holds_on([ratio(s) for s in SEEDS], lambda r: 0.5 < r < 1.5)
+
+
+def test_each_activation_keeps_its_spread_under_the_init_that_suits_it():
+    """Claims 17-19 beyond tanh and ReLU (docs/lessons.md, "Which init suits which activation"):
+    He (sqrt(2 / fan_in) whatever the activation) holds ELU and GELU, where gain 1 shrinks
+    them; LeCun holds 2-piece maxout, where He compounds a factor 2; on tanh He keeps more
+    spread than Xavier but saturates more of it; sigmoid's gradient vanishes under either."""
+    def ratio(activation, scale, seed, column="act_std"):
+        values = deep_snapshot(activation, scale, seed).column(column)
+        return values[-1] / values[0]
+
+    def saturated(activation, scale, seed):
+        return deep_snapshot(activation, scale, seed).column("saturation").max()
+
+    for activation in ("elu", "gelu"):
+        holds_on([(ratio(activation, "he", s), ratio(activation, "lecun", s)) for s in SEEDS],
+                 lambda v: 0.4 < v[0] < 2 and v[1] < 0.35)
+    holds_on([(ratio("maxout", "lecun", s), ratio("maxout", "he", s)) for s in SEEDS],
+             lambda v: 0.8 < v[0] < 1.25 and v[1] > 15)
+    holds_on([(ratio("tanh", "xavier", s), ratio("tanh", "he", s), saturated("tanh", "xavier", s),
+               saturated("tanh", "he", s)) for s in SEEDS],
+             lambda v: v[0] < v[1] < 1 and v[2] < 0.01 < 0.05 < v[3])
+    # the gradient reaching layer 1 over the one leaving layer 10: vanishing under both
+    holds_on([(1 / ratio("sigmoid", "xavier", s, "act_grad_std"),
+               1 / ratio("sigmoid", "he", s, "act_grad_std")) for s in SEEDS],
+             lambda v: v[0] < 1e-4 and v[1] < 1e-3)
 
 
 # ---- batch norm (claims 20-28) ---------------------------------------------------------------

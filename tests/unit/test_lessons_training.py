@@ -107,22 +107,27 @@ def test_a_few_epochs_on_validation_data_separate_good_learning_rates():
     assert sum(holds) == 5, table(lead_after_5_epochs=lead, pick_behind_best_at_40=end_gap)
 
 
-def test_random_search_matches_or_beats_the_grid_on_most_draws():
+def test_random_search_beats_the_grid_on_most_draws():
     """Claim 36: 9 trials over (learning rate, L2) where only the learning rate matters.  The
-    grid tries 3 learning rates, random search 9; on each of 5 data seeds, 5 random searches
-    are scored against the grid: random matches or beats it on most of them (measured: 4 of 5
-    draws on every data seed)."""
+    grid tries 3 learning rates, random search 9.  Each trial trains 40 steps, short enough that
+    no trial reaches 100% (at 150 steps most trials of both searches hit the ceiling and tie, which
+    shows nothing).  On each of 5 data seeds, 5 random searches are scored against the grid: random
+    finds a strictly better learning rate on most of them (measured: 23 of 25 draws, by 0.29-0.45
+    in validation accuracy at the median)."""
     space = {"lr": (1e-3, 1e2), "l2": (1e-6, 1e-4)}
-    wins, margin = [], []
+    wins, margin, grid_scores = [], [], []
     for s in SEEDS:
         base = Config(dataset="spiral", depth=1, width=32, optimizer="sgd", momentum=0.0, seed=s)
-        grid = grid_search(base, space, 9, steps=150)
+        grid = grid_search(base, space, 9, steps=40)
         assert len({t.params["lr"] for t in grid}) == 3
-        draws = [best(random_search(base, space, 9, steps=150, seed=k)).score for k in SEEDS]
-        wins.append(sum(d >= best(grid).score for d in draws))
+        grid_scores.append(best(grid).score)
+        draws = [best(random_search(base, space, 9, steps=40, seed=k)).score for k in SEEDS]
+        wins.append(sum(d > best(grid).score for d in draws))
         margin.append(np.median(draws) - best(grid).score)
+    assert max(grid_scores) < 0.95, table(grid_best=grid_scores)   # the ceiling is not reached
     assert sum(w >= 3 for w in wins) >= 4, table(random_wins_of_5=wins, median_margin=margin)
     assert sum(wins) >= 18, table(random_wins_of_5=wins)
+    assert sum(m > 0.1 for m in margin) >= 4, table(median_margin=margin)
 
 
 # ---- optimisers (seed 001) ----------------------------------------------------------------------

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import math
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from initlab.core.config import Config
+from initlab.core.config import FIELDS, Config, FieldError
 from initlab.core.links import from_json, from_query, parse_json_text, to_json, to_query
 from initlab.lessons.presets import PRESETS
 from initlab.data.userdata import Points, add_point
@@ -51,19 +54,100 @@ def test_voila_and_server_keys_are_not_settings():
                                                                              None)
 
 
-@pytest.mark.parametrize("query, message", [
-    ("depht=3", "link key 'depht' is not a setting"),
-    ("b.depht=3", "link key 'b.depht' is not a setting"),
-    ("depth=ten", "link key 'depth': depth='ten' is not allowed: expected an integer"),
-    ("b.init=bogus", "link key 'b.init': init='bogus' is not allowed: expected one of"),
-    ("depth=3&depth=4", "link key 'depth' appears twice"),
-    ("compare=maybe", "link key 'compare': 'maybe' is not allowed: expected 1 or 0"),
-    ("b.dataset=moons", "run B's settings from the link do not fit together: n_classes=3"),
+@pytest.mark.parametrize("query, field, message", [
+    ("depht=3", "depht", "link key 'depht' is not a setting"),
+    ("b.depht=3", "depht", "link key 'b.depht' is not a setting"),
+    ("b.activation=" + "x" * 500, "activation", "b.activation='xxx"),
+    ("depth=ten", "depth", "link key 'depth': depth='ten' is not allowed: expected an integer"),
+    ("b.init=bogus", "init", "link key 'b.init': init='bogus' is not allowed: expected one of"),
+    ("residual=maybe", "residual", "residual='maybe' is not allowed: expected true or false"),
+    ("depth=99", "depth", "link key 'depth': depth=99 is not allowed: expected an integer in "
+                          "[1, 20]"),
+    ("depth=3&depth=4", "depth", "link key 'depth' appears twice"),
+    ("compare=maybe", "compare", "link key 'compare': 'maybe' is not allowed: expected 1 or 0"),
+    ("b.dataset=moons", "n_classes",
+     "run B's settings from the link do not fit together: n_classes=3"),
+    ("activation=" + "x" * 5000, "activation", "(5,000 characters)"),
 ])
-def test_a_bad_link_names_the_key_and_what_is_allowed(query, message):
-    with pytest.raises(ValueError) as err:
+def test_a_bad_link_raises_a_field_error_naming_the_key_and_what_is_allowed(query, field,
+                                                                           message):
+    with pytest.raises(FieldError) as err:
         from_query(query)
-    assert message in str(err.value)
+    assert err.value.field == field
+    assert message in str(err.value) and len(str(err.value)) < 500     # a long value is cut
+
+
+def _other_values(name: str) -> list:
+    """Values of field `name` other than its default: every choice, the other truth value, or
+    the bounds of its range (those allowed) and a few points inside it."""
+    meta, default = FIELDS[name].metadata, getattr(Config(), name)
+    if meta["kind"] == "choice":
+        values = list(meta["choices"])
+    elif meta["kind"] == "bool":
+        values = [not default]
+    else:
+        lo, hi = meta["lo"], meta["hi"]
+        inside = [lo + (hi - lo) * t for t in (1e-3, 0.1, 1 / 3, 0.5)] + [default * 0.7 + lo * 0.3]
+        values = ([] if meta["lo_open"] else [lo]) + inside + ([] if meta["hi_open"] else [hi])
+        values = [int(round(v)) if meta["kind"] == "int" else float(v) for v in values]
+    return [v for v in dict.fromkeys(values) if v != default]
+
+
+def _fits(name: str, value) -> Config | None:
+    try:
+        return Config().replace(**{name: value})
+    except ValueError:             # allowed alone, but not with the other defaults (or budget)
+        return None
+
+
+@pytest.mark.parametrize("name", list(FIELDS))
+def test_every_field_round_trips_through_the_link_and_the_json(name):
+    configs = [c for c in (_fits(name, v) for v in _other_values(name)) if c is not None]
+    assert configs, f"no value other than the default of {name} fits the other defaults"
+    for config in configs:
+        query = to_query(config)
+        assert query.startswith(f"{name}=")
+        assert from_query(query) == (config, None)
+        assert from_query(to_query(Config(), config)) == (Config(), config)      # as run B
+        assert from_json(to_json(config)).a == config
+        assert from_json(to_json(Config(), config)).b == config
+        assert from_json(json.dumps(config.to_dict())).a == config           # plain export
+        value = getattr(config, name)
+        assert type(getattr(from_query(query)[0], name)) is type(value)
+        if isinstance(value, float):
+            assert math.copysign(1, value) == math.copysign(1, getattr(from_query(query)[0], name))
+
+
+@pytest.mark.parametrize("name", list(FIELDS))
+def test_a_bad_value_for_any_field_names_that_field(name):
+    kind = FIELDS[name].metadata["kind"]
+    bad = {"choice": "no_such_thing", "bool": "perhaps", "int": "1.5x", "float": "lots",
+           "logfloat": "-"}[kind]
+    for read in (lambda: from_query(f"{name}={bad}"), lambda: from_query(f"b.{name}={bad}"),
+                 lambda: from_json(json.dumps({name: bad})),
+                 lambda: from_json(json.dumps({"a": {}, "b": {name: bad}}))):
+        with pytest.raises(FieldError) as err:
+            read()
+        assert err.value.field == name and err.value.value == bad
+        assert err.value.allowed and f"{name}={bad!r} is not allowed" in str(err.value)
+    if kind in ("int", "float", "logfloat"):
+        hi = FIELDS[name].metadata["hi"]
+        with pytest.raises(FieldError) as err:
+            from_query(f"{name}={hi * 2 + 1}")
+        assert err.value.field == name
+
+
+def test_there_is_one_query_parser_and_one_json_reader():
+    """Only initlab/core/links.py splits a query string or reads settings from JSON text."""
+    root = Path(__file__).resolve().parents[2]
+    def files_with(pattern: str) -> set[str]:
+        found = subprocess.run(["git", "grep", "-l", "-E", pattern, "--", "initlab", "benchmarks"],
+                               cwd=root, capture_output=True, text=True).stdout.split()
+        return set(found)
+    assert files_with(r"parse_qsl|parse_qs\b|split\(.&.\)") == {"initlab/core/links.py"}
+    assert files_with(r"def from_query|def from_json|def config_from") == \
+        {"initlab/core/links.py"}
+    assert files_with(r"safejson\.loads\(") == {"initlab/core/links.py"}
 
 
 def test_json_carries_both_runs_and_the_students_points():
@@ -80,7 +164,7 @@ def test_json_carries_both_runs_and_the_students_points():
 
 
 def test_todays_plain_config_json_still_loads():
-    session = from_json(Config(depth=7).to_json())
+    session = from_json(json.dumps(Config(depth=7).to_dict()))
     assert session.a == Config(depth=7) and session.b is None and session.points is None
     assert from_json('{"depth": 7}').a == Config(depth=7)
 

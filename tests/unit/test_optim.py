@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from initlab.nn.optim import RULES, clip_gradients, get_rule, learning_rate
+from initlab.nn.optim import (RULES, SCHEDULES, clip_gradients, get_rule, global_norm,
+                              learning_rate)
 
 
 def _minimise(rule, curvature, lr, momentum=0.9, steps=100):
@@ -118,3 +119,52 @@ def test_unknown_names_raise_naming_the_field():
         learning_rate(0.1, 0, "linear", 0.5, 10)
     with pytest.raises(ValueError, match="clip_mode='max'"):
         clip_gradients([np.ones(2)], "max", 1.0)
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_every_rule_keeps_the_state_arrays_it_declares(name):
+    """The budget prices a rule's state from Rule.state_arrays: it must be what the rule keeps."""
+    dw, state = np.random.default_rng(0).standard_normal((4, 3)), {}
+    for t in (1, 2):
+        RULES[name](dw, state, lr=0.1, momentum=0.9, t=t)
+    arrays = [v for v in state.values() if isinstance(v, np.ndarray) and v.shape == dw.shape]
+    assert len(arrays) == RULES[name].state_arrays
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_a_rule_reads_momentum_exactly_when_its_entry_says_so(name):
+    dw = np.random.default_rng(1).standard_normal((4, 3))
+
+    def two_steps(mu):
+        state = {}
+        return [RULES[name](dw * t, state, lr=0.1, momentum=mu, t=t) for t in (1, 2)][-1]
+    same = np.allclose(two_steps(0.5), two_steps(0.9))
+    assert same is ("momentum" not in RULES[name].knobs)
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_an_adaptive_rule_steps_by_lr_whatever_the_gradient_scale(name):
+    dw = np.random.default_rng(2).standard_normal((4, 3))
+    small, big = (RULES[name](s * dw, {}, lr=0.1, momentum=0.5, t=1) for s in (1.0, 100.0))
+    assert np.allclose(small, big, rtol=1e-5) is RULES[name].adaptive
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_a_schedule_reads_decay_and_decay_steps_exactly_when_its_entry_says_so(name):
+    def rates(decay, steps):
+        return [learning_rate(0.1, t, name, decay, steps) for t in range(0, 400, 7)]
+    base = rates(0.5, 100)
+    assert (rates(0.2, 100) != base) is ("lr_decay" in SCHEDULES[name].knobs)
+    assert (rates(0.5, 30) != base) is ("decay_steps" in SCHEDULES[name].knobs)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-20, 1e20])
+def test_the_one_norm_helper_is_exact_where_float32_squares_underflow_or_overflow(scale):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((30, 20)) * scale, rng.standard_normal(20) * scale]
+    exact = math.sqrt(sum(float(np.sum(a.astype(np.float64) ** 2)) for a in arrays))
+    assert global_norm(arrays) == pytest.approx(exact, rel=1e-12)
+    single = [a.astype(np.float32) for a in arrays]      # 1e-20 ** 2 is 0 and 1e20 ** 2 inf in float32
+    assert global_norm(single) == pytest.approx(exact, rel=1e-6)
+    assert global_norm(single[:1]) == pytest.approx(np.linalg.norm(arrays[0]), rel=1e-6)
+    assert math.isnan(global_norm([np.array([np.nan, 1.0], np.float32)]))

@@ -3,13 +3,14 @@ import numpy as np
 import pytest
 
 from initlab import Config, Run
+from initlab.core.links import from_query
 from initlab.lessons.presets import PRESETS
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_preset_round_trips_through_its_link(name):
     preset = PRESETS[name]
-    assert Config.from_query(preset.query) == preset.config
+    assert from_query(preset.query) == (preset.config, None)
     assert len(preset.lesson) > 20
 
 

@@ -201,3 +201,23 @@ def test_a_diverged_run_still_gives_a_snapshot():
     for layer in snap.layers:
         assert layer.act_hist.sum() + layer.act_outside <= 1.0 + 1e-5
     assert snap.plane is not None and not math.isnan(float(snap.plane.view[0]))
+
+
+def test_leaky_relu_with_slope_zero_counts_its_off_units_dead_like_relu():
+    """Slope 0 makes leaky ReLU a ReLU: the activation instance says it dies, and the probe
+    counts what the ReLU run counts; with slope 0.01 an off unit still learns, so none is dead."""
+    kw = dict(dataset="spiral", depth=3, width=32, init="gaussian", weight_std=0.5, lr=3.0,
+              optimizer="sgd")
+    runs = {name: Run(Config(**kw, **fields)) for name, fields in (
+        ("relu", dict(activation="relu")),
+        ("flat", dict(activation="leaky_relu", leaky_slope=0.0)),
+        ("leaky", dict(activation="leaky_relu", leaky_slope=0.01)))}
+    for run in runs.values():
+        run.step(50)
+    relu, flat, leaky = (runs[n].snapshot() for n in ("relu", "flat", "leaky"))
+    assert flat.units_can_die and relu.units_can_die and not leaky.units_can_die
+    for r, f in zip(relu.layers, flat.layers):
+        assert f.off_units == r.off_units and f.dead_units == f.off_units
+    assert sum(layer.dead_units for layer in flat.layers) > 0
+    assert np.array_equal(flat.plane.unit_dead, relu.plane.unit_dead)
+    assert all(layer.dead_units == 0 for layer in leaky.layers) and not leaky.plane.unit_dead.any()

@@ -1,10 +1,13 @@
 """Run: determinism, live changes versus rebuilds, history, snapshots."""
 import math
+import time
+import types
 
 import numpy as np
 import pytest
 
 from initlab import Config, Run
+from initlab.core import run as run_module
 from initlab.core.snapshot import Snapshot
 
 
@@ -90,10 +93,37 @@ def test_reset_recovers_from_divergence_with_the_same_numbers():
     assert fresh.history.loss == run.history.loss
 
 
-def test_step_for_respects_its_time_budget():
+class StepClock:
+    """A clock that moves `tick` seconds each time it is read: step_for reads it once to set its
+    deadline and once after every step, so each step "takes" one tick."""
+
+    def __init__(self, tick: float) -> None:
+        self.now, self.tick = 0.0, tick
+
+    def perf_counter(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+@pytest.mark.parametrize("seconds, tick, steps", [(1.0, 0.25, 4), (1.0, 0.5, 2), (0.75, 0.25, 3),
+                                                  (2.0, 0.125, 16), (0.0, 0.25, 1)])
+def test_step_for_stops_at_the_first_step_past_its_time_budget(monkeypatch, seconds, tick, steps):
+    clock = StepClock(tick)
+    monkeypatch.setattr(run_module, "time", types.SimpleNamespace(perf_counter=clock.perf_counter))
+    # (ticks of a power of two: the deadline sums are exact)
     run = Run(Config())
-    done = run.step_for(0.05)
-    assert done >= 1 and run.step_count == done
+    done = run.step_for(seconds)
+    assert done == run.step_count == steps           # at least one step, none after the deadline
+    assert clock.now >= clock.tick + seconds         # it stopped only once the time was up
+    assert run.step_for(seconds, max_steps=2) == min(2, steps)
+
+
+def test_step_for_trains_until_its_time_is_up():
+    run = Run(Config())
+    start = time.perf_counter()
+    done = run.step_for(0.1)
+    assert time.perf_counter() - start >= 0.1        # never returns early (no max_steps given)
+    assert done == run.step_count and len(run.history.loss) == done > 1
 
 
 def test_snapshot_is_plain_arrays_with_fixed_edges():
@@ -209,3 +239,41 @@ def test_values_outside_the_bins_are_counted_apart_not_piled_into_the_edge_bin()
     assert last.act_outside > 0.3 and last.act_above == pytest.approx(last.act_outside)
     assert last.act_hist.sum() + last.act_outside == pytest.approx(1.0, abs=1e-5)
     assert last.act_hist[-1] < 0.1                          # no false pile at the edge
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_live_switch_to_adam_starts_fresh_and_its_first_step_has_size_lr(seed):
+    """Adam's bias correction counts Adam's own steps: its first step after a switch moves every
+    weight by lr (m_hat / sqrt(v_hat) = dw / |dw|), not by the 1.35 lr that the run's step 301
+    would give."""
+    run = Run(Config(optimizer="sgd", lr=0.1, momentum=0.0, seed=seed))
+    run.step(300)
+    before = [w.copy() for w in run.model.weights]
+    assert run.apply(run.config.replace(optimizer="adam", lr=1e-3)) == "adjusted"
+    assert run.opt_state == {}
+    run.step(1)
+    for old, new in zip(before, run.model.weights):
+        moved = np.abs(new - old)
+        moved = moved[moved > 0]
+        assert moved.max() <= 1e-3 * (1 + 1e-6)
+        assert np.median(moved) == pytest.approx(1e-3, rel=1e-3)
+    assert set(run.opt_state["dense0.w"]) == {"m", "v"}
+
+
+def test_a_step_out_of_memory_frees_every_array_the_step_kept(monkeypatch):
+    run = Run(Config(norm="batch", dropout=0.2, depth=3))
+    before = {id(layer): {k for k, v in vars(layer).items() if isinstance(v, np.ndarray)}
+              for layer in [*run.model.dense, *run.model.norms, *run.model.acts,
+                            *run.model.drops]}
+    run.step(2)                                    # forward and backward fill the caches
+    assert all(a is not None for a in run.model.act_grads)
+
+    def no_memory():
+        raise MemoryError
+    monkeypatch.setattr(run, "train_step", no_memory)
+    run.step(1)
+    assert run.status == "out_of_memory"
+    for layer in [*run.model.dense, *run.model.norms, *run.model.acts, *run.model.drops]:
+        kept = {k for k, v in vars(layer).items() if isinstance(v, np.ndarray)}
+        assert kept == before[id(layer)], type(layer).__name__      # parameters, not caches
+    assert run.model.act_grads == [None] * 3
