@@ -71,10 +71,14 @@ def test_the_console_stays_clean_through_load_play_compare_and_experiments(page,
     for name in ("dead relus", "learning rate too high", "deep sigmoid vanishes"):
         experiment.select_option(name)
         page.wait_for_function(READY_JS)
-        page.get_by_role("button", name="Play").click()
         start = step_count(page)
-        page.wait_for_function(f"() => +((document.body.innerText.match(/step (\\d+) ·/) || [0, 0])"
-                               f"[1]) > {start + 100} || /diverged/.test(document.body.innerText)")
+        page.get_by_role("button", name="Play").click()
+        page.get_by_role("button", name="Pause").wait_for()
+        # 100 steps on (at full speed), or Play paused itself (every run diverged)
+        page.wait_for_function(
+            f"() => +((document.body.innerText.match(/step (\\d+) ·/) || [0, 0])[1]) > "
+            f"{start + 100} || [...document.querySelectorAll('button')].some(b => "
+            f"b.textContent.trim() === 'Play')")
         if page.get_by_role("button", name="Pause").count():
             page.get_by_role("button", name="Pause").click()
         page.get_by_role("button", name="Play").wait_for()
@@ -94,3 +98,16 @@ def test_play_speed_and_stop_work_from_the_keyboard(page, voila_server):
     page.wait_for_function("() => /step 12 ·/.test(document.body.innerText)")
     page.get_by_role("button", name="Play").wait_for()        # paused itself at the stop
     assert step_count(page) == 12
+
+
+def test_a_typed_learning_rate_is_kept_as_typed_in_the_settings_and_the_link(page, voila_server):
+    from helpers import export_settings, readout, type_into_slider
+    open_app(page, voila_server)
+    tab(page, "training")
+    type_into_slider(page, "learning rate", "0.3")     # the 0.05-decade slider made it 0.316228
+    page.wait_for_function("() => (document.querySelector('.il-link') || {}).value"
+                           " && document.querySelector('.il-link').value.includes('lr=0.3')")
+    assert export_settings(page)["lr"] == 0.3
+    assert float(readout(page, "learning rate")) == 0.3           # "0.300": three digits
+    link = page.locator(".il-link").input_value()
+    assert "lr=0.3&" in link + "&" and "0.316" not in link
