@@ -49,7 +49,8 @@ SECONDS_PER_ROW = 2.9e-6         # gathering the batch, softmax, loss: per examp
 STEP_OVERHEAD = 5.4e-4           # Python work per layer per step, seconds
 EVAL_EVERY, EVAL_ROWS = 10, 1000  # Run evaluates 500 train + 500 validation rows every 10 steps
 PROBE_ROWS = 256
-GRID_MAX, GRID_FLOP_BUDGET = 60, 4e7   # the decision-boundary grid: probe.grid_size reads these
+GRID_MIN, GRID_MAX, GRID_FLOP_BUDGET = 16, 60, 4e7   # the decision-boundary grid (cells per
+# side, forward FLOPs): probe.grid_size reads these
 DIGITS_SAMPLES, DIGITS_DIM = 1797, 64
 # Per activation and optimiser the entry says what it costs: Activation.cost (element-wise passes
 # per activation value, relative to ReLU), fan_out_factor (pre-activations per unit) and
@@ -62,7 +63,7 @@ class Cost:
     """Estimated memory of a Run in MB (above the kernel's own) and seconds per training step."""
     mb: float
     seconds_per_step: float
-    parts: dict                  # MB per part: data, weights, activations, base
+    parts: dict                  # MB per part: data, weights, activations, maps, base
 
     def __str__(self) -> str:
         return f"about {self.mb:,.0f} MB and {self.seconds_per_step:.2g} s per step"
@@ -101,7 +102,10 @@ def estimate(config: Any, rows: int | None = None, features: int | None = None) 
     weight_bytes = weights * size * (2 + state_arrays)
     data_bytes = n * dim * 8 * 4
     batch = min(f("batch_size"), n_train)
-    grid = int(min(GRID_MAX, (GRID_FLOP_BUDGET / (2 * weights)) ** 0.5)) ** 2 if dim == 2 else 0
+    # the decision-boundary grid (every data set has a picture plane), and its neuron maps:
+    # each hidden unit's output at every cell, float32, kept in the snapshot
+    grid = int(min(GRID_MAX, max(GRID_MIN, (GRID_FLOP_BUDGET / (2 * weights)) ** 0.5))) ** 2 \
+        if dim >= 2 else 0
     rows = max(batch, EVAL_ROWS // 2, PROBE_ROWS, grid)
     norm = f("norm") != "none"
     # cached per row and layer: z, activation and its cache, norm's x-hat and centred x, the
@@ -109,7 +113,7 @@ def estimate(config: Any, rows: int | None = None, features: int | None = None) 
     per_row = units * (2 + 2 * norm) + width * (3 + (f("dropout") > 0)) + (k > 1) * width
     act_bytes = rows * depth * per_row * size * 0.65     # fitted: not all are alive at once
     parts = {"base": BASE_MB, "data": data_bytes / MB, "weights": weight_bytes / MB,
-             "activations": act_bytes / MB}
+             "activations": act_bytes / MB, "maps": grid * depth * width * 4 / MB}
     # time: 2 flops per weight per row forward, 4 backward; evaluation every EVAL_EVERY steps
     speed = FLOPS_PER_SECOND * (2.0 if size == 4 else 1.0)
     flops = 6 * batch * weights + 2 * EVAL_ROWS * weights / EVAL_EVERY

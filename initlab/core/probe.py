@@ -18,14 +18,14 @@ import numpy as np
 from initlab.nn.layers import BatchNorm, batch_statistics
 from initlab.nn.model import MLP, ProbeRecord
 from initlab.data.plane import PlaneFrame
-from initlab.core.budget import GRID_FLOP_BUDGET, GRID_MAX
+from initlab.core.budget import GRID_FLOP_BUDGET, GRID_MAX, GRID_MIN
 from initlab.core.snapshot import LayerStats, Plane, Snapshot
 
 BINS = 40
 SATURATION_MARGIN = 0.02       # within 2% of the activation's range from a bound: saturated
-GRID_MIN = 12                  # decision-boundary grid cells per side, at least; GRID_MAX (at
-# most) and GRID_FLOP_BUDGET (forward FLOPs for the whole grid: big nets get a coarser one) are
-# budget's, which prices the grid and cannot import this module (Config imports budget)
+# The decision-boundary grid's cells per side: GRID_MIN (at least), GRID_MAX (at most) and
+# GRID_FLOP_BUDGET (forward FLOPs for the whole grid: big nets get a coarser one) are budget's,
+# which prices the grid and cannot import this module (Config imports budget)
 # The units-on shade behind the data cloud: a soft background, so a coarser raster than the
 # boundary's (the browser's cost of a HeatMap grows with its cells: ~4x less work at 30 than 60).
 ACTIVE_GRID = 30
@@ -156,7 +156,10 @@ def take_snapshot(run) -> Snapshot:
             layers = stats(record)
         frame = data.frame
         if frame is not None:
-            plane, reason = plane_picture(model, frame, x, y, record, params), ""
+            plane, maps = plane_picture(model, frame, x, y, record, params)
+            reason = ""
+            for stats_i, unit_map in zip(layers, maps):
+                stats_i.unit_maps = unit_map
         else:
             plane = None
             reason = (f"This picture needs at least 2 input features; the {data.name} data "
@@ -223,25 +226,29 @@ def grid_size(model: MLP) -> int:
 
 
 def decision_grid(model: MLP, frame: PlaneFrame, params: list[dict] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
     """Decision boundary over the picture plane: (gu (G,), gv (G,), predicted class (G, G),
-    confidence (G, G)); row i is gv[i].  Grid points are lifted into input space and classified
-    as at test time, with params from model.cast_params (default: float32)."""
+    confidence (G, G), neuron maps); row i is gv[i].  Grid points are lifted into input space
+    and classified as at test time (batch norm's running averages, no dropout), with params from
+    model.cast_params (default: float32).  The neuron maps come from the same pass: per hidden
+    layer, every unit's output at every grid point, float32 (units, G, G)."""
     view = frame.view
     g = grid_size(model)
     gu = np.linspace(view[0], view[1], g)
     gv = np.linspace(view[2], view[3], g)
     uu, vv = np.meshgrid(gu, gv)
     pts = frame.lift(np.stack([uu.ravel(), vv.ravel()], axis=1))
-    scores = model.scores(pts, params or model.cast_params(FAST_DTYPE))
+    scores, outputs = model.scores_and_outputs(pts, params or model.cast_params(FAST_DTYPE))
     if not np.isfinite(scores).all():             # float32 overflowed: the run's own precision
-        scores = model.scores(pts)
+        scores, outputs = model.scores_and_outputs(pts)
+    with np.errstate(over="ignore"):              # beyond float32: inf, drawn as the extreme
+        maps = [np.ascontiguousarray(a.T, dtype=np.float32).reshape(-1, g, g) for a in outputs]
     scores = scores - scores.max(axis=1, keepdims=True)
     probs = np.exp(scores)
     probs /= probs.sum(axis=1, keepdims=True)
     pred = probs.argmax(axis=1)
     conf = np.nan_to_num(probs[np.arange(len(pred)), pred])
-    return gu, gv, pred.reshape(g, g), conf.reshape(g, g)
+    return gu, gv, pred.reshape(g, g), conf.reshape(g, g), maps
 
 
 def active_on_grid(w_plane: np.ndarray, b_plane: np.ndarray, gu: np.ndarray, gv: np.ndarray,
@@ -261,9 +268,10 @@ def active_on_grid(w_plane: np.ndarray, b_plane: np.ndarray, gu: np.ndarray, gv:
 
 
 def plane_picture(model: MLP, frame: PlaneFrame, x: np.ndarray, y: np.ndarray,
-                  record: ProbeRecord, params: list[dict] | None = None) -> Plane:
-    """The Plane of the probe batch x (N, D), y (N,) drawn in `frame`; params as for
-    decision_grid."""
+                  record: ProbeRecord, params: list[dict] | None = None
+                  ) -> tuple[Plane, list[np.ndarray]]:
+    """The Plane of the probe batch x (N, D), y (N,) drawn in `frame`, and the neuron maps of
+    its grid (decision_grid); params as for decision_grid."""
     act = model.activation
     view = frame.view
     k = act.fan_out_factor
@@ -278,12 +286,12 @@ def plane_picture(model: MLP, frame: PlaneFrame, x: np.ndarray, y: np.ndarray,
     normal = w_plane / np.maximum(np.linalg.norm(w_plane, axis=0), 1e-12)
     step = 0.04 * max(view[1] - view[0], view[3] - view[2])
     side = np.stack([xs.mean(axis=1) + step * normal[0], ys.mean(axis=1) + step * normal[1]], 1)
-    gu, gv, pred, conf = decision_grid(model, frame, params)
+    gu, gv, pred, conf, maps = decision_grid(model, frame, params)
     au = np.linspace(view[0], view[1], min(ACTIVE_GRID, len(gu)))
     av = np.linspace(view[2], view[3], min(ACTIVE_GRID, len(gv)))
     with np.errstate(all="ignore"):                        # a diverged run's nan lines: off
         grid_active = active_on_grid(w_plane, b_plane, au, av, k)
-    return Plane(
+    plane = Plane(
         points=frame.project(x).astype(np.float32), labels=y.astype(np.int64),
         active_count=on.sum(axis=1).astype(np.int64), segments_x=xs, segments_y=ys,
         active_side=side.astype(np.float32), line_unit=np.arange(len(b)) // k,
@@ -293,3 +301,4 @@ def plane_picture(model: MLP, frame: PlaneFrame, x: np.ndarray, y: np.ndarray,
         grid_active=grid_active.astype(np.int32), active_x=au.astype(np.float32),
         active_y=av.astype(np.float32),
         axis_labels=frame.labels, note=frame.note)
+    return plane, maps

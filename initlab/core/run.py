@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +31,19 @@ STOPPED = ("diverged", "out_of_memory")      # statuses in which the run cannot 
 EVAL_SUBSET = 500
 DATA_FIELDS = {"dataset", "n_classes", "n_samples", "noise", "val_fraction", "preprocessing",
                "dtype"}  # examples used for each train/validation accuracy measurement
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Why a run stopped training: at `step` the loss became `kind` ("nan", "inf" or
+    "exploded": finite but EXPLODE_FACTOR times above its start, `start_loss`); `hint` is what
+    to change.  Run.divergence holds it (None while the run trains), for readers that must not
+    parse Run.message."""
+    step: int
+    loss: float
+    start_loss: float
+    kind: str
+    hint: str
 
 
 class Run:
@@ -73,6 +87,8 @@ class Run:
         self.status = "ok"
         self.message = ""
         self.diverged_at: int | None = None
+        self.divergence: Divergence | None = None
+        self.start_data_loss: float | None = None      # data loss of the first step (no penalty)
         self._start_loss: float | None = None
         self._snapshot: Snapshot | None = None
 
@@ -192,7 +208,9 @@ class Run:
         loss = float(data_loss) + model.penalty(add_grads=False)
         if self._start_loss is None:
             self._start_loss = loss if math.isfinite(loss) else float("inf")
+            self.start_data_loss = float(data_loss)
         if self._check_diverged(loss):
+            self.history.record_divergence(self.step_count + 1, loss)   # the curves show it
             return
         model.backward(dscores)
         model.penalty(add_grads=True)
@@ -213,11 +231,7 @@ class Run:
             value += delta
         self.step_count += 1
         self.samples_seen += len(idx)
-        h = self.history
-        h.steps.append(self.step_count)
-        h.loss.append(loss)
-        h.lr.append(lr)
-        h.update_ratio.append(np.array(ratios, dtype=np.float32))
+        self.history.record(self.step_count, loss, lr, np.array(ratios, dtype=np.float32))
         if self.step_count % self.eval_every == 0:
             self._evaluate()
 
@@ -234,6 +248,8 @@ class Run:
         hint = "lower the learning rate"
         if self.config.grad_clip == 0:
             hint += ", or turn on gradient clipping"
+        kind = "nan" if math.isnan(loss) else "inf" if not math.isfinite(loss) else "exploded"
+        self.divergence = Divergence(self.step_count, loss, start, kind, hint)
         self.message = (f"diverged at step {self.step_count}: the loss {what}; {hint}, "
                         f"then press reset.")
         return True
@@ -242,11 +258,7 @@ class Run:
         d = self.data
         tr_acc, _ = self.evaluate(d.x_train[self._train_eval], d.y_train[self._train_eval])
         va_acc, va_loss = self.evaluate(d.x_val[:EVAL_SUBSET], d.y_val[:EVAL_SUBSET])
-        h = self.history
-        h.eval_steps.append(self.step_count)
-        h.train_acc.append(tr_acc)
-        h.val_acc.append(va_acc)
-        h.val_loss.append(va_loss)
+        self.history.record_eval(self.step_count, tr_acc, va_acc, va_loss)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(accuracy, data loss) of the model in eval mode on x (N, D), y (N,)."""

@@ -1,2 +1,3 @@
 """Teaching helpers outside the live run: presets (the experiments menu), demos (the numbers the
-guided notebooks draw) and toys (2-D surfaces and small nets for one idea at a time)."""
+guided notebooks draw), toys (2-D surfaces and small nets for one idea at a time) and
+diagnosis_cases (the assistant's exam: configurations whose diagnosis a TA knows)."""

@@ -168,6 +168,15 @@ class MLP:
         dtype = params[0]["w"].dtype
         return self._pure_forward(x.astype(dtype, copy=False), params, False, False)[0]
 
+    def scores_and_outputs(self, x: np.ndarray, params: list[dict] | None = None
+                           ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """scores(x, params) and, from the same pass, every hidden layer's output (N, units)
+        (the activation's, before a skip connection adds; maxout: each unit's max)."""
+        params = params or self.cast_params()
+        dtype = params[0]["w"].dtype
+        scores, trace = self._pure_forward(x.astype(dtype, copy=False), params, False, True)
+        return scores, [t[2] for t in trace]
+
     def probe(self, x: np.ndarray, y: np.ndarray, params: list[dict] | None = None
               ) -> ProbeRecord:
         """One forward and backward pass in probe mode (batch statistics, no dropout, running

@@ -29,6 +29,7 @@ from initlab.ui.owndata import OwnData
 from initlab.ui.live import Coalescer, Pace, Player, StatusArea
 from initlab.ui.panels import PANELS
 from initlab.ui.panels.base import RUN_COLORS
+from initlab.ui.panels.raster import WebGLProbe
 from initlab.data.userdata import BUILT_IN_FIELDS
 from initlab.ui.runs import LabRuns, check_budget
 from initlab.ui.share import ShareLink
@@ -73,7 +74,7 @@ class Lab(w.VBox):
     def __init__(self, config: Config | None = None, *, panels: Iterable[str] | None = None,
                  controls: Iterable[str] | None = None, notice: str = "",
                  compare: Config | dict | None = None, **fields: Any) -> None:
-        super().__init__()
+        super().__init__(layout=lean.layout())     # a shared model, like every box's
         self.add_class("il-lab")
         config = (config or Config()).replace(**fields) if fields else (config or Config())
         names = list(PANELS) if panels is None else list(panels)
@@ -99,6 +100,7 @@ class Lab(w.VBox):
         self.clock = time.perf_counter             # tests drive Play with their own clock
         self._undrawn = False                      # a tick trained steps not drawn yet
         self._draws = 0                            # redraws while playing
+        self.webgl = WebGLProbe()                 # the page says if it has WebGL (raster.py)
         self.coalescer = Coalescer(self._redraw)
         self.redraw_seconds = 0.0
         self._last_tick: float | None = None
@@ -199,7 +201,7 @@ class Lab(w.VBox):
         main.add_class("il-main")
         # the two browser timers are hidden Play widgets (their layout says display: none)
         return [layout.header(self.panels.values()), main, self.player.timer,
-                self.coalescer.timer]
+                self.coalescer.timer, self.webgl.widget]
 
     def show(self) -> None:
         """Display the lab in the current notebook output."""
@@ -455,6 +457,9 @@ class Lab(w.VBox):
         if change["new"] == PRESET_PROMPT:
             return
         preset = PRESETS[change["new"]]
+        for panel in self.panels.values():     # a comparison opens on A: the problem
+            if hasattr(panel, "show_run"):
+                panel.show_run("A" if preset.compare else "B")
         self._open(preset.config, preset.compare_config, preset.lesson)
 
     def _open(self, a: Config, b: Config | None, notice: str = "") -> None:

@@ -40,7 +40,8 @@ const figs = () => [...document.querySelectorAll('.bqplot.figure')].map(f => ({
   rows: isRidge(f) ? [...f.querySelectorAll('path.line')].map(binHeights) : [],
   labels: [...f.querySelectorAll('text.label')].map(t => t.textContent),
   dots: f.querySelectorAll('path.dot').length,
-  images: f.querySelectorAll('image').length,
+  // a raster: a HeatMap's <image>, or an ImageGL texture (its figure has class il-gl)
+  images: f.querySelectorAll('image').length + (f.classList.contains('il-gl') ? 1 : 0),
   events: f.querySelectorAll('.plotarea_events').length,
   xticks: axisTicks(f, 'activation').concat(axisTicks(f, 'step'), axisTicks(f, 'hidden layer')),
   box: (b => [b.left, b.top, b.right, b.bottom])(f.getBoundingClientRect()),

@@ -20,7 +20,7 @@ from initlab.ui.panels import PANELS
 from initlab.ui.panels.histograms import short
 
 TANH_DEEP = "?activation=tanh&init=gaussian&weight_std=1.0&depth=6&width=200"
-FIGURES = 9      # ridgeline, forward, backward, units, data cloud, boundary, loss, accuracy, ratio
+FIGURES = 9      # ridgeline, forward, backward, neurons, data cloud, boundary, loss, accuracy, ratio
 
 
 def overlapping(boxes: list[list[float]]) -> list[tuple[int, int]]:
@@ -51,7 +51,9 @@ def test_the_app_renders_every_panel_without_errors(page, voila_server):
     assert len(by_title["activations"]["paths"]) == depth       # one step curve per layer
     assert by_title["decision boundary"]["images"] == 1            # the raster of predictions
     assert len(by_title["decision boundary"]["labels"]) == 256     # the probe batch (shapes)
-    assert by_title["units"]["images"] == 1                        # every layer's units
+    neurons = next(f for f in figs if f["title"].startswith("neurons"))
+    assert neurons["images"] == 1                  # every layer's units' maps: one raster
+    assert [t for t in neurons["labels"] if t.isdigit()] == [str(i) for i in range(1, depth + 1)]
     cloud = next(f for f in figs if "first-layer units" in f["title"])
     assert len(cloud["paths"]) <= 2          # every line in one path (dead ones in a second)
     assert cloud["images"] == 1              # the shade: units on at each spot
@@ -135,7 +137,7 @@ def test_play_grows_the_loss_curve_and_pause_stops_training(page, voila_server):
     open_app(page, voila_server, "?depth=2&width=32")
     page.get_by_role("button", name="Play").click()
     loss = "([...document.querySelectorAll('.bqplot.figure')].find(f => " \
-           "(f.querySelector('.mainheading') || {}).textContent === 'loss')" \
+           "(f.querySelector('.mainheading') || {}).textContent.startsWith('loss'))" \
            ".querySelector('path.line').getAttribute('d') || '').length"
     page.wait_for_function(f"() => {loss} > 100", timeout=DEADLINE_MS)
     first = page.evaluate(f"() => {loss}")

@@ -31,6 +31,11 @@ def make_snapshot(depth: int = 3, activation: str = "tanh", hist_bin: int | None
     p = None
     if plane:
         g = 5
+        # neuron maps over the grid: unit u of layer i rises along x, (u + 1) / units high
+        ramp = np.linspace(-1, 1, g, dtype=np.float32)
+        for i, stats in enumerate(layers):
+            stats.unit_maps = (np.tile(ramp, (g, 1))[None] * ((np.arange(units) + 1) / units)
+                               [:, None, None] * (i + 1)).astype(np.float32)
         unit_dead = np.zeros(units, bool)
         unit_dead[list(dead)] = True
         seg = np.tile(np.array([[-1.0, 1.0]], np.float32), (units, 1))

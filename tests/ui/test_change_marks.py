@@ -39,7 +39,7 @@ def test_many_changes_stay_two_marks_and_a_rebuild_clears_them():
     figure_marks = lab.panels["loss"].loss_figure.marks
     assert len(markers.labels.text) == 3
     assert np.asarray(markers.lines.x).shape == (3, 2)
-    assert len(figure_marks) == 4                              # loss, ln C line, lines, labels
+    assert len(figure_marks) == 5                   # loss, ln C, lr, marker lines and labels
     lab.set(depth=4)                                           # a rebuild starts a new history
     assert not markers.lines.visible and not markers.labels.visible
 

@@ -13,7 +13,7 @@ from initlab.core.compare import start_scales
 from initlab.core.config import Config
 from initlab.lessons.presets import PRESETS
 from initlab.ui.app import Lab
-from initlab.ui.panels.base import RUN_COLORS
+from initlab.ui.panels.base import RUN_COLORS, RUN_TINTS
 
 DEEP_TANH = dict(activation="tanh", depth=6, width=64, init="gaussian", weight_std=0.01)
 
@@ -80,10 +80,11 @@ def test_step_trains_both_in_lockstep_and_every_curve_has_two_series():
     assert lab.step(20) == 20
     assert [r.step_count for r in lab.runs] == [20, 20]
     loss = lab.panels["loss"].loss
-    assert np.atleast_2d(loss.y).shape[0] == 2
-    assert list(loss.colors) == [RUN_COLORS["A"], RUN_COLORS["B"]]
+    assert np.atleast_2d(loss.y).shape[0] == 4             # train and validation, A and B
+    assert list(loss.colors) == [RUN_COLORS["A"], RUN_TINTS["A"], RUN_COLORS["B"],
+                                 RUN_TINTS["B"]]
     assert np.atleast_2d(lab.panels["loss"].accuracy.y).shape[0] == 4
-    a_loss, b_loss = np.atleast_2d(loss.y)
+    a_loss, b_loss = np.atleast_2d(loss.y)[[0, 2]]
     assert not np.allclose(a_loss[np.isfinite(a_loss)], b_loss[np.isfinite(b_loss)])
     line = html.unescape(lab.status.line.value)
     assert line.count("step 20") == 2 and "lr=0.1" in line
@@ -138,7 +139,7 @@ def test_the_data_cloud_draws_b_and_switches_to_a():
     lines_a, lines_b = (r.snapshot().plane for r in lab.runs)
     assert units.cloud.box.children == (units.cloud.figure, units.run_choice)
     assert units.run_choice.value == "B" and units.cloud.figure.title.startswith("B: ")
-    assert units.figures() == [units.raster.figure, units.cloud.figure]
+    assert units.figures() == [units.neurons.figure, units.cloud.figure]
     drawn_b = units.alive.x.copy()
     units.run_choice.value = "A"
     assert units.cloud.figure.title.startswith("A: ")
@@ -191,7 +192,7 @@ def test_the_lectures_comparisons_open_in_compare_mode():
     preset = PRESETS["deep sigmoid vanishes"]
     a, b = lab.runs
     assert a.config == preset.config and b.config == preset.compare_config
-    assert b.config.residual and lab.compare_button.value is True
+    assert b.config.activation == "relu" and lab.compare_button.value is True
     lab.presets.value = "learning rate too low"           # not a comparison: one run
     assert len(lab.runs) == 1 and lab.config == PRESETS["learning rate too low"].config
 

@@ -59,6 +59,13 @@ def tick(lab: Lab, n: int = 1) -> None:
         lab.player.timer.value += 1
 
 
+def loss_end(lab: Lab) -> float:
+    """The last step of the training-loss curve (row 0 of the loss mark; row 1 is validation)."""
+    x = np.atleast_2d(lab.panels["loss"].loss.x)[0]
+    x = x[np.isfinite(x)]
+    return float(x[-1]) if len(x) else 0.0
+
+
 def test_small_init_collapses_deep_tanh_activations():
     lab = Lab(**DEEP_TANH, weight_std=1.0)
     lab.controls.widgets["weight_std"].value = 0.01
@@ -169,14 +176,14 @@ def test_playing_grows_the_loss_curve_and_live_changes_keep_it():
     lab.play()
     assert lab.player.playing and lab.play_button.description == "Pause"
     tick(lab, 3)
-    steps = float(lab.panels["loss"].loss.x[-1])   # each tick draws, then trains
+    steps = loss_end(lab)                          # each tick draws, then trains
     assert steps > 10 and lab.run.step_count > steps
     lab.pause()
-    assert lab.panels["loss"].loss.x[-1] == lab.run.step_count    # however many steps it took
+    assert loss_end(lab) == lab.run.step_count     # however many steps it took
     lab.play()
     lab.controls.widgets["lr"].value = 0.001       # live: the curve goes on
     tick(lab, 2)
-    assert lab.panels["loss"].loss.x[-1] > steps    # (its length may halve: long curves thin)
+    assert loss_end(lab) > steps                   # (its length may halve: long curves thin)
     assert "step" in lab.status.line.value and "val acc" in lab.status.line.value
     lab.controls.widgets["depth"].value = 2        # rebuild: the curve starts again
     timer_fires(lab)
@@ -197,8 +204,7 @@ def test_playing_redraws_the_plane_pictures_every_second_tick_and_pausing_redraw
     for _ in range(4):
         tick(lab)
         # the loss curve's last step (its length can halve: a long curve is thinned)
-        x = lab.panels["loss"].loss.x
-        drawn.append((float(x[-1]) if len(x) else 0.0, boundary.regions.color.copy()))
+        drawn.append((loss_end(lab), boundary.regions.color.copy()))
     loss_ends = [n for n, _ in drawn]
     assert loss_ends == sorted(set(loss_ends))                # the loss curve: every tick
     changed = [not np.array_equal(a, b) for (_, a), (_, b) in zip(drawn, drawn[1:])]
@@ -207,7 +213,7 @@ def test_playing_redraws_the_plane_pictures_every_second_tick_and_pausing_redraw
     grid = lab.run.snapshot().plane
     sure = np.clip((grid.grid_conf - 1 / 3) * 1.5, 0, 1)
     np.testing.assert_allclose(boundary.regions.color, 2 * grid.grid_pred + sure, rtol=1e-5)
-    assert lab.panels["loss"].loss.x[-1] == lab.run.step_count    # however many steps it took
+    assert loss_end(lab) == lab.run.step_count     # however many steps it took
 
 
 def test_a_huge_loss_is_shown_in_three_significant_digits():
@@ -233,7 +239,7 @@ def test_too_high_a_learning_rate_diverges_stops_play_and_reset_recovers():
     assert lab.run.status == "ok" and lab.run.step_count == 0
     assert "diverged" not in lab.status.line.value
     lab.step(20)
-    assert lab.run.status == "ok" and len(lab.panels["loss"].loss.x) == 20
+    assert lab.run.status == "ok" and loss_end(lab) == 20
 
 
 def test_a_failing_callback_is_shown_and_the_lab_keeps_working(monkeypatch):
@@ -299,9 +305,9 @@ def test_presets_load_their_config_and_lesson():
     from initlab.lessons.presets import PRESETS
     lab = Lab(panels=["depth"])
     lab.presets.value = "dead relus"
-    assert lab.runs[0].config == PRESETS["dead relus"].config      # run A; B is leaky (compare)
-    assert lab.controls.widgets["lr"].value == 3.0
-    assert "learning rate far too high" in lab.status.notice.value
+    assert lab.runs[0].config == PRESETS["dead relus"].config      # run A; B: lr 0.3 (compare)
+    assert lab.controls.widgets["lr"].value == 0.3                 # the controls move B
+    assert "rarely come back" in lab.status.notice.value
 
 
 def test_out_of_range_values_widen_the_slider_instead_of_changing_the_config():

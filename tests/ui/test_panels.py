@@ -13,7 +13,7 @@ from conftest import make_history, make_snapshot, ridge_heights, shares
 from initlab.core.snapshot import History
 from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
                                DepthProfile, Panel, TrainingCurves, UpdateRatio)
-from initlab.ui.panels.base import CLASS_SHAPES, RUN_COLORS, assign, series_rows
+from initlab.ui.panels.base import CLASS_SHAPES, RUN_COLORS, RUN_TINTS, assign, series_rows
 
 
 def marks_of(panel: Panel) -> list:
@@ -77,7 +77,9 @@ def test_only_the_curves_are_resent_after_one_more_step():
     hist.update_ratio.append(np.full(4, 1e-3, np.float32))
     for p in panels:
         p.update(snap, hist)
-    assert sorted(set(sent)) == ["x", "y"] and len(sent) == 4   # loss and ratio lines only
+    # the loss and ratio lines only: the learning rate is drawn up to the last accuracy
+    # measurement, so it is resent with the accuracy, not at every step
+    assert sorted(set(sent)) == ["x", "y"] and len(sent) == 4
 
 
 # ---- the ridgeline ------------------------------------------------------------------------------
@@ -191,6 +193,7 @@ def test_every_layers_units_are_one_raster_dead_first_saturated_last():
     snap.layers[1].unit_active = np.array([0.5, 0.0, 0.9, 0.0], np.float32)
     snap.layers[2].unit_saturated = np.array([0.0, 0.0, 0.8, 0.0], np.float32)
     panel = DeadUnits()
+    panel.view_choice.value = True              # the unit raster on top (default: neurons)
     panel.update(snap, History())
     cells = panel.raster.cells.color
     assert cells.shape == (3, 4) and cells.dtype == np.float32
@@ -280,7 +283,13 @@ def test_two_d_panels_show_the_reason_without_a_plane():
 def test_curves_draw_the_history_and_the_ln_c_line():
     panel = TrainingCurves()
     panel.update(make_snapshot(n_classes=3), make_history(steps=20))
-    np.testing.assert_allclose(panel.loss.y, 1.0 / np.arange(1, 21), rtol=1e-6)
+    train, val = panel.loss.y                          # one mark: train and validation loss
+    np.testing.assert_allclose(train, 1.0 / np.arange(1, 21), rtol=1e-6)
+    np.testing.assert_allclose(panel.loss.x[1, :4], [5, 10, 15, 20])
+    np.testing.assert_allclose(val[:4], 1.0 / np.array([5, 10, 15, 20]), rtol=1e-6)
+    # the validation row ends at its last measurement (step 20): the points beyond repeat it
+    assert (panel.loss.x[1, 4:] == 20).all() and (val[4:] == val[3]).all()
+    assert panel.loss.labels == ["train loss", "validation loss"]
     np.testing.assert_allclose(panel.start.y, np.log(3), rtol=1e-6)
     assert panel.accuracy.y.shape == (2, 4)
     assert (panel.y_linear.min, panel.y_linear.max) == (0.0, 1.5)       # round, above ln 3
@@ -315,19 +324,25 @@ def test_an_empty_accuracy_picture_says_when_accuracy_is_first_measured():
     assert panel.accuracy_figure.title == "accuracy: train (blue), validation (orange)"
 
 
-def test_comparing_draws_two_loss_curves_and_four_accuracy_curves():
+def test_comparing_draws_four_loss_curves_and_four_accuracy_curves():
     panel = TrainingCurves()
     panel.update(make_snapshot(), make_history(steps=20), other=(make_snapshot(),
                                                                  make_history(steps=10)))
-    assert panel.loss.y.shape == (2, 20) and (panel.loss.x[1, 10:] == 10).all()   # B ends at 10
-    assert (panel.loss.y[1, 10:] == panel.loss.y[1, 9]).all()
-    np.testing.assert_allclose(panel.loss.y[1, :10], 1.0 / np.arange(1, 11), rtol=1e-6)
-    assert panel.loss.colors == [RUN_COLORS["A"], RUN_COLORS["B"]]
+    # B's train loss ends at step 10: the points beyond repeat its last one (a row's label sits
+    # at its last point; a nan there is a console error)
+    assert panel.loss.y.shape == (4, 20) and (panel.loss.x[2, 10:] == 10).all()
+    assert (panel.loss.y[2, 10:] == panel.loss.y[2, 9]).all()
+    np.testing.assert_allclose(panel.loss.y[2, :10], 1.0 / np.arange(1, 11), rtol=1e-6)
+    assert panel.loss.labels == ["train loss A", "validation loss A", "train loss B",
+                                 "validation loss B"]
+    assert panel.loss.colors == [RUN_COLORS["A"], RUN_TINTS["A"], RUN_COLORS["B"],
+                                 RUN_TINTS["B"]]
     assert panel.accuracy.y.shape == (4, 4)
     assert panel.accuracy.labels == ["train A", "validation A", "train B", "validation B"]
-    assert panel.loss_figure.title == "loss: A (blue), B (orange)"
+    assert panel.lr.colors == [RUN_COLORS["A"], RUN_COLORS["B"]] and panel.lr.y.shape[0] == 2
+    assert panel.loss_figure.title == "loss A, B · lr (dotted)"
     panel.update(make_snapshot(), make_history(steps=20))
-    assert panel.loss.y.shape == (20,) and panel.loss_figure.title == "loss"
+    assert panel.loss.y.shape == (2, 20) and panel.loss_figure.title == "loss · lr (dotted)"
 
 
 def test_update_ratio_draws_one_line_per_weight_layer():
@@ -387,6 +402,7 @@ def test_comparing_the_boundary_switches_between_a_and_b():
 
 def test_the_unit_raster_is_not_resent_for_changes_too_small_to_see():
     panel = DeadUnits()
+    panel.view_choice.value = True              # the unit raster on top (default: neurons)
     snap = make_snapshot(depth=2, activation="relu", units=4)
     snap.layers[0].unit_active = np.array([0.0, 0.3, 0.5, 0.9], np.float32)
     panel.update(snap, History())

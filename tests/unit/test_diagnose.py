@@ -31,7 +31,9 @@ CASES = {
                             dict(WIDE_TANH, init="xavier_normal"), 0),
     "update_ratio_high": (dict(SGD, lr=3.0, grad_clip=1.0), 30,
                           dict(SGD, lr=0.3, grad_clip=1.0), 30),
-    "update_ratio_low": (dict(SGD, lr=1e-5), 30, dict(SGD, lr=1e-4), 30),
+    "update_ratio_low": (dict(SGD, lr=1e-4), 30, dict(SGD, lr=1e-2), 30),
+    "symmetry": (dict(init="zeros"), 0, dict(init="he_normal"), 0),
+    "over_regularised": (dict(dropout=0.9), 300, dict(dropout=0.5), 300),
     "loss_flat": (dict(SGD, lr=1e-5), 200, dict(SGD, lr=1e-3), 200),
     "overfitting": (dict(FEW_NOISY_POINTS, n_samples=60), 400,
                     dict(FEW_NOISY_POINTS, n_samples=600), 400),
@@ -127,7 +129,7 @@ def test_a_diverged_run_is_told_to_lower_the_learning_rate_and_nothing_from_nan_
     run = trained(20, **SGD, lr=50.0)
     findings = diagnose(run)
     assert [f.code for f in findings] == ["diverged"]
-    assert findings[0].fix == {"lr": 5.0}
+    assert findings[0].fix == {"lr": 0.5}          # blew up at once: 100x lower
     assert findings[0].evidence["step"] == run.step_count
     assert findings[0].message.startswith(f"Training blew up at step {run.step_count}: the loss "
                                           "exploded to")
@@ -167,9 +169,19 @@ def test_a_bad_start_is_a_problem_at_first_and_only_history_once_training_is_und
     assert by_code(diagnose(run))["initial_loss"].severity == "info"
 
 
-def test_an_initial_loss_raised_by_a_penalty_says_so():
-    found = by_code(diagnose(trained(0, init="gaussian", weight_std=1.0, l2=0.01)))
-    assert "includes the L1/L2 penalty" in found["initial_loss"].message
+@pytest.mark.parametrize("steps", [0, 1, 30])
+def test_an_initial_loss_judges_the_data_loss_and_shows_the_penalty_apart(steps):
+    found = by_code(diagnose(trained(steps, init="gaussian", weight_std=1.0, l2=0.01)))
+    evidence = found["initial_loss"].evidence
+    assert evidence["initial_penalty"] > 0
+    assert "penalty" in found["initial_loss"].message and "not in this number" in (
+        found["initial_loss"].message)
+    for seed in range(5):            # the lecture: the penalty raises the total, not the data loss
+        for steps_ in (0, 1):
+            run = trained(steps_, l2=0.1, seed=seed)
+            assert "initial_loss" not in by_code(diagnose(run))
+            if steps_:
+                assert run.history.loss[0] > 2 * math.log(3) > run.start_data_loss
 
 
 def test_units_dead_or_saturated_in_a_net_that_has_learned_are_only_info():
@@ -188,3 +200,100 @@ def test_a_gradient_that_is_zero_reads_as_zero_not_as_0_times():
     assert found.evidence["ratio"] == 0.0
     assert "is zero, while the one leaving the last of 6 layers is not" in found.message
     assert "0 times" not in found.message
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_identical_units_are_told_symmetry_and_the_init_that_breaks_it(seed):
+    for fields, steps in ((dict(init="zeros"), 0), (dict(init="zeros"), 200),
+                          (dict(init="constant", weight_std=0.1, activation="tanh"), 200)):
+        findings = diagnose(trained(steps, seed=seed, **fields))
+        first = findings[0]
+        assert first.code == "symmetry" and first.severity == "problem"
+        assert first.fix == {"init": "xavier_normal" if "activation" in fields else "he_normal"}
+        assert [f for f in findings[1:] if f.fix or f.severity != "info"] == []  # symptoms
+    assert "symmetry" not in by_code(diagnose(trained(200, seed=seed, init="orthogonal")))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_too_much_regularisation_is_told_to_regularise_less(seed):
+    for fields, knob in ((dict(dropout=0.9), "dropout"), (dict(l2=1.0), "l2"),
+                         (dict(l1=0.1), "l1")):
+        run = trained(300, seed=seed, **fields)
+        found = by_code(diagnose(run))["over_regularised"]
+        assert list(found.fix) == [knob] and found.fix[knob] < fields[knob]
+        assert found.evidence["train_accuracy"] < 0.8
+        assert not any(f.fix and "lr" in f.fix for f in diagnose(run))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_dead_net_is_never_told_to_raise_the_learning_rate(seed):
+    run = trained(300, **SGD, lr=5.0, grad_clip=1.0, seed=seed)
+    findings = diagnose(run)
+    lrs = [f.fix["lr"] for f in findings if f.fix and "lr" in f.fix]
+    assert lrs and all(lr < run.config.lr for lr in lrs) and len(lrs) == 1
+    assert "update_ratio_low" not in by_code(findings)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sgd_at_a_learning_rate_below_the_pictures_band_is_told_to_raise_it(seed):
+    from initlab.core.diagnose.thresholds import UPDATE_BAND
+    run = trained(300, **SGD, lr=1e-3, seed=seed)
+    found = by_code(diagnose(run))["update_ratio_low"]
+    assert found.evidence["update_ratio"] < UPDATE_BAND[0] and found.fix == {"lr": 1e-2}
+
+
+def test_the_ratio_picture_shades_the_assistants_band():
+    pytest.importorskip("bqplot")
+    from initlab.core.diagnose.thresholds import UPDATE_BAND, UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW
+    from initlab.ui.panels.ratio import UpdateRatio
+    band = UpdateRatio().band.y
+    assert np.allclose(band[:, 0], UPDATE_BAND, rtol=1e-6)
+    assert UPDATE_RATIO_LOW == UPDATE_BAND[0] and UPDATE_RATIO_HIGH > UPDATE_BAND[1]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_xavier_relu_deep_is_offered_he_first_and_he_relu_deep_starts_without_a_warning(seed):
+    found = by_code(diagnose(trained(0, init="xavier_normal", depth=20, seed=seed)))
+    assert found["vanishing_gradients"].fix == {"init": "he_normal"}
+    assert not any(f.fix == {"norm": "batch"} for f in found.values())
+    he = diagnose(trained(0, depth=20, seed=seed))
+    assert [f for f in he if f.severity != "info"] == []
+
+
+def test_dead_units_are_said_to_rarely_recover_not_never():
+    run = trained(300, depth=2, optimizer="sgd", lr=3.0, grad_clip=5.0)
+    message = by_code(diagnose(run))["dead_units"].message
+    assert "rarely recover" in message and "never" not in message
+
+
+def test_saturation_and_exploding_gradients_say_what_their_numbers_show():
+    found = by_code(diagnose(trained(0, **WIDE_TANH, init="gaussian", weight_std=1.0)))
+    saturation, exploding = found["saturation"].message, found["exploding_gradients"].message
+    assert "local slope is ~0" in saturation and "almost no gradient passes back" not in saturation
+    first = found["exploding_gradients"].evidence["grad_norm"][0]
+    assert first > 1 and f"{first:.2g}" in exploding
+
+
+def test_divergence_is_read_from_the_run_record_not_from_its_message():
+    run = trained(20, **SGD, lr=50.0)
+    d = run.divergence
+    assert d is not None and d.step == run.step_count and d.kind in ("nan", "inf", "exploded")
+    before = diagnose(run)
+    run.message = "something else entirely"
+    after = diagnose(run)
+    assert [(f.code, f.message, f.fix) for f in after] == [
+        (f.code, f.message, f.fix) for f in before]
+    assert f"at step {d.step}" in after[0].message
+
+
+def test_one_button_per_knob_and_none_on_a_symptom_of_a_named_cause():
+    from initlab.core.diagnose import consistent
+    low = Finding("update_ratio_low", "warning", "m", {}, {"lr": 0.1}, "raise")
+    dead = Finding("dead_units", "problem", "m", {}, {"lr": 0.001}, "lower")
+    kept = consistent([dead, low])
+    assert kept[0].fix == {"lr": 0.001} and kept[1].fix is None and kept[1].fix_label == ""
+    cause = Finding("symmetry", "problem", "m", {}, {"init": "he_normal"}, "He")
+    shown = consistent([dead, cause, low])
+    assert [(f.code, f.severity, f.fix) for f in shown] == [
+        ("symmetry", "problem", {"init": "he_normal"}), ("dead_units", "info", None),
+        ("update_ratio_low", "info", None)]

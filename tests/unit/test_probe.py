@@ -221,3 +221,84 @@ def test_leaky_relu_with_slope_zero_counts_its_off_units_dead_like_relu():
     assert sum(layer.dead_units for layer in flat.layers) > 0
     assert np.array_equal(flat.plane.unit_dead, relu.plane.unit_dead)
     assert all(layer.dead_units == 0 for layer in leaky.layers) and not leaky.plane.unit_dead.any()
+
+
+# ---- neuron maps: every hidden unit over the decision boundary's grid --------------------------
+def _grid_inputs(run, plane):
+    """The boundary's grid points lifted into input space, row-major (row i = grid_y[i])."""
+    uu, vv = np.meshgrid(plane.grid_x.astype(np.float64), plane.grid_y.astype(np.float64))
+    return run.data.frame.lift(np.stack([uu.ravel(), vv.ravel()], axis=1)), uu.shape
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("fields", [dict(dataset="spiral", width=32),
+                                    dict(dataset="moons", n_classes=2, activation="tanh",
+                                         width=16),
+                                    dict(**DIGITS, width=24, activation="sigmoid")])
+def test_a_first_layer_map_is_the_first_layer_evaluated_by_hand_on_the_grid(fields, seed):
+    run = Run(Config(**fields, seed=seed))
+    run.step(10)
+    snap = run.snapshot()
+    pts, shape = _grid_inputs(run, snap.plane)
+    d = run.model.dense[0].params
+    z = pts @ d["w"] + d["b"]
+    by_hand = {"relu": lambda v: np.maximum(v, 0), "tanh": np.tanh,
+               "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[run.config.activation](z)
+    maps = snap.layers[0].unit_maps
+    assert maps.dtype == np.float32 and maps.shape == (run.config.width, *shape)
+    assert shape[0] >= 16
+    assert np.allclose(maps, by_hand.T.reshape(maps.shape), rtol=1e-4, atol=1e-4)
+    assert maps.std() > 0                                  # a picture, not a constant
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_deeper_maps_and_batch_norm_are_evaluated_in_test_mode(seed):
+    run = Run(Config(norm="batch", width=12, depth=2, seed=seed))
+    run.step(20)                                           # running averages away from 0 / 1
+    snap = run.snapshot()
+    pts, shape = _grid_inputs(run, snap.plane)
+    h = pts
+    for i in range(2):
+        p, bn = run.model.dense[i].params, run.model.norms[i]
+        z = h @ p["w"] + p["b"]
+        z = (z - bn.running_mean) / np.sqrt(bn.running_var + bn.eps)    # eval mode: averages
+        h = np.maximum(z * bn.params["gamma"] + bn.params["beta"], 0)
+        maps = snap.layers[i].unit_maps
+        assert np.allclose(maps, h.T.reshape(maps.shape), rtol=1e-4, atol=1e-4)
+    assert not np.allclose(run.model.norms[1].running_mean, 0)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid",
+                                        "maxout", "identity"])
+def test_every_activation_has_a_map_per_unit_and_layer(activation):
+    run = Run(Config(activation=activation, width=10, depth=3, maxout_pieces=3))
+    snap = run.snapshot()
+    g = len(snap.plane.grid_x)
+    for stats in snap.layers:
+        assert stats.unit_maps.shape == (10, g, g) and stats.unit_maps.dtype == np.float32
+        assert np.isfinite(stats.unit_maps).all()
+    if activation == "maxout":                             # a unit's output: its largest piece
+        pts, _ = _grid_inputs(run, snap.plane)
+        d = run.model.dense[0].params
+        z = (pts @ d["w"] + d["b"]).reshape(len(pts), 10, 3).max(axis=2)
+        assert np.allclose(snap.layers[0].unit_maps, z.T.reshape(10, g, g), atol=1e-4)
+
+
+def test_a_wide_net_still_gets_a_grid_of_sixteen_and_the_budget_counts_its_maps():
+    from initlab.core import budget
+    run = Run(Config(**DIGITS, depth=10, width=500, activation="tanh"))
+    snap = run.snapshot()
+    assert len(snap.plane.grid_x) == 16 and snap.layers[9].unit_maps.shape == (500, 16, 16)
+    cost = budget.estimate(run.config)
+    held = sum(s.unit_maps.nbytes for s in snap.layers) / budget.MB
+    assert cost.parts["maps"] == pytest.approx(held)
+
+
+def test_no_plane_no_maps():
+    from initlab.data.datasets import Data, Preprocessor
+    x = np.random.default_rng(0).standard_normal((60, 1))
+    y = (x[:, 0] > 0).astype(np.int64)
+    data = Data(x_train=x, y_train=y, x_val=x[:10], y_val=y[:10], raw_train=x, raw_val=x[:10],
+                n_classes=2, input_dim=1, preprocessor=Preprocessor("none").fit(x), name="line")
+    snap = Run(Config(n_classes=2, width=8), data=data).snapshot()
+    assert all(s.unit_maps is None for s in snap.layers)

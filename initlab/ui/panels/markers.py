@@ -1,5 +1,6 @@
 """Change markers: where a live change (learning rate, optimiser, regularisation, ...) happened
-during a run, a vertical line across the curve's figure, labelled with the change.
+during a run, a vertical line across the curve's figure, labelled with the change; and, in red,
+where a run diverged (with the loss that stopped it) or ran out of memory.
 
 `History.changes` holds (step, "lr 0.01 -> 0.1") pairs (run.py).  All markers of a figure are two
 marks whatever their number: one Lines mark (one vertical segment per change) and one Label mark,
@@ -8,6 +9,8 @@ Comparing two runs, each run's markers are drawn in its colour and their labels 
 """
 from __future__ import annotations
 
+import math
+
 import bqplot as bq
 import numpy as np
 
@@ -15,18 +18,45 @@ from initlab.core.snapshot import History, Snapshot
 from initlab.ui.panels.base import RUN_COLORS, assign, f32, unit_scale
 
 MARKER_COLOR = "#6b7280"
+STOP_COLOR = "#b00020"             # where a run diverged (the status line's red)
+STOP_ROOM = 1.35                   # a stopped run's step axis: room for its label
 LABEL_ROWS = (0.94, 0.82, 0.70)      # label heights (figure fraction), cycled: close ones stagger
 
 
 def changes_of(drawn: list[tuple[str, Snapshot, History]]) -> list[tuple[float, str, str]]:
-    """Every drawn run's changes as (step, text, colour), in step order."""
+    """Every drawn run's changes as (step, text, colour), in step order; a run that stopped
+    (diverged, out of memory) adds a red one where it stopped."""
     comparing = len(drawn) > 1
     out = []
-    for run, _, history in drawn:
+    for run, snapshot, history in drawn:
         for step, label in history.changes:
             text = f"{run}: {label}" if comparing else label
             out.append((float(step), text, RUN_COLORS[run] if comparing else MARKER_COLOR))
+        stop = stopped(snapshot, history)
+        if stop is not None:
+            out.append((stop[0], f"{run}: {stop[1]}" if comparing else stop[1], STOP_COLOR))
     return sorted(out, key=lambda c: c[0])
+
+
+def stopped(snapshot: Snapshot, history: History) -> tuple[float, str] | None:
+    """(step, label) of where a run stopped training, or None while it can train: the step
+    whose loss diverged (with that loss), or the step that ran out of memory."""
+    if history.diverged_step is not None:
+        loss = history.diverged_loss        # a finite one is drawn: the curve shows its size
+        what = ("" if loss is not None and math.isfinite(loss)
+                else ": loss NaN" if loss is None or math.isnan(loss) else ": loss infinite")
+        return float(history.diverged_step), f"diverged{what}"
+    if snapshot.status == "out_of_memory":
+        return float(snapshot.step + 1), "out of memory"
+    return None
+
+
+def axis_end(drawn: list[tuple[str, Snapshot, History]], last_step: float) -> float:
+    """Where a linear step axis should end: at the last step drawn, or a third beyond where a
+    run stopped (it will never go further), so that the red label beside it fits."""
+    stops = [stop[0] * STOP_ROOM for stop in (stopped(snap, h) for _, snap, h in drawn)
+             if stop is not None]
+    return max([last_step, *stops])
 
 
 class ChangeMarkers:
@@ -58,8 +88,8 @@ class ChangeMarkers:
 
     def key(self, drawn: list[tuple[str, Snapshot, History]]) -> tuple:
         """What the markers depend on (a panel's redraw key can include it)."""
-        return tuple((id(h), len(h.changes), h.changes[-1] if h.changes else None)
-                     for _, _, h in drawn)
+        return tuple((id(h), len(h.changes), h.changes[-1] if h.changes else None,
+                      stopped(snap, h)) for _, snap, h in drawn)
 
     def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
         """Draw the changes of `drawn` (as panels' runs(): [(run, snapshot, history), ...])."""

@@ -1,10 +1,7 @@
 """The unit pictures and the 2-D pictures.
 
-Units (panel "dead_relu"): every hidden layer's units as one raster (a HeatMap: layers x units,
-first layer at the top), each unit coloured by the share of the probe batch it is active on,
-units sorted within their layer so the counts read as lengths: dead units red at the left (off on
-every example and without gradient: ReLU only, they never learn again), saturated units orange
-at the right (tanh/sigmoid: pinned at a bound on most examples).  Below it, the data cloud with
+Units (panel "dead_relu"): on top the neuron picture (neurons.py) or, with the "units" button
+pressed, the unit raster (units.py).  Below it, the data cloud with
 each first-layer unit's line (where it switches on; a tick marks its active side), dead units'
 lines red and dashed, over a raster of how many first-layer units are on at each spot (pink where
 none is).  Every line is one path of one Lines mark and the points never change colour: the
@@ -12,7 +9,7 @@ browser's cost is per SVG element it touches, and this picture changes on every 
 Comparing two runs, an A/B switch chooses whose lines are drawn.  Data wider than 2-D (digits)
 is drawn in the plane of its first two principal components, with the Plane's note.
 
-Decision boundary: the predicted class over a grid (a raster HeatMap: one image, cheap to send),
+Decision boundary: the predicted class over a grid (one raster: raster.py),
 lighter where the network is less confident, with the probe points on top in their true class's
 colour and shape.
 """
@@ -24,40 +21,22 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from initlab.core.snapshot import History, LayerStats, Snapshot
+from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, SATURATED_COLOR, Other,
+from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, Other,
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
+from initlab.ui.panels.neurons import NeuronMaps
+from initlab.ui.panels.raster import Raster
+from initlab.ui.panels.units import UnitRaster
 
 LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
-SHADES = 32               # distinct shades of "share active" in the unit raster
-SATURATED_SHARE = 0.5      # a unit pinned at a bound on at least this share of examples
-# Unit colours: value -1 dead, 0..1 share of examples active (pale: rarely), 2 saturated; the
-# scale's four stops sit evenly on [-1, 2].
-UNIT_STOPS = [DEAD_COLOR, "#eef1f6", "#2b5ca8", SATURATED_COLOR]
 
 
-def unit_values(stats: LayerStats, can_die: bool) -> np.ndarray:
-    """(units,) float32 colour values of one layer, sorted: dead first, saturated last.
-
-    Shares are rounded to 1/32 (invisible in the colour) so that training's small changes do not
-    re-send the raster at every Play tick; a unit active on any example stays above 0.
-    """
-    active = np.nan_to_num(np.asarray(stats.unit_active, np.float32), nan=0.0)
-    values = np.round(active * SHADES) / SHADES
-    values[(active > 0) & (values == 0)] = 1.0 / SHADES
-    if can_die:
-        values[active <= 0] = -1.0
-    saturated = np.nan_to_num(np.asarray(stats.unit_saturated, np.float32), nan=0.0)
-    values[saturated >= SATURATED_SHARE] = 2.0
-    return np.sort(values)
-
-
-def ab_switch(tooltip: str) -> w.ToggleButtons:
+def ab_switch(tooltip: str, value: str = "B") -> w.ToggleButtons:
     """The A/B switch floating at a plane picture's top right while comparing; B (the run the
-    controls move) first."""
-    switch = w.ToggleButtons(options=["A", "B"], value="B", tooltip=tooltip,
+    controls move) first, unless an experiment asked for A (its problem)."""
+    switch = w.ToggleButtons(options=["A", "B"], value=value, tooltip=tooltip,
                              layout=lean.layout(),
                              style=lean.style(w.ToggleButtonsStyle, button_width="28px"))
     switch.add_class("il-overlay")
@@ -67,10 +46,18 @@ def ab_switch(tooltip: str) -> w.ToggleButtons:
 class _Switchable:
     """A panel with an A/B switch (compare mode): flipping it redraws what it last drew."""
     _last: tuple = ()        # the arguments of the last update()
+    run_choice: w.ToggleButtons | None
+    shown_run: str = "B"     # the run a switch made later starts on
 
     def _on_choice(self, change: dict) -> None:
         if self._last:
             self.update(*self._last)
+
+    def show_run(self, run: str) -> None:
+        """Draw run `run` ("A" or "B") while comparing: an experiment opens on A, its problem."""
+        self.shown_run = run
+        if self.run_choice is not None and self.run_choice.value != run:
+            self.run_choice.value = run
 
 
 class _PlaneFigure:
@@ -100,67 +87,6 @@ class _PlaneFigure:
         assign(self.x_axis, label=u)
         assign(self.y_axis, label=v)
         return True
-
-
-class UnitRaster:
-    """Every hidden layer's units as one HeatMap (rows: layers, first at the top; comparing, the
-    rows of A and B alternate)."""
-
-    def __init__(self) -> None:
-        # x is the share of the layer's units: the same frame at every width (nothing to re-send
-        # when the width changes), and a dead share reads off as a length
-        self.x = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
-        self.y = bq.LinearScale(min=0.0, max=1.0, reverse=True)
-        self.color_scale = bq.ColorScale(colors=UNIT_STOPS, min=-1.0, max=2.0)
-        self.cells = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                color=np.zeros((2, 2), np.float32),
-                                scales={"x": self.x, "y": self.y, "color": self.color_scale})
-        self.y_axis = axis(self.y, "layer", vertical=True, tick_format="d")
-        self.x_axis = axis(self.x, "share of units, sorted (dead first)", tick_format=".0%",
-                           tick_values=f32([0.0, 0.5, 1.0]))
-        self.figure = figure([self.cells], [self.x_axis, self.y_axis],    # room for "100%"
-                             margin=dict(top=22, bottom=30, left=46, right=20))
-
-    def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
-        depth = max(len(s.layers) for _, s, _ in drawn)
-        units = max((len(st.unit_active) for _, s, _ in drawn for st in s.layers), default=1)
-        n_runs = len(drawn)
-        color = np.full((depth * n_runs, max(units, 1)), np.nan, np.float32)
-        counts = {}
-        for r, (run, snap, _) in enumerate(drawn):
-            dead = saturated = total = 0
-            for st in snap.layers:
-                values = unit_values(st, snap.units_can_die)
-                color[st.index * n_runs + r, :len(values)] = values
-                dead += int(np.count_nonzero(values == -1.0))
-                saturated += int(np.count_nonzero(values == 2.0))
-                total += len(values)
-            counts[run] = (dead, saturated, total)
-        rows = f32(1 + np.arange(depth * n_runs) / n_runs)     # layer i of run B at i + 1/2
-        assign(self.y, min=0.5, max=depth + 1 - 0.5 / n_runs)
-        ticks = np.arange(1, depth + 1) if depth <= 10 else np.arange(1, depth + 1, 2)
-        # comparing, a layer is two rows (A, then B half a row lower): its number sits between
-        # them, and the axis says which row is which
-        assign(self.y_axis, tick_values=f32(ticks + (n_runs - 1) / (2 * n_runs)),
-               label="layer" if n_runs == 1 else "layer: A over B")
-        cols = f32((np.arange(units) + 0.5) / units)          # cell centres on [0, 1]
-        # bqplot squeezes a (1, n) colour array to (n,), which a HeatMap refuses: a single row
-        # (or column) is drawn as two half-cells of the same colour
-        if color.shape[0] == 1:
-            rows, color = f32([rows[0] - 0.25, rows[0] + 0.25]), np.repeat(color, 2, axis=0)
-        if color.shape[1] == 1:
-            cols, color = f32([0.25, 0.75]), np.repeat(color, 2, axis=1)
-        assign(self.cells, x=cols, y=rows, color=color)
-        if n_runs == 1:
-            (d, s, t), = counts.values()
-            title = f"units: {d} dead, {s} saturated of {t}"
-        else:               # two runs in a title this narrow: only what is there, then the totals
-            totals = {t for _, _, t in counts.values()}
-            title = "; ".join(f"{run}: {d} dead" + (f", {s} saturated" if s else "")
-                              for run, (d, s, _) in counts.items())
-            title += (f" (of {totals.pop()})" if len(totals) == 1 else " (of " + " / ".join(
-                str(t) for _, _, t in counts.values()) + ")")
-        assign(self.figure, title=title)
 
 
 def gapped(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -203,9 +129,7 @@ class DataCloud(_PlaneFigure):
     def __init__(self) -> None:
         super().__init__()
         self.count_scale = bq.ColorScale(colors=COUNT_STOPS, min=-1.0, max=1.0)
-        self.counts = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                 color=np.zeros((2, 2), np.float32),
-                                 scales={"x": self.x, "y": self.y, "color": self.count_scale})
+        self.shade = Raster(self.x, self.y, self.count_scale)        # ImageGL or HeatMap
         blank = np.zeros(2, np.float32)
         # all alive lines and their ticks in one path, all dead lines in another (gapped())
         self.alive = bq.Lines(x=blank, y=blank, scales={"x": self.x, "y": self.y},
@@ -219,7 +143,12 @@ class DataCloud(_PlaneFigure):
         self.figure = figure([self.counts, self.alive, self.dead, self.points],  # points on top
                              [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
+        self.shade.figure = self.figure
         self.box.children = [self.figure]
+
+    @property
+    def counts(self) -> bq.Mark:
+        return self.shade.mark
 
     def update(self, snapshot: Snapshot, run: str = "") -> None:
         """Draw `snapshot`'s first layer; `run` ("A" or "B" in compare mode) prefixes the title."""
@@ -228,8 +157,7 @@ class DataCloud(_PlaneFigure):
         p = snapshot.plane
         units = len(p.unit_dead)
         if p.grid_active is not None:
-            assign(self.counts, x=f32(p.active_x), y=f32(p.active_y),
-                   color=count_colors(p.grid_active, units))
+            self.shade.draw(p.active_x, p.active_y, count_colors(p.grid_active, units))
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]))
         dead = p.unit_dead[p.line_unit]                    # per line (k lines per maxout unit)
         visible = np.isfinite(p.segments_x).all(axis=1)
@@ -262,7 +190,12 @@ class DataCloud(_PlaneFigure):
 class DeadUnits(_Switchable, Panel):
     name = "dead_relu"
     title = "Dead and saturated units"
-    hint = ("Top: every unit of every layer, sorted; blue: the share of the batch it is active "
+    hint = ("Top, 'neurons': every hidden unit as a small map of its output over the input "
+            "plane, one row per layer (first at the top; wide layers: their first units), one "
+            "colour scale for all (blue below 0, white 0, orange above; its range in the "
+            "title): a layer whose signal vanished fades to white. Dark grey: a dead unit, "
+            "black frame: a saturated one. Top, 'units': every unit of every layer, sorted; "
+            "blue: the share of the batch it is active "
             "on, red: dead (ReLU off on every example, no gradient: it never learns again), "
             "orange: saturated (tanh/sigmoid pinned at a bound on most examples). Bottom: the "
             "data (white dots) with each first-layer unit's line, a tick on the side where it "
@@ -273,7 +206,17 @@ class DeadUnits(_Switchable, Panel):
     heavy = True
 
     def __init__(self) -> None:
-        self.raster = UnitRaster()
+        self._raster: UnitRaster | None = None       # made when first shown (page load cost)
+        self.neurons = NeuronMaps()
+        # the top picture: the neuron maps or, pressed, the sorted unit raster (only the shown
+        # one is drawn); the button floats at the cell's top right
+        self.view_choice = w.ToggleButton(
+            value=False, description="units", layout=lean.layout(),
+            tooltip="pressed: every unit's share of the batch it is active on, sorted; "
+                    "else each unit's map over the input plane",
+            style=lean.style(lean.ToggleButtonStyle))
+        self.view_choice.add_class("il-overlay")
+        self.view_choice.observe(self._on_choice, "value")
         self.cloud = DataCloud()
         # the plane's note (wider data only): one line, ellipsed, the full text on hover; made
         # when first needed, since every widget model costs page load
@@ -281,11 +224,27 @@ class DeadUnits(_Switchable, Panel):
         # comparing: whose lines the data cloud draws (made when compare mode first opens)
         self.run_choice: w.ToggleButtons | None = None
         self.cloud.box.add_class("il-float-host")
-        self.widget = lean.vbox([self.raster.figure, self.cloud.box], **FILL)
+        self.widget = lean.vbox([self.view_choice, self.neurons.figure, self.cloud.box], **FILL)
         # the data cloud's parts, under the names the tests and notebooks use
-        self.points, self.alive, self.dead, self.counts = (self.cloud.points, self.cloud.alive,
-                                                           self.cloud.dead, self.cloud.counts)
+        self.points, self.alive, self.dead = (self.cloud.points, self.cloud.alive,
+                                              self.cloud.dead)
         self.count_scale, self.figure = self.cloud.count_scale, self.cloud.figure
+
+    @property
+    def counts(self) -> bq.Mark:
+        return self.cloud.counts
+
+    @property
+    def raster(self) -> UnitRaster:
+        """The unit raster (made when first asked for)."""
+        if self._raster is None:
+            self._raster = UnitRaster()
+        return self._raster
+
+    @property
+    def top_figure(self) -> bq.Figure:
+        """The picture on top now: the neuron maps or the unit raster."""
+        return self.raster.figure if self.view_choice.value else self.neurons.figure
 
     @property
     def reason(self) -> w.HTML | None:
@@ -293,15 +252,18 @@ class DeadUnits(_Switchable, Panel):
         return self.cloud.reason
 
     def figures(self) -> list[bq.Figure]:
-        shown = [self.raster.figure]
+        shown = [self.top_figure]
         return shown + ([self.cloud.figure] if self.cloud.figure in self.cloud.box.children
                         else [])
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         self._last = (snapshot, history, other)
-        self.raster.update(runs(snapshot, history, other))
+        top = self.raster if self.view_choice.value else self.neurons
+        top.update(runs(snapshot, history, other))
+        if self.widget.children[1] is not top.figure:
+            self.widget.children = (self.view_choice, top.figure, *self.widget.children[2:])
         if other is not None and self.run_choice is None:
-            self.run_choice = ab_switch("whose first-layer lines to draw")
+            self.run_choice = ab_switch("whose first-layer lines to draw", self.shown_run)
             self.run_choice.observe(self._on_choice, "value")
         run = "" if other is None else self.run_choice.value
         self.cloud.update(other[0] if run == "B" else snapshot, run)
@@ -316,7 +278,7 @@ class DeadUnits(_Switchable, Panel):
             return
         assign(self.note, value=(f"<span title='{html.escape(note)}'>{html.escape(note)}</span>"
                                  if note else ""))
-        wanted = (self.raster.figure, self.cloud.box) + ((self.note,) if note else ())
+        wanted = (self.view_choice, top.figure, self.cloud.box) + ((self.note,) if note else ())
         if self.widget.children != wanted:
             self.widget.children = wanted
 
@@ -346,9 +308,7 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         self.extra: tuple = ()     # other tools floating over the picture (own data's class)
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
-        self.regions = bq.HeatMap(x=np.zeros(2, np.float32), y=np.zeros(2, np.float32),
-                                  color=np.zeros((2, 2), np.float32),
-                                  scales={"x": self.x, "y": self.y, "color": self.region_scale})
+        self.texture = Raster(self.x, self.y, self.region_scale)     # ImageGL or HeatMap
         self.class_scale = bq.ColorScale(colors=CLASS_COLORS[:2], min=0.0, max=1.0)
         # each probe point in its class's colour and shape (CLASS_SHAPES: colour alone fails
         # about 1 boy in 12), outlined by the stylesheet (layout.py)
@@ -359,8 +319,13 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
                                font_weight="normal")
         self.figure = figure([self.regions, self.points], [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
+        self.texture.figure = self.figure
         self.box.children = [self.figure]
         self._classes = 0
+
+    @property
+    def regions(self) -> bq.Mark:
+        return self.texture.mark
 
     @staticmethod
     def _stops(n_classes: int) -> list[str]:
@@ -388,7 +353,7 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
             assign(self.class_scale, colors=CLASS_COLORS[:n], min=0.0, max=float(n - 1))
         # confidence runs from 1/C (a guess) to 1 (certain); map it onto the class's colour range
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
-        assign(self.regions, x=f32(p.grid_x), y=f32(p.grid_y), color=f32(2 * p.grid_pred + sure))
+        self.texture.draw(p.grid_x, p.grid_y, 2 * p.grid_pred + sure)
         shapes = np.array(CLASS_SHAPES)[np.asarray(p.labels) % len(CLASS_SHAPES)]
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels),
                text=shapes)

@@ -1,6 +1,7 @@
 """Update/weight ratio per layer over time: ||delta W|| / ||W|| of every weight layer, log y.
 
-The shaded band is 1e-4..1e-2 around the rule of thumb of about 1e-3 (dashed): far below, the
+The shaded band is 1e-4..1e-2 around the rule of thumb of about 1e-3 (dashed), the assistant's
+own thresholds (initlab.core.diagnose.thresholds, read from there): far below, the
 learning rate is probably too low; far above, too high.
 """
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 import bqplot as bq
 import numpy as np
 
+from initlab.core.diagnose.thresholds import UPDATE_BAND, UPDATE_RULE
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.markers import ChangeMarkers
+from initlab.ui.panels.markers import ChangeMarkers, axis_end
 from initlab.ui.panels.base import (RUN_COLORS, Other, Panel, assign, axis, figure, layer_color,
                                     log_axis, lone_point_dots, nice_range, register, runs,
                                     series_rows, unit_scale)
@@ -29,12 +31,12 @@ class UpdateRatio(Panel):
         self.y = bq.LogScale()
         unit = unit_scale("x")                       # spans the figure whatever the step range
         self.band = bq.Lines(x=np.array([0.0, 1.0], np.float32),
-                             y=np.array([[1e-4, 1e-4], [1e-2, 1e-2]], np.float32),
+                             y=np.array([[UPDATE_BAND[0]] * 2, [UPDATE_BAND[1]] * 2], np.float32),
                              scales={"x": unit, "y": self.y}, fill="between",
                              colors=["#2ca02c", "#2ca02c"], fill_colors=["#2ca02c"],
                              fill_opacities=[0.12], opacities=[0.0, 0.0])
         self.rule = bq.Lines(x=np.array([0.0, 1.0], np.float32),
-                             y=np.array([1e-3, 1e-3], np.float32),
+                             y=np.array([UPDATE_RULE, UPDATE_RULE], np.float32),
                              scales={"x": unit, "y": self.y}, colors=["#2ca02c"],
                              line_style="dashed")
         self.lines = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros((1, 0), np.float32),
@@ -52,8 +54,8 @@ class UpdateRatio(Panel):
 
     def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
         drawn = runs(snapshot, history, other)
-        key = (tuple((id(h), len(h)) for _, _, h in drawn), self.markers.key(drawn))
-        if key == self._drawn:                      # a History only grows: nothing new
+        key = (tuple((id(h), h.key()) for _, _, h in drawn), self.markers.key(drawn))
+        if key == self._drawn:                      # nothing recorded since the last drawing
             return
         self._drawn = key
         self.markers.update(drawn)
@@ -72,7 +74,7 @@ class UpdateRatio(Panel):
         x, y = series_rows(series)
         y = np.atleast_2d(y).copy()
         y[~(y > 0)] = np.nan                        # log axis: zero ratios leave a gap
-        nice_range(self.x, 0.0, max(last + 0.5, 10.0), self.x_axis)   # last point inside
+        nice_range(self.x, 0.0, max(axis_end(drawn, last + 0.5), 10.0), self.x_axis)  # inside
         assign(self.lines, x=x, y=y, colors=colors, labels=names,
                visible=bool(np.isfinite(y).any()), **lone_point_dots(series))
         log_axis(self.y, self.y_axis, y, self.band.y)
