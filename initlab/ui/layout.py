@@ -47,7 +47,8 @@ STYLE = f"""
 /* the control column never leaves the screen: it stays in view while the pictures scroll, and
    scrolls within itself if it is taller than the window */
 .il-lab .il-side.il-side {{ flex: 0 0 {SIDE_PX}px; width: {SIDE_PX}px; overflow-x: hidden;
-  overflow-y: auto; position: sticky; top: 0; max-height: calc(100vh - 40px); }}
+  overflow-y: auto; position: sticky; top: 0; max-height: calc(100vh - 60px); }}
+.il-lab .il-side > * {{ flex: none; }}   /* no row squeezed: the column scrolls instead */
 .il-lab .il-side .widget-tab {{ min-height: 0; }}
 .il-lab .il-side .widget-tab > .widget-tab-contents {{ padding: 4px 2px; }}
 .il-lab .il-side .widget-inline-hbox {{ height: 26px; margin-top: 1px; margin-bottom: 1px; }}
@@ -91,7 +92,8 @@ STYLE = f"""
 .il-lab .il-play .widget-label {{ height: 26px; line-height: 26px; }}
 /* WCAG AA: the widgets' grey on grey tab and accordion labels were 4.45:1 (AA asks 4.5:1) */
 .il-lab .lm-TabBar-tabLabel, .il-lab .jupyter-widget-Collapse-header {{ color: #4a4a4a; }}
-.il-lab .il-sr {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
+.il-lab .il-status .widget-html-content {{ position: relative; }}   /* holds the il-sr text */
+.il-lab .il-sr {{ position: absolute; top: 0; left: 0; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }}   /* screen readers only */
 .il-lab .il-implied {{ margin-left: 88px; }}
 .il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;

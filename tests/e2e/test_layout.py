@@ -142,7 +142,7 @@ def test_at_900_px_the_histograms_and_the_loss_share_the_first_screen_with_the_c
     assert inside(layout["side"], w, h)                                  # all on screen
     assert layout["page"][0] <= w                                        # no sideways scroll
     assert not overlapping([f["box"] for f in figs])
-    first = {f["title"].split(":")[0] for f in figs if inside(f["box"], w, h)}
+    first = {f["title"].split(":")[0].split(" \u00b7")[0] for f in figs if inside(f["box"], w, h)}
     assert {"activations", "loss"} <= first, first
     assert all(f["box"][2] - f["box"][0] >= 180 for f in figs)
     assert not spills(page)
