@@ -54,8 +54,8 @@ def runs_from_environment(base: Config | None = None, environ: Mapping[str, str]
 def prepare_served_kernel(environ: Mapping[str, str] | None = None) -> None:
     """Make this kernel fit to serve a class (called once, before the Lab is built).
 
-    - stderr, log handlers writing to it and Python warnings (numpy's RuntimeWarnings) go to the
-      server's log, never the page (they can show server paths);
+    - stderr, log handlers writing to it, Python warnings (numpy's RuntimeWarnings) and IPython's
+      tracebacks go to the server's log, never the page (they can show server paths);
     - the kernel's address space is capped (RLIMIT_AS) at its present size plus
       environment.KERNEL_MAX_MB megabytes, so a runaway allocation ends in a MemoryError in this kernel
       (which Run.step reports) instead of taking the machine's memory from the other students.
@@ -63,6 +63,10 @@ def prepare_served_kernel(environ: Mapping[str, str] | None = None) -> None:
     import sys
     import warnings
     import logging
+    global _prepared
+    if _prepared:                    # done at kernel start (initlab.serving.kernel) already
+        return
+    _prepared = True
     env = os.environ if environ is None else environ
     page = sys.stderr
     sys.stderr = sys.__stderr__
@@ -75,9 +79,30 @@ def prepare_served_kernel(environ: Mapping[str, str] | None = None) -> None:
         print(warnings.formatwarning(message, category, filename, lineno, line),
               file=sys.__stderr__, end="", flush=True)
     warnings.showwarning = to_log
+    _tracebacks_to_log()
     cap = env.get(names.KERNEL_MAX_MB, "")
     if cap:
         cap_address_space(float(cap))
+
+
+_prepared = False
+
+
+def _tracebacks_to_log() -> None:
+    """IPython's tracebacks (a widget callback that raised, on a crafted message too) go to the
+    server's log: on the page they showed server paths."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    import sys
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "_showtraceback"):
+        return
+
+    def to_log(etype, evalue, stb):  # noqa: ANN001 - IPython's signature
+        print(shell.InteractiveTB.stb2text(stb), file=sys.__stderr__, flush=True)
+    shell._showtraceback = to_log
 
 
 def cap_address_space(extra_mb: float) -> int:

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import quote
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence
@@ -78,6 +79,21 @@ def kernel_environment(environ: dict[str, str] | None = None, *,
     return env
 
 
+PR_SET_PDEATHSIG = 1     # prctl(2): a signal for this process when its parent dies (Linux)
+
+
+def die_with_parent() -> None:
+    """In the Voila child, before exec: SIGTERM when `initlab serve` dies, however it dies
+    (kill -9 included), so Voila stops and shuts its kernels down.  Linux only; elsewhere a
+    no-op (the kernels still end with Voila: ipykernel watches its parent)."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
                   cull_idle: int = DEFAULT_CULL_IDLE, open_browser: bool = False,
                   pool_size: int = 0, max_students: int = 0, extra: Sequence[str] = (),
@@ -102,7 +118,14 @@ def voila_command(notebook: str | Path, *, port: int = DEFAULT_PORT, host: str =
            # ?theme= was written into the page unescaped (script injection); ?template=nonexistent
            # never answered and held a kernel.  The server's settings only.
            "--VoilaConfiguration.allow_theme_override=NO",
-           "--VoilaConfiguration.allow_template_override=NO"]
+           "--VoilaConfiguration.allow_template_override=NO",
+           # A dead kernel is not restarted: a restarted kernel has lost the lab's widgets, so
+           # its page can only be reloaded, and a page that is gone would never give it back.
+           "--KernelRestarter.restart_limit=0",
+           # Jupyter Server keeps every message for a closed websocket in case it reconnects,
+           # without a bound: a page dropped for not reading (or gone) while its lab played
+           # made the server grow by MB/s.  A reconnecting page misses what was sent meanwhile.
+           "--MappingKernelManager.buffer_offline_messages=False"]
     if max_students > 0:
         cmd.append(f"--ClassroomVoila.max_students={max_students}")
     if not open_browser:
@@ -122,6 +145,11 @@ def display_url(host: str, port: int) -> str:
     """The URL to hand out (a wildcard host is shown as this machine's name)."""
     shown = socket.gethostname() if host in WILDCARD_HOSTS else host
     return f"http://{shown}:{port}/"
+
+
+def class_link(host: str, port: int, token: str | None = None) -> str:
+    """The link to hand out; the token URL-encoded (a token with & or # must survive)."""
+    return display_url(host, port) + (f"?token={quote(token, safe='')}" if token else "")
 
 
 def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
@@ -220,7 +248,8 @@ def voila_server(notebook: str | Path, *, port: int | None = None, host: str = D
                         pool_size=pool_size, max_students=max_students, extra=extra)
     process = subprocess.Popen(cmd, env=kernel_environment(max_mb_per_student=max_mb_per_student,
                                                            token=token),
-                               stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                               stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               preexec_fn=die_with_parent)
     try:
         if not wait_until_serving(port, host, process, timeout):
             raise RuntimeError(f"Voila did not serve {notebook} on port {port} within {timeout} s "
@@ -265,7 +294,7 @@ def serve(notebook: str | Path | None = None, *, port: int = DEFAULT_PORT,
                         open_browser=open_browser, pool_size=pool_size,
                         max_students=max_students)
     env = kernel_environment(max_mb_per_student=max_mb_per_student, token=token)
-    process = subprocess.Popen(cmd, env=env)
+    process = subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent)
     # SIGTERM to us (a service manager, a test) must also stop Voila and its kernels.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -278,7 +307,7 @@ def serve(notebook: str | Path | None = None, *, port: int = DEFAULT_PORT,
         threads = ", ".join(f"{k}={v}" for k, v in THREAD_VARIABLES.items())
         max_mb, max_seconds = budget.limits(env)
         students = f"at most {max_students} students" if max_students > 0 else "no student limit"
-        link = display_url(host, port) + (f"?token={token}" if token else "")
+        link = class_link(host, port, token)
         print(f"\ninitlab is serving {notebook.name} at {link}\n"
               f"  kernels: {threads}; {culling}; {students}\n"
               f"  budget per student: {max_mb:g} MB and {max_seconds:g} s per step (estimated); "

@@ -24,7 +24,9 @@ from initlab.ui.panels.base import FILL
 # `select + execCommand('copy')` is the fallback where the Clipboard API is not allowed (http).
 COPY_JS = ("const box=this.parentElement.querySelector('input');"
            "if(this.dataset.page==='1'){const u=new window.URL(window.location.href);"
-           "u.search=this.dataset.query;box.value=u.href;}"
+           # the class's token stays on the link, or classmates land on the login page
+           "const k=u.searchParams.get('token');u.search=this.dataset.query;"
+           "if(k){u.searchParams.set('token',k);}box.value=u.href;}"
            "box.select();const t=box.value;"
            "(navigator.clipboard?navigator.clipboard.writeText(t):Promise.reject())"
            ".catch(()=>document.execCommand('copy'));this.textContent='copied';")

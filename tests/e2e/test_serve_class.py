@@ -111,3 +111,64 @@ def test_a_stopped_server_shows_the_lost_connection_banner(browser, tmp_path):
     finally:
         context.close()
 
+
+
+def server_pid(base: str) -> int:
+    """The Voila process serving `base` (found by its --port option, Linux /proc)."""
+    port = urlparse(base).port
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"initlab.serving.voila_app" in cmdline and f"--port={port}".encode() in cmdline:
+                return int(entry.name)
+    raise LookupError(base)
+
+
+BANNER_TIME_JS = """() => { window.__bannerAt = 0;
+  new MutationObserver(() => { if (!window.__bannerAt && document.querySelector('#initlab-banner'))
+    window.__bannerAt = Date.now(); }).observe(document.body, {childList: true}); }"""
+
+
+def test_a_hung_server_shows_the_banner_within_a_second(browser, tmp_path):
+    # A stopped (SIGSTOP) server closes no socket: only the heartbeat can tell the page.
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        with open(tmp_path / "voila.log", "w") as log, \
+                serve.voila_server(ASSETS / "slider.ipynb", log=log) as base:
+            page.goto(base, timeout=LOAD_MS)
+            control(page, "depth").wait_for(timeout=LOAD_MS)
+            page.evaluate(BANNER_TIME_JS)
+            pid = server_pid(base)
+            stopped = time.time()
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                page.wait_for_selector(BANNER, timeout=10_000)
+                shown = page.evaluate("window.__bannerAt") / 1000 - stopped
+                said = page.inner_text(BANNER)
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            assert "lost its connection" in said
+            print(f"banner {shown:.2f} s after the server stopped")
+            assert shown < 1.0
+            page.wait_for_selector(BANNER, state="detached", timeout=10_000)  # beats are back
+    finally:
+        context.close()
+
+
+def test_copy_link_keeps_the_class_token(page, monkeypatch):
+    from initlab.core.config import Config
+    from initlab.ui.share import ShareLink
+    monkeypatch.setenv("VOILA_KERNEL_ID", "x")                # as in a served page
+    share = ShareLink()
+    share.show(Config(depth=4))
+    lab = "http://127.0.0.1:9/?token=s%26x%23y&depth=5"       # served by the route, no server
+    page.route("http://127.0.0.1:9/**", lambda route: route.fulfill(
+        body=share.widget.value, content_type="text/html"))
+    page.goto(lab)
+    page.click("button.il-copy-link")
+    link = page.input_value("input.il-link")
+    assert "token=s%26x%23y" in link and "depth=4" in link and "depth=5" not in link, link
