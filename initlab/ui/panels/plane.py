@@ -83,10 +83,30 @@ class _PlaneFigure:
         x0, x1, y0, y1 = (float(v) for v in snapshot.plane.view)
         assign(self.x, min=x0, max=x1)
         assign(self.y, min=y0, max=y1)
+        # ticks kept off the corners: the x axis's first label and the y axis's first label
+        # collided there ("-2" over "-3"), and the top one hid behind the class menu
+        assign(self.x_axis, tick_values=inner_ticks(x0, x1))
+        assign(self.y_axis, tick_values=inner_ticks(y0, y1))
         u, v = snapshot.plane.axis_labels
         assign(self.x_axis, label=u)
         assign(self.y_axis, label=v)
         return True
+
+
+def inner_ticks(lo: float, hi: float, margin: float = 0.12) -> np.ndarray:
+    """Two to four round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi],
+    none within `margin` of the range of either end, so no label sits in a corner."""
+    span = hi - lo
+    if not (np.isfinite(span) and span > 0):
+        return np.array([lo], np.float64)
+    inner_lo, inner_hi = lo + margin * span, hi - margin * span
+    for step in sorted(m * 10.0 ** e for e in range(int(np.floor(np.log10(span))) - 2,
+                                                     int(np.floor(np.log10(span))) + 2)
+                       for m in (1, 2, 5)):
+        ticks = np.arange(np.ceil(inner_lo / step), np.floor(inner_hi / step) + 1) * step + 0.0
+        if len(ticks) <= 4:
+            return ticks if len(ticks) else np.array([(lo + hi) / 2])
+    return np.array([(lo + hi) / 2])
 
 
 def gapped(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
