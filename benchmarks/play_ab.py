@@ -55,6 +55,7 @@ def start_server(stack: ExitStack, name: str, tree: str | None) -> str:
 
 
 def window(page, seconds: float) -> str:
+    bench.full_speed(page)
     page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(1500)                        # past the first ticks
     c0, s0, m0 = page.evaluate(READ_JS), bench._step(page), bench.main_thread_ms(page.cdp)

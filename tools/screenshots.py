@@ -1,7 +1,8 @@
 """Take the README's pictures: the lab in Voila and headless Chromium at three screen sizes.
 
     python tools/screenshots.py            # writes docs/lab-1366x768.png, docs/lab-1920x1080.png,
-                                           # docs/lab-900.png, docs/small-init.png, docs/compare.png
+                                           # docs/lab-900x800.png, docs/small-init.png, docs/compare.png
+                                           # (tests/e2e/test_layout.py writes the first three too)
 
 Each page waits until every panel has drawn and every figure has laid itself out at its size.
 """
@@ -26,7 +27,7 @@ SMALL_INIT = "?dataset=digits&n_classes=10&depth=10&width=500&activation=tanh&in
 COMPARE = "?depth=6&init=gaussian&weight_std=0.01&b.init=he_normal"
 SHOTS = [("lab-1366x768", SATURATED, {"width": 1366, "height": 768}, 0),
          ("lab-1920x1080", SATURATED, {"width": 1920, "height": 1080}, 0),
-         ("lab-900", SATURATED, {"width": 900, "height": 1000}, 0),
+         ("lab-900x800", SATURATED, {"width": 900, "height": 800}, 0),
          ("small-init", SMALL_INIT, {"width": 1366, "height": 768}, 0),
          ("compare", COMPARE, {"width": 1366, "height": 768}, 30)]
 LAID_OUT = "() => {" + PRELUDE + """ return figs().every(f =>
@@ -46,8 +47,7 @@ def main() -> None:
                                        timeout=60_000)
             page.wait_for_function(LAID_OUT, timeout=60_000)
             page.wait_for_timeout(500)                # the last relayout's frame
-            page.screenshot(path=str(ROOT / "docs" / f"{name}.png"),
-                            full_page=viewport["width"] < 1000)
+            page.screenshot(path=str(ROOT / "docs" / f"{name}.png"))   # the first screen
             page.close()
             print(f"docs/{name}.png")
         browser.close()

@@ -23,10 +23,10 @@ from initlab.lessons.presets import PRESETS
 from initlab.core.run import Run
 from initlab.core.snapshot import Snapshot
 from initlab.ui import layout, lean
-from initlab.ui.controls import LABEL_WIDTH, Controls, hand_set
+from initlab.ui.controls import LABEL_WIDTH, Controls, PaceControls, hand_set
 from initlab.ui.findings import FindingsView
 from initlab.ui.owndata import OwnData
-from initlab.ui.live import Coalescer, Player, StatusArea
+from initlab.ui.live import Coalescer, Pace, Player, StatusArea
 from initlab.ui.panels import PANELS
 from initlab.ui.panels.base import RUN_COLORS
 from initlab.ui.panels.raster import WebGLProbe
@@ -34,6 +34,7 @@ from initlab.data.userdata import BUILT_IN_FIELDS
 from initlab.ui.runs import LabRuns, check_budget
 from initlab.ui.share import ShareLink
 from initlab.ui import views
+from initlab.ui.summaries import summaries
 from initlab.ui.views import ViewSwitch
 
 STEP_BUDGET = 0.03        # least seconds of training per Play tick (after its redraw)
@@ -78,7 +79,7 @@ class Lab(w.VBox):
                  controls: Iterable[str] | None = None, notice: str = "",
                  compare: Config | dict | None = None, view: str = "network",
                  **fields: Any) -> None:
-        super().__init__(layout=lean.layout())     # a shared model: one fewer at page load
+        super().__init__(layout=lean.layout())     # a shared model, like every box's
         self._first_view = links.check_view(view)
         self.add_class("il-lab")
         config = (config or Config()).replace(**fields) if fields else (config or Config())
@@ -101,6 +102,10 @@ class Lab(w.VBox):
                                  None if controls is None else list(controls),
                                  input_dim=self._run.data.input_dim)
         self.player = Player(self.status.guarded(self._tick, "training"), TICK_MS)
+        self.pace = Pace()                         # Play's speed and stop (the row under Play)
+        self.clock = time.perf_counter             # tests drive Play with their own clock
+        self._undrawn = False                      # a tick trained steps not drawn yet
+        self._draws = 0                            # redraws while playing
         self.webgl = WebGLProbe()                 # the page says if it has WebGL (raster.py)
         self.coalescer = Coalescer(self._redraw)
         self.redraw_seconds = 0.0
@@ -121,24 +126,25 @@ class Lab(w.VBox):
         g = self.status.guarded
         self.play_button = w.ToggleButton(value=False, description="Play", icon="play",
                                           tooltip="Train continuously; press again to pause",
-                                          layout=lean.layout(width="80px"),
+                                          layout=lean.layout(),
                                           style=lean.style(lean.ToggleButtonStyle))
         self.play_button.observe(g(self._on_play, "play"), "value")
         self.step_button = w.Button(description="Step", icon="step-forward",
-                                    tooltip="Train one minibatch", layout=lean.layout(width="80px"),
+                                    tooltip="Train one minibatch", layout=lean.layout(),
                                     style=lean.style(lean.ButtonStyle))
         self.step_button.on_click(g(lambda _: self.step(1), "step"))
         self.reset_button = w.Button(description="Reset", icon="refresh",
                                      tooltip="Start again: same settings, same seed, same numbers",
-                                     layout=lean.layout(width="80px"),
+                                     layout=lean.layout(),
                                      style=lean.style(lean.ButtonStyle))
         self.reset_button.on_click(g(lambda _: self.reset(), "reset"))
+        self.pace_controls = PaceControls(self.pace)
         self.compare_button = w.ToggleButton(
             value=False, description="compare",
             tooltip="Pin these settings as run A (blue); the controls then change run B "
                     "(orange), trained side by side from the same seed and data; "
                     "press again to end",
-            layout=lean.layout(width="80px"), style=lean.style(lean.ToggleButtonStyle))
+            layout=lean.layout(), style=lean.style(lean.ToggleButtonStyle))
         self.compare_button.observe(g(self._on_compare, "compare"), "value")
         self.presets = w.Dropdown(options=[PRESET_PROMPT, *PRESETS], value=PRESET_PROMPT,
                                   description="experiment", tooltip="Load one of the lecture's "
@@ -183,9 +189,13 @@ class Lab(w.VBox):
     def _layout(self, show_controls: bool) -> list[w.Widget]:
         """Header line; control column (experiment, buttons, controls, status, findings,
         settings) beside the picture grid (see layout.py)."""
-        buttons = lean.hbox([self.play_button, self.step_button, self.reset_button])
-        sharing = lean.hbox([self.compare_button, self.share.widget])
-        side_parts = [self.presets, buttons, sharing]
+        # one wrapping box (every box is a model the page builds): Play Step Reset / speed,
+        # stop at / compare, link (layout.py sizes them)
+        buttons = lean.hbox([self.play_button, self.step_button, self.reset_button,
+                             *self.pace_controls.widgets, self.compare_button,
+                             self.share.widget])
+        buttons.add_class("il-play")
+        side_parts = [self.presets, buttons]
         if show_controls:
             side_parts.append(self.controls.widget)
         side = lean.vbox([*side_parts, self.status.widget, self.findings, self.json_box])
@@ -403,38 +413,52 @@ class Lab(w.VBox):
                 return
             self.play_button.description, self.play_button.icon = "Pause", "pause"
             self._last_tick = None
+            self.pace.start(self.clock(), self._run.step_count)
             self.player.start()
         else:
             self.play_button.description, self.play_button.icon = "Play", "play"
             self.player.stop()
             self._redraw_now()                    # show the steps of the last tick
+            self._undrawn = False
 
     def _tick(self) -> None:
-        """One Play tick: redraw what the last tick trained, then train for a time budget.
+        """One Play tick: redraw what the last tick trained, then train what the pace allows.
 
         Drawing first lets the browser render while the kernel trains (comm messages leave
         through ipykernel's IOPub thread at once); the next tick comes when both are done.
-        The budget fills the time the browser needs between ticks, so a slow browser costs
-        redraws per second but not training speed.
+        At a set speed a tick trains the steps due since the last one (live.Pace; most ticks of
+        slow motion train none and draw nothing).  At "max" the budget fills the time the
+        browser needs between ticks, so a slow browser costs redraws per second but not
+        training speed.  Play pauses at the chosen stop step, both runs exactly there.
         """
-        now = time.perf_counter()
+        now = self.clock()
         period = now - self._last_tick if self._last_tick is not None else 0.0
         self._last_tick = now
-        # the heavy pictures (rasters over the plane) every second tick: the browser's time per
-        # tick is what limits redraws per second (Panel.heavy); pausing redraws everything
-        self._light = self.player.ticks % 2 == 0
-        try:
-            self._redraw_now()
-        finally:
-            self._light = False
+        if self._undrawn:
+            # fast, the heavy pictures (rasters over the plane) every second redraw: the
+            # browser's time per tick limits redraws per second (Panel.heavy); pausing redraws
+            # everything
+            self._draws += 1
+            fast = self.pace.speed is None or self.pace.speed > 20
+            self._light = fast and self._draws % 2 == 0
+            try:
+                self._redraw_now()
+            finally:
+                self._light = False
+            self._undrawn = False
         self._sync_run()
         if self._runs.diverged:
             self.pause()
             return
-        budget = max(STEP_BUDGET, self.redraw_seconds,
-                     min(MAX_BUDGET, 0.5 * (period - self.redraw_seconds)))
-        self._runs.step_for(budget)
-        if self._runs.diverged:
+        due = self.pace.due(now, self._run.step_count)
+        if due:
+            budget = (max(STEP_BUDGET, self.redraw_seconds,
+                          min(MAX_BUDGET, 0.5 * (period - self.redraw_seconds)))
+                      if self.pace.speed is None else MAX_BUDGET)
+            done = self._runs.step_for(budget, max_steps=due)
+            self.pace.give_back(due - done)
+            self._undrawn = done > 0
+        if self._runs.diverged or self.pace.reached(self._run.step_count):
             self.pause()
 
     def _on_preset(self, change: dict) -> None:
@@ -497,10 +521,9 @@ class Lab(w.VBox):
             draw = self.status.guarded(panel.update, f"the {name} panel")
             draw(snapshots[0], runs[0].history, *([] if other is None else [other]))
         self.status.guarded(self.own.update, "your points")()
-        if len(runs) == 1:
-            self.status.show(self._status_line(runs[0], snapshots[0]))
-        else:
-            self.status.show(self._compare_lines(runs, snapshots))
+        line = (self._status_line(runs[0], snapshots[0]) if len(runs) == 1
+                else self._compare_lines(runs, snapshots))
+        self.status.show(line + self._described(runs, snapshots))
         self._show_link()
         t3 = time.perf_counter()
         self.status.guarded(self._diagnose, "the diagnosis")(runs, snapshots)
@@ -523,6 +546,16 @@ class Lab(w.VBox):
         else:
             self.findings_view.update([("A", diagnose(runs[0], snapshots[0])),
                                        ("B", diagnose(runs[1], snapshots[1]))], fixable="B")
+
+    def _described(self, runs: tuple[Run, ...], snapshots: list[Snapshot]) -> str:
+        """What every picture shows now (summaries.py), for screen readers: in the page, visually
+        hidden, in a polite live region beside the status line."""
+        tags = ("A", "B") if len(runs) == 2 else ("",)
+        lines = [text for run, snap, tag in zip(runs, snapshots, tags)
+                 for text in summaries(snap, run.history, tag)]
+        return ("<div class='il-sr' role='status' aria-live='polite' aria-label='what the "
+                "pictures show'>" + "".join(f"<p>{html.escape(t)}</p>" for t in lines)
+                + "</div>")
 
     def _status_line(self, run: Run, snap: Snapshot) -> str:
         """The run's step, epoch, loss and accuracy, and its message."""

@@ -14,12 +14,18 @@ from typing import Any, Callable
 import ipywidgets as w
 
 from initlab.ui import lean
+from initlab.ui.live import SPEEDS, Pace, speed_label
 from initlab.core.config import CLASS_RANGE, FIELDS, Config
 from initlab.nn.activations import ACTIVATIONS, get_activation
 from initlab.nn.init import SCHEMES, implied_std
 from initlab.nn.optim import RULES, SCHEDULES
 
 GROUPS = ("data", "network", "training")
+# A log slider's step, in decades.  The browser snaps every value to it, also one typed into the
+# readout (0.05 decades made 0.3 into 0.316); this fine, a value comes back within 0.012% and
+# kept_value() rounds it to what was typed: three significant digits, as the readout shows.
+LOG_STEP = 1e-4
+LOG_DIGITS = 3
 LABEL_WIDTH = "84px"
 
 
@@ -53,14 +59,14 @@ SPECS: dict[str, Spec] = {
     "leaky_slope": Spec(0.0, 0.5, 0.01, ".2f"),
     "maxout_pieces": Spec(2, 5, 1),
     "init": Spec(),
-    "weight_std": Spec(1e-3, 10.0, 0.05, ".3g"),       # logfloat: step in powers of ten
+    "weight_std": Spec(1e-3, 10.0, LOG_STEP, ".3g"),   # logfloat: step in powers of ten
     "norm": Spec(),
     "bn_momentum": Spec(0.0, 0.99, 0.01, ".2f"),
     "dropout": Spec(0.0, 0.9, 0.05, ".2f"),
     "residual": Spec(),
     # training
     "optimizer": Spec(),
-    "lr": Spec(1e-5, 10.0, 0.05, ".2g"),
+    "lr": Spec(1e-5, 10.0, LOG_STEP, ".3g"),
     "momentum": Spec(0.0, 0.99, 0.01, ".2f"),
     "lr_schedule": Spec(),
     "lr_decay": Spec(0.05, 0.99, 0.01, ".2f"),
@@ -111,6 +117,18 @@ def make_widget(name: str, value: Any) -> w.Widget:
                                 continuous_update=True, **common)
     return w.FloatSlider(value=value, min=spec.lo, max=spec.hi, step=spec.step,
                          readout_format=spec.fmt, continuous_update=True, **common)
+
+
+def kept_value(widget: w.Widget, value: Any) -> Any:
+    """The value a student meant, from what the browser's slider sent: a log slider's to three
+    significant digits (a typed 0.3 arrives as 0.30001), a linear slider's to its step's
+    decimals (0.9 arrives as 0.9000000000000001).  Other widgets' values as they are."""
+    if isinstance(widget, w.FloatLogSlider) and value > 0 and math.isfinite(value):
+        return float(f"{value:.{LOG_DIGITS}g}")
+    if isinstance(widget, w.FloatSlider) and math.isfinite(value):
+        decimals = max(0, -math.floor(math.log10(widget.step))) if widget.step > 0 else 6
+        return round(float(value), decimals)
+    return value
 
 
 def same_at_resolution(widget: w.Widget, shown: Any, new: Any) -> bool:
@@ -195,7 +213,7 @@ class Controls:
                                                           self._shown[name], change["new"]):
                 return                            # the browser snapping our value to its step
             self._shown.pop(name, None)
-            self.on_change(name, change["new"])
+            self.on_change(name, kept_value(self.widgets[name], change["new"]))
         return observe
 
     def show(self, config: Config) -> None:
@@ -256,3 +274,35 @@ def implied_text(config: Config, input_dim: int) -> str:
         text = f"{config.init} std {std:.3g} (fan-in {fan_in}); " + (
             f"suits {config.activation}" if math.isclose(std, want, rel_tol=0.02) else advice)
     return f"<span style='color:#555;font-size:90%;line-height:1.3'>{text}</span>"
+
+
+class PaceControls:
+    """Play's speed (steps per second, slow motion to as fast as the machine goes) and the step
+    where Play stops; they write into `pace` (live.Pace).  `widgets` go in the buttons' box,
+    which wraps them onto a row of their own."""
+
+    def __init__(self, pace: Pace) -> None:
+        self.pace = pace
+        # widths and label widths come from the lab's stylesheet (.il-pace, layout.py): the
+        # shared layout and style models cost the page nothing more at load
+        self.speed = w.SelectionSlider(
+            options=[speed_label(s) for s in SPEEDS], value=speed_label(pace.speed),
+            description="speed", continuous_update=True,
+            tooltip="Training steps per second while playing; max: as fast as the machine goes",
+            layout=lean.layout(width="100%"),
+            style=lean.style(lean.SliderStyle, description_width=LABEL_WIDTH))
+        self.stop = w.BoundedIntText(
+            value=pace.stop_at or 0, min=0, max=10**9, description="stop at",
+            tooltip="Play pauses when the run reaches this step (0: never)",
+            layout=lean.layout(), style=lean.style(lean.DescriptionStyle))
+        self.speed.add_class("il-speed")
+        self.stop.add_class("il-stop")
+        self.speed.observe(self._on_speed, "value")
+        self.stop.observe(self._on_stop, "value")
+        self.widgets = (self.speed, self.stop)
+
+    def _on_speed(self, change: dict) -> None:
+        self.pace.speed = SPEEDS[[speed_label(s) for s in SPEEDS].index(change["new"])]
+
+    def _on_stop(self, change: dict) -> None:
+        self.pace.stop_at = int(change["new"]) or None

@@ -2,9 +2,11 @@
 
 At 1366x768 in Voila everything is on screen: a 300 px control column on the left and the
 pictures in a 3 x 3 grid of cells beside it, rows sized from the window height so that larger
-screens get larger pictures.  When the lab itself is narrower than 1000 px (a JupyterLab output
-area, a small window) the control column goes on top and the grid has two columns of fixed-height
-rows; below 640 px, one.  The breakpoints are CSS container queries on the lab's own width, so
+screens get larger pictures.  The control column stays in view while the page scrolls and scrolls
+within itself when taller than the window; the findings list scrolls within 150 px.  When the lab
+itself is narrower than 1000 px (a JupyterLab output area, a small window) the pictures beside
+the controls make one column, the histograms and the loss first, so that both share the first
+screen with the control being moved; below 640 px the controls go on top.  The breakpoints are CSS container queries on the lab's own width, so
 they follow the output area, not the window.  bqplot sizes each figure from its box.
 """
 from __future__ import annotations
@@ -19,8 +21,9 @@ from initlab.ui import lean
 # grid areas of the full lab (3 columns x 3 rows), by panel name
 AREAS_WIDE = ('"histograms boundary dead_relu" "histograms loss dead_relu" '
               '"ratio loss depth"')
-AREAS_NARROW = ('"histograms boundary" "histograms dead_relu" "loss dead_relu" "loss depth" '
-                '"ratio ratio"')
+# beside the controls at ~900 px: one column, the histograms and the loss first (first screen)
+AREAS_NARROW = ('"histograms" "histograms" "loss" "loss" "boundary" "boundary" "dead_relu" '
+                '"dead_relu" "depth" "ratio"')
 AREAS_ONE = ('"histograms" "histograms" "boundary" "dead_relu" "dead_relu" "loss" "loss" '
              '"depth" "ratio"')
 PANEL_NAMES = ("histograms", "depth", "dead_relu", "boundary", "loss", "ratio")
@@ -31,7 +34,9 @@ HEADER_PX = 66              # header line plus page margins: what the grid rows 
 
 STYLE = f"""
 <style>
-.il-lab {{ container-type: inline-size; }}
+.il-lab.il-lab {{ container-type: inline-size; overflow: visible; }}   /* the side can stick */
+.jp-OutputArea:has(.il-lab), .jp-OutputArea-child:has(.il-lab),
+.jp-OutputArea-output:has(.il-lab) {{ overflow: visible; }}   /* ... to the page's scroll */
 .il-lab .il-header {{ font-size: 13px; line-height: 20px; margin: 0 0 4px 0; }}
 .il-lab .il-header details {{ display: inline; }}
 .il-lab .il-header details[open] > div {{ position: absolute; z-index: 20; background: #fff;
@@ -39,11 +44,20 @@ STYLE = f"""
 .il-lab .il-header summary {{ display: inline; cursor: pointer; color: #1f5fbf; }}
 .il-lab .il-main.il-main {{ display: flex; flex-flow: row nowrap; gap: 12px;
   align-items: flex-start; overflow: visible; }}
-.il-lab .il-side.il-side {{ flex: 0 0 {SIDE_PX}px; width: {SIDE_PX}px; overflow: visible; }}
+/* the control column never leaves the screen: it stays in view while the pictures scroll, and
+   scrolls within itself if it is taller than the window */
+.il-lab .il-side.il-side {{ flex: 0 0 {SIDE_PX}px; width: {SIDE_PX}px; overflow-x: hidden;
+  overflow-y: auto; position: sticky; top: 0; max-height: calc(100vh - 60px); }}
+.il-lab .il-side > * {{ flex: none; }}   /* no row squeezed: the column scrolls instead */
 .il-lab .il-side .widget-tab {{ min-height: 0; }}
 .il-lab .il-side .widget-tab > .widget-tab-contents {{ padding: 4px 2px; }}
 .il-lab .il-side .widget-inline-hbox {{ height: 26px; margin-top: 1px; margin-bottom: 1px; }}
 .il-lab .il-side .widget-html {{ min-height: 0; }}
+/* text that runs to several lines gets their height (the init note, the JSON box) */
+.il-lab .il-side .il-implied.il-implied, .il-lab .il-side .widget-textarea {{ height: auto; }}
+.il-lab .il-implied .widget-html-content {{ line-height: 1.3; height: auto; }}
+.il-lab .il-findings.il-findings {{ max-height: 150px; overflow-y: auto; flex: none; }}
+.il-lab .il-findings > * {{ flex: none; }}   /* rows keep their height: the list scrolls */
 .il-lab .il-status .widget-html-content {{ font-size: 12px; line-height: 16px; }}
 .il-lab .il-side .il-status .widget-html {{ height: auto; }}
 .il-lab .il-grid.il-grid {{ flex: 1 1 0px; min-width: 0; display: grid; gap: 2px 10px;
@@ -63,8 +77,24 @@ STYLE = f"""
 /* the A/B switch's buttons hold one letter: the widgets' 12 px side padding ellipsed it ("A..") */
 .il-lab .il-overlay .widget-toggle-button {{ padding: 0 2px; min-width: 0; }}
 /* a click on the decision boundary reaches the plot area (bqplot's click catcher, owndata.py) */
-.il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot {{
-  pointer-events: none; }}
+.il-lab .il-cell-boundary .bqplot image, .il-lab .il-cell-boundary .bqplot path.dot,
+.il-lab .il-cell-boundary .bqplot text.label {{ pointer-events: none; }}
+/* the class marks (shapes, plane.py) outlined so they stand out on their own class's region */
+.il-lab .il-cell-boundary .bqplot text.label {{ stroke: #222; stroke-width: 0.7px;
+  paint-order: stroke; }}
+.il-lab .il-play.il-play {{ flex-wrap: wrap; height: auto; }}   /* Play Step Reset / speed, stop */
+.il-lab .il-play > .widget-button, .il-lab .il-play > .widget-toggle-button {{ width: 80px; }}
+.il-lab .il-play > .widget-html {{ flex: 1 1 150px; min-width: 150px; }}   /* the link */
+.il-lab .il-play .il-speed {{ width: 176px; }}
+.il-lab .il-play .il-speed .widget-label {{ width: 40px !important; }}
+.il-lab .il-play .il-stop {{ width: 104px; }}
+.il-lab .il-play .il-stop .widget-label {{ width: 46px !important; }}
+.il-lab .il-play .widget-label {{ height: 26px; line-height: 26px; }}
+/* WCAG AA: the widgets' grey on grey tab and accordion labels were 4.45:1 (AA asks 4.5:1) */
+.il-lab .lm-TabBar-tabLabel, .il-lab .jupyter-widget-Collapse-header {{ color: #4a4a4a; }}
+.il-lab .il-status .widget-html-content {{ position: relative; }}   /* holds the il-sr text */
+.il-lab .il-sr {{ position: absolute; top: 0; left: 0; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }}   /* screen readers only */
 .il-lab .il-implied {{ margin-left: 88px; }}
 .il-lab .il-note {{ height: 16px; flex: none; font-size: 11px; color: #555;
   white-space: nowrap; overflow: hidden;
@@ -82,14 +112,14 @@ STYLE = f"""
 .il-lab .il-findings .il-fix {{ height: 22px; line-height: 20px; margin: 2px 0 0 8px;
   flex: none; }}
 @container (max-width: 1000px) {{
-  .il-lab .il-main.il-main {{ flex-direction: column; align-items: stretch; }}
-  .il-lab .il-side.il-side {{ flex: none; width: auto; max-width: 640px; }}
-  .il-lab .il-grid.il-grid {{ flex: none; grid-template-columns: repeat(2, minmax(0, 1fr));
-    grid-auto-rows: 250px; }}
+  .il-lab .il-grid.il-grid {{ grid-template-columns: minmax(0, 1fr); grid-auto-rows: 180px; }}
   .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_NARROW}; }}
 }}
 @container (max-width: 640px) {{
-  .il-lab .il-grid.il-grid {{ grid-template-columns: minmax(0, 1fr); }}
+  .il-lab .il-main.il-main {{ flex-direction: column; align-items: stretch; }}
+  .il-lab .il-side.il-side {{ flex: none; width: auto; position: static; max-height: none; }}
+  .il-lab .il-grid.il-grid {{ flex: none; grid-template-columns: minmax(0, 1fr);
+    grid-auto-rows: 250px; }}
   .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_ONE}; }}
 }}
 </style>

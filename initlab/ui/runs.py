@@ -122,11 +122,11 @@ class LabRuns:
         """Train every run n minibatches.  Returns the most steps any run did."""
         return max(run.step(n) for run in self.all)
 
-    def step_for(self, seconds: float) -> int:
-        """Train for about `seconds` (both runs in turn when comparing)."""
+    def step_for(self, seconds: float, max_steps: int = 10**9) -> int:
+        """Train for about `seconds`, at most `max_steps` (both runs in turn when comparing)."""
         if self.pair is not None:
-            return max(self.pair.step_for(seconds))
-        return self.single.step_for(seconds)
+            return max(self.pair.step_for(seconds, max_steps))
+        return self.single.step_for(seconds, max_steps)
 
     def reset(self) -> None:
         for run in self.all:

@@ -70,7 +70,7 @@ const edges = h => { const s = shares(h); return s[0] + s[s.length - 1]; };
 READY_JS = "() => {" + PRELUDE + """
   const f = figs();
   const has = (start, ok) => f.some(x => x.title.startsWith(start) && ok(x));
-  const plane = has('decision boundary', x => x.images > 0 && x.dots > 0)
+  const plane = has('decision boundary', x => x.images > 0 && x.labels.length > 0)
       && has('', x => / first-layer units| off the data/.test(x.title) && x.dots > 0);
   const noPlane = document.body.innerText.includes('needs 2-D inputs');
   return hists().length > 0 && hists().every(h => h.heights.length > 0 && h.events === 1

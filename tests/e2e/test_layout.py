@@ -2,20 +2,57 @@
 
 At 1366x768 (a student's laptop) every figure and the control column lie inside the viewport and
 the page does not scroll; at 1920x1080 the pictures grow; at 900 px wide (a JupyterLab output
-area) the controls go on top and the grid stacks.  Screenshots of the three go to
-artifacts/e2e/screens/ (the README's pictures are copied from there into docs/).
+area) the pictures beside the controls make one column, the histograms and the loss on the first
+screen.  At every size no text runs out of its box and no two boxes overlap.  Screenshots of the
+three go to artifacts/e2e/screens/ and docs/ (lab-1366x768.png, lab-1920x1080.png, lab-900x800.png).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from conftest import ARTIFACTS
 from helpers import (PRELUDE, SCREEN, centre_share, edge_share, figures, histograms, open_app,
-                     watch_console)
+                     tab, watch_console)
 from test_voila_app import FIGURES, TANH_DEEP, overlapping
 
 SCREENS = ARTIFACTS / "screens"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 WIDE = {"width": 1920, "height": 1080}
-NARROW = {"width": 900, "height": 1000}
+NARROW = {"width": 900, "height": 800}
+
+# Text that runs out of its box (taller than its box, whether drawn over its neighbours or cut
+# off), and overlapping neighbours in the control column: [what, its text].
+SPILLS_JS = """() => {
+  const out = [];
+  const seen = el => el.offsetParent !== null && el.getClientRects().length > 0;
+  for (const el of document.querySelectorAll('.il-lab .widget-html-content, .il-lab .widget-label')) {
+    if (!seen(el) || el.closest('.il-sr')) continue;
+    const box = el.parentElement.getBoundingClientRect();
+    if (el.scrollHeight > el.clientHeight + 2 || el.getBoundingClientRect().bottom > box.bottom + 2)
+      out.push(['spills', el.textContent.trim().slice(0, 60)]);
+  }
+  for (const col of document.querySelectorAll('.il-side, .il-side .widget-vbox, .il-play')) {
+    const kids = [...col.children].filter(seen).map(k => [k, k.getBoundingClientRect()]);
+    for (let i = 0; i < kids.length; i++) for (let j = 0; j < i; j++) {
+      const [a, b] = [kids[i][1], kids[j][1]];
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+          Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1)
+        out.push(['overlap', kids[i][0].textContent.trim().slice(0, 30) + ' / ' +
+                              kids[j][0].textContent.trim().slice(0, 30)]);
+    }
+  }
+  return out;
+}"""
+
+
+def spills(page) -> list:
+    """Text out of its box and overlapping controls, in every tab of the control column."""
+    found = []
+    for name in ("data", "network", "training"):
+        tab(page, name)
+        found += page.evaluate(SPILLS_JS)
+    return found
 
 BOXES_JS = """() => {
   const box = el => (b => [b.left, b.top, b.right, b.bottom])(el.getBoundingClientRect());
@@ -34,8 +71,10 @@ def area(box: list[float]) -> float:
 
 
 def shoot(page, name: str) -> None:
+    """A screenshot for the artifacts and for docs/ (the README shows the lab)."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / f"{name}.png"))
+    page.screenshot(path=str(DOCS / f"{name}.png"))
 
 
 def test_every_figure_and_the_controls_fit_a_1366x768_screen(page, voila_server):
@@ -51,8 +90,25 @@ def test_every_figure_and_the_controls_fit_a_1366x768_screen(page, voila_server)
     assert not overlapping([f["box"] for f in figs])
     ridge = next(f for f in figs if f["title"].startswith("activations"))
     assert ridge["box"][3] - ridge["box"][1] > 400                       # the tall picture
+    assert not spills(page)
+    tab(page, "network")                          # the tab with the init note
     shoot(page, "lab-1366x768")
     assert not errors, errors
+
+
+def test_the_findings_list_never_pushes_the_controls_off_the_screen(page, voila_server):
+    # a deep tanh net with N(0, 1) weights: saturated, several findings at once
+    open_app(page, voila_server, TANH_DEEP.replace("depth=6", "depth=12") + "&lr=3")
+    tab(page, "network")
+    layout = page.evaluate("""() => {
+      const box = s => (b => [b.left, b.top, b.right, b.bottom])(
+          document.querySelector(s).getBoundingClientRect());
+      return {side: box('.il-side'), findings: box('.il-findings'),
+              settings: box('.il-side .widget-accordion, .il-side .jupyter-widget-Accordion')};
+    }""")
+    assert layout["findings"][3] - layout["findings"][1] <= 151          # bounded, scrolls
+    assert inside(layout["side"], SCREEN["width"], SCREEN["height"])
+    assert layout["settings"][3] <= SCREEN["height"] or layout["side"][3] <= SCREEN["height"]
 
 
 def drawn_areas(page) -> dict[str, float]:
@@ -72,19 +128,30 @@ def test_a_larger_screen_gets_larger_pictures(page, voila_server):
     grown = [large[t] / small[t] for t in large if t in small]
     assert len(grown) >= FIGURES - 2 and min(grown) > 1.5, grown        # ~2.2x the area
     assert layout["page"] == [WIDE["width"], WIDE["height"]]
+    assert not spills(page)
+    tab(page, "network")
     shoot(page, "lab-1920x1080")
 
 
-def test_a_narrow_output_stacks_the_controls_over_a_two_column_grid(page, voila_server):
+def test_at_900_px_the_histograms_and_the_loss_share_the_first_screen_with_the_controls(
+        page, voila_server):
     open_app(page, voila_server, TANH_DEEP, viewport=NARROW)
     figs, layout = figures(page), page.evaluate(BOXES_JS)
-    assert layout["side"][3] <= layout["grid"][1] + 1                    # controls on top
-    assert layout["page"][0] <= NARROW["width"]                          # no sideways scroll
+    w, h = NARROW["width"], NARROW["height"]
+    assert layout["side"][2] <= layout["grid"][0]                        # controls beside
+    assert inside(layout["side"], w, h)                                  # all on screen
+    assert layout["page"][0] <= w                                        # no sideways scroll
     assert not overlapping([f["box"] for f in figs])
-    columns = {round(f["box"][0] / 50) for f in figs if f["title"] != "backward: gradients"}
-    assert len(columns) == 2, columns
+    first = {f["title"].split(":")[0].split(" \u00b7")[0] for f in figs if inside(f["box"], w, h)}
+    assert {"activations", "loss"} <= first, first
     assert all(f["box"][2] - f["box"][0] >= 180 for f in figs)
-    shoot(page, "lab-900")
+    assert not spills(page)
+    tab(page, "network")
+    shoot(page, "lab-900x800")
+    page.mouse.wheel(0, 1500)                    # the pictures scroll, the controls stay
+    page.wait_for_function("() => window.scrollY > 500 || document.scrollingElement.scrollTop > 500"
+                           " || [...document.querySelectorAll('*')].some(e => e.scrollTop > 500)")
+    assert inside(page.evaluate(BOXES_JS)["side"], w, h)
 
 
 @pytest.mark.parametrize("std, shape", [("0.01", "spike at 0"), ("1.0", "piles at +-1")])

@@ -19,7 +19,8 @@ DEEP_TANH = dict(activation="tanh", depth=6, width=64, init="gaussian", weight_s
 
 
 def tick(lab: Lab, n: int = 1) -> None:
-    """What the browser's Play does every interval while playing."""
+    """What the browser's Play does every interval while playing (at full speed)."""
+    lab.pace.speed = None
     for _ in range(n):
         lab.player.timer.value += 1
 

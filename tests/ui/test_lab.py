@@ -52,7 +52,9 @@ def timer_fires(lab: Lab) -> None:
 
 
 def tick(lab: Lab, n: int = 1) -> None:
-    """What the browser's Play does every interval while playing."""
+    """What the browser's Play does every interval while playing (at full speed: each tick
+    trains for a time budget; test_pace.py tests the set speeds)."""
+    lab.pace.speed = None
     for _ in range(n):
         lab.player.timer.value += 1
 
@@ -218,7 +220,8 @@ def test_a_huge_loss_is_shown_in_three_significant_digits():
     from initlab.ui.app import loss_text
     assert loss_text(1.9331) == "1.933" and loss_text(6.409e56) == "6.41e+56"
     lab = Lab(init="gaussian", weight_std=100.0, depth=20, residual=True)
-    assert "e+" in lab.status.line.value and len(lab.status.line.value) < 200
+    shown = lab.status.line.value.split("<div class='il-sr'")[0]   # less the screen-reader text
+    assert "e+" in shown and len(shown) < 200
 
 
 def test_too_high_a_learning_rate_diverges_stops_play_and_reset_recovers():
@@ -340,17 +343,42 @@ def test_live_changes_while_paused_cost_no_new_snapshot():
     assert lab.snapshot is not first
 
 
+def snapped(slider, value: float) -> float:
+    """What the browser's log slider sends for `value`: its exponent snapped to the step."""
+    exponent = np.log10(value)
+    return float(10 ** (slider.min + round((exponent - slider.min) / slider.step) * slider.step))
+
+
+@pytest.mark.parametrize("name, typed", [("lr", 0.3), ("lr", 0.0007), ("lr", 2.0), ("lr", 0.0123),
+                                         ("weight_std", 0.5), ("weight_std", 0.0316)])
+def test_a_value_typed_into_a_log_slider_is_kept_as_typed_in_config_markers_and_links(
+        name, typed):
+    lab = Lab(optimizer="sgd", init="gaussian")
+    lab.step(3)
+    slider = lab.controls.widgets[name]
+    sent = snapped(slider, typed)
+    assert sent != typed                     # the browser's snapping is real
+    slider.value = sent
+    lab.coalescer.flush()
+    assert getattr(lab.config, name) == typed
+    assert f"{name}={typed:g}" in links.to_query(lab.config)
+    from initlab.core.config import LIVE_FIELDS
+    if name in LIVE_FIELDS:                  # a live change is marked on the curves
+        marker_texts = " ".join(str(t) for t in lab.panels["loss"].loss_markers.labels.text)
+        assert f"{typed:g}" in marker_texts, marker_texts
+
+
 def test_a_browser_snapping_values_to_slider_steps_changes_nothing():
     lab = Lab(optimizer="sgd", lr=3.0, notice="the link's note")
     lr, momentum = lab.controls.widgets["lr"], lab.controls.widgets["momentum"]
-    lr.value = 10 ** 0.5                     # what the browser's slider sends back for 3.0
+    lr.value = snapped(lr, 3.0)              # what the browser's slider sends back for 3.0
     momentum.value = 0.9000000000000001
     lab.coalescer.flush()
     assert lab.config.lr == 3.0 and lab.config.momentum == 0.9
     assert "the link" in lab.status.notice.value      # the notice is not cleared either
-    lr.value = 10 ** 0.1                     # a real move: one notch is 0.05 decades
+    lr.value = 10 ** 0.1                     # a real move (1.2589...): kept to 3 digits
     lab.coalescer.flush()
-    assert lab.config.lr == pytest.approx(10 ** 0.1)
+    assert lab.config.lr == 1.26
 
 
 def widget_models() -> int:

@@ -75,7 +75,7 @@ def test_dead_units_are_dark_tiles_and_saturated_ones_framed():
     assert (framed[0] == nm.FRAME_VALUE).all() and (framed[:, -1] == nm.FRAME_VALUE).all()
     assert (np.abs(framed[1:-1, 1:-1]) <= 1).all()
     assert pic.dead == {"A": 2} and pic.saturated == {"A": 1}
-    assert pic.title.endswith("4 units, 2 dead, 1 saturated")
+    assert pic.title.endswith("4 units, 2/8 dead, 1/8 saturated")   # counts over both layers
     # the colour scale's stops: gap, dead, blue, white, orange, frame, evenly on [-3, 2]
     assert [nm.GAP_VALUE, nm.DEAD_VALUE, -1, 0, 1, nm.FRAME_VALUE] == list(range(-3, 3))
     assert len(nm.STOPS) == 6 and "#ff0000" not in nm.STOPS
@@ -107,9 +107,9 @@ def test_compare_mode_puts_a_over_b_in_each_layer_on_one_scale():
     pic = nm.neuron_picture([("A", a), ("B", b)])
     assert pic.labels == ["1 A", "1 B", "2 A", "2 B"]
     assert pic.units == {"A": 4, "B": 8}
-    assert pic.title == "neurons \u00b16: A 4 units, 0 dead, B 8 units"    # tanh: no dead count
+    assert pic.title == "neurons \u00b16: A 4 units, 0/8 dead, B 8 units"    # tanh: no dead count
     both = nm.neuron_picture([("A", a), ("B", make_snapshot(depth=2, activation="relu"))])
-    assert both.title == "neurons \u00b12, 4 units: A 0 dead, B 0 dead"     # said once: 4 units
+    assert both.title == "neurons \u00b12, 4 units: A 0/8 dead, B 0/8 dead"     # said once: 4 units
     tanh = make_snapshot(depth=2, activation="tanh")
     assert nm.neuron_picture([("A", tanh), ("B", tanh)]).title.endswith("4 units: A over B")
     _, cols = nm.layout_tiles(8, 4)

@@ -13,7 +13,7 @@ from conftest import make_history, make_snapshot, ridge_heights, shares
 from initlab.core.snapshot import History
 from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
                                DepthProfile, Panel, TrainingCurves, UpdateRatio)
-from initlab.ui.panels.base import RUN_COLORS, RUN_TINTS, series_rows
+from initlab.ui.panels.base import CLASS_SHAPES, RUN_COLORS, RUN_TINTS, assign, series_rows
 
 
 def marks_of(panel: Panel) -> list:
@@ -174,12 +174,16 @@ def test_depth_profile_shows_forward_stats_and_log_gradients():
     grads = panel.backward.y[0]
     np.testing.assert_allclose(grads[[0, 1, 3]], [1.0, 0.1, 1e-3], rtol=1e-6)
     assert np.isnan(grads[2])                    # zero cannot sit on a log axis: a gap
+    assert panel.backward.marker is None         # (and a dot there cannot be placed)
     key = panel.key.value                        # each line's colour is named under the figures
     for color, name in zip(panel.forward.colors + panel.backward.colors,
                            ["mean", "std", "|dL/dW|", "std dL/da"]):
         assert f"color:{color}'>\u25cf</b>&nbsp;{name}" in key
     panel.update(make_snapshot(depth=4), History(), other=(make_snapshot(depth=2), History()))
-    assert panel.forward.y.shape == (4, 4) and np.isnan(panel.forward.y[3, 2:]).all()
+    # B's rows end at its last layer: the points beyond repeat it (bqplot places a row's label
+    # at its last point, and a nan there is a console error); its dots go while rows differ
+    assert panel.forward.y.shape == (4, 4) and (panel.forward.y[3, 2:] == panel.forward.y[3, 1]).all()
+    assert (panel.forward.x[3, 2:] == 2).all() and panel.forward.marker is None
     assert panel.forward.colors[0] == RUN_COLORS["A"] and panel.forward.colors[2] == RUN_COLORS["B"]
     assert f"color:{RUN_COLORS['B']}'>\u25cf</b>&nbsp;B" in panel.key.value
 
@@ -262,6 +266,8 @@ def test_decision_boundary_colours_class_and_confidence():
     assert color[0, 0] == 0.0 and color[0, 1] == 3.0      # class 0 unsure, class 1 certain
     assert panel.region_scale.max == 5.0 and len(panel.region_scale.colors) == 6
     np.testing.assert_array_equal(panel.points.color, [0, 1, 2])
+    # the second cue: each class its own shape, the same shape for the same class
+    assert list(panel.points.text) == CLASS_SHAPES[:3] and len(set(CLASS_SHAPES)) == 10
 
 
 def test_two_d_panels_show_the_reason_without_a_plane():
@@ -281,7 +287,9 @@ def test_curves_draw_the_history_and_the_ln_c_line():
     np.testing.assert_allclose(train, 1.0 / np.arange(1, 21), rtol=1e-6)
     np.testing.assert_allclose(panel.loss.x[1, :4], [5, 10, 15, 20])
     np.testing.assert_allclose(val[:4], 1.0 / np.array([5, 10, 15, 20]), rtol=1e-6)
-    assert np.isnan(val[4:]).all() and panel.loss.labels == ["train loss", "validation loss"]
+    # the validation row ends at its last measurement (step 20): the points beyond repeat it
+    assert (panel.loss.x[1, 4:] == 20).all() and (val[4:] == val[3]).all()
+    assert panel.loss.labels == ["train loss", "validation loss"]
     np.testing.assert_allclose(panel.start.y, np.log(3), rtol=1e-6)
     assert panel.accuracy.y.shape == (2, 4)
     assert (panel.y_linear.min, panel.y_linear.max) == (0.0, 1.5)       # round, above ln 3
@@ -320,7 +328,10 @@ def test_comparing_draws_four_loss_curves_and_four_accuracy_curves():
     panel = TrainingCurves()
     panel.update(make_snapshot(), make_history(steps=20), other=(make_snapshot(),
                                                                  make_history(steps=10)))
-    assert panel.loss.y.shape == (4, 20) and np.isnan(panel.loss.y[2, 10:]).all()
+    # B's train loss ends at step 10: the points beyond repeat its last one (a row's label sits
+    # at its last point; a nan there is a console error)
+    assert panel.loss.y.shape == (4, 20) and (panel.loss.x[2, 10:] == 10).all()
+    assert (panel.loss.y[2, 10:] == panel.loss.y[2, 9]).all()
     np.testing.assert_allclose(panel.loss.y[2, :10], 1.0 / np.arange(1, 11), rtol=1e-6)
     assert panel.loss.labels == ["train loss A", "validation loss A", "train loss B",
                                  "validation loss B"]
@@ -344,6 +355,24 @@ def test_update_ratio_draws_one_line_per_weight_layer():
     panel.update(make_snapshot(depth=3), make_history(steps=10, layers=4),
                  other=(make_snapshot(depth=3), make_history(steps=10, layers=4)))
     assert panel.lines.y.shape == (8, 10) and panel.lines.colors[4] == RUN_COLORS["B"]
+
+
+def test_every_lines_row_ends_on_a_point_its_scales_can_place():
+    """A nan (or, on a log axis, a zero) at a row's end is a 'translate(x, NaN)' console error:
+    bqplot places the row's label there.  The row ends at its last good point instead."""
+    lines = bq.Lines(x=np.zeros(1), y=np.zeros(1), scales={"x": bq.LinearScale(),
+                                                          "y": bq.LogScale()})
+    assign(lines, x=np.arange(4.0), y=np.array([[1.0, 2.0, 0.0, np.nan], [1.0, np.nan, 3.0, 4.0],
+                                                [np.nan] * 4]))
+    np.testing.assert_array_equal(lines.y[0], [1, 2, 2, 2])
+    np.testing.assert_array_equal(lines.x[0], [0, 1, 1, 1])
+    np.testing.assert_array_equal(lines.y[1], [1, np.nan, 3, 4])      # a gap inside stays a gap
+    np.testing.assert_array_equal(lines.y[2], [1] * 4)               # nothing: the first point
+    assert lines.visible
+    assign(lines, x=np.arange(4.0), y=np.zeros((2, 4)))              # nothing placeable: hidden
+    assert not lines.visible
+    assign(lines, x=np.arange(4.0), y=np.ones((2, 4)))
+    assert lines.visible and lines.x.ndim == 1
 
 
 def test_series_rows_pads_runs_of_different_length_with_nan():

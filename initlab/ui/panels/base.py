@@ -19,9 +19,15 @@ import numpy as np
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
 
-# One colour per class (also the decision-boundary regions) and per layer, fixed for the session.
-CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# The second cue for classes, beside colour: one shape per class (text glyphs of one Label mark).
+CLASS_SHAPES = ["\u25cf", "\u25b2", "\u25a0", "\u25c6", "\u25bc", "\u2605", "\u271a", "\u2716",
+                "\u25c0", "\u25b6"]     # ● ▲ ■ ◆ ▼ ★ ✚ ✖ ◀ ▶
+# One colour per class (also the decision-boundary regions), fixed for the session: Okabe-Ito's
+# eight, then Paul Tol's wine and indigo.  Under simulated protanopia and deuteranopia every two
+# differ by CIELAB dE >= 17 (tests/ui/test_palette.py); the old tab10 colours' first three
+# differed by 4.6 under protanopia.  Each class also has its own marker shape (CLASS_SHAPES).
+CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9",
+                "#CC79A7", "#F0E442", "#000000", "#882255", "#332288"]
 # dark blue (first layer) through purple to orange (last): every shade readable on white
 LAYER_COLORS = ["#0d0887", "#41049d", "#6a00a8", "#8f0da4", "#b12a90", "#cc4778",
                 "#e16462", "#f2844b", "#f89540"]
@@ -147,8 +153,67 @@ def same(old: Any, new: Any) -> bool:
     return old == new
 
 
+def drawable(values: np.ndarray, log: bool) -> np.ndarray:
+    """Where values can be placed on their scale: finite, and positive on a log scale."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values > 0) if log else np.isfinite(values)
+
+
+def end_on_points(lines: bq.Lines, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    """x, y for a Lines mark such that every row ends on a point its scales can place.
+
+    bqplot puts each row's (hidden) label at the row's last point, and moves it with a
+    transition: a last point at nan (a run shorter than the other, a zero on a log axis, a
+    diverged loss) is a "translate(x, NaN)" error in the browser console, and a row with no
+    point at all a "d: null" one.  Trailing unplaceable points become copies of the row's last
+    placeable point (nothing more is drawn); a row with none takes the mark's first placeable
+    point (a zero-length path draws nothing).  Returns (x, y, any point placeable at all); with
+    none, every unplaceable value is 1 (the mark is hidden).
+    """
+    log_x = isinstance(lines.scales.get("x"), bq.LogScale)
+    log_y = isinstance(lines.scales.get("y"), bq.LogScale)
+    x, y = np.asarray(x), np.asarray(y)
+    if y.ndim == 1 and x.ndim == 1 and x.shape == y.shape and y.size:      # one row
+        x2, y2, placeable = end_on_points(lines, x[None], y[None])
+        return x2[0], y2[0], placeable
+    if y.ndim != 2 or y.shape[1] == 0 or x.ndim not in (1, 2):
+        return x, y, bool(y.size)
+    x2 = np.broadcast_to(x, y.shape) if x.ndim == 1 else x
+    if x2.shape != y.shape:
+        return x, y, True
+    ok = drawable(x2, log_x) & drawable(y, log_y)
+    if ok.all():
+        return x, y, True
+    if not ok.any():          # hidden (assign): points at 1 keep the dots from nan too
+        return np.where(drawable(x, log_x), x, 1).astype(np.float32), np.ones_like(y), False
+    x2, y2 = np.array(x2, dtype=np.float32), np.array(y, dtype=np.float32)
+    first = np.argwhere(ok)[0]
+    for r in range(y.shape[0]):
+        good = np.flatnonzero(ok[r])
+        if good.size == 0:
+            x2[r], y2[r] = x2[tuple(first)], y2[tuple(first)]
+        elif good[-1] < y.shape[1] - 1:
+            x2[r, good[-1] + 1:], y2[r, good[-1] + 1:] = x2[r, good[-1]], y2[r, good[-1]]
+    if x.ndim == 1 and all(np.array_equal(x2[0], row, equal_nan=True) for row in x2):
+        return x, y2, True
+    return x2, y2, True
+
+
 def assign(widget: Any, **traits: Any) -> bool:
-    """Set only the traits whose value changed, in one message.  True if anything was sent."""
+    """Set only the traits whose value changed, in one message.  True if anything was sent.
+
+    A Lines mark's rows are made to end on placeable points (end_on_points); a mark with no
+    placeable point at all is hidden until it has one."""
+    if isinstance(widget, bq.Lines) and ("x" in traits or "y" in traits):
+        x, y, placeable = end_on_points(widget, traits.get("x", widget.x),
+                                        traits.get("y", widget.y))
+        traits["x"], traits["y"] = x, y
+        hidden = getattr(widget, "_unplaceable", False)
+        if not placeable:
+            traits["visible"] = False
+        elif hidden and "visible" not in traits:
+            traits["visible"] = True
+        widget._unplaceable = not placeable
     changed = {k: v for k, v in traits.items() if not same(getattr(widget, k), v)}
     if not changed:
         return False

@@ -107,7 +107,11 @@ class DepthProfile(Panel):
         finite = forward[np.isfinite(forward)]
         nice_range(self.forward_y, float(finite.min(initial=0.0)), float(finite.max(initial=1.0)),
                    self.forward_y_axis)
-        assign(self.forward, x=layer, y=forward, colors=forward_colors)
+        # a dot at a point its scale cannot place is a "translate(x, NaN)" error in the browser:
+        # the dots go while a row has a gap (a zero gradient, a shorter run B)
+        assign(self.forward, x=layer, y=forward, colors=forward_colors,
+               marker="circle" if np.isfinite(forward).all() else None)
         grads[~(grads > 0)] = np.nan           # a log axis cannot show zero: leave a gap
-        assign(self.backward, x=layer, y=grads, colors=backward_colors)
+        assign(self.backward, x=layer, y=grads, colors=backward_colors,
+               marker="circle" if np.isfinite(grads).all() else None)
         log_axis(self.log_scale, self.backward_y, grads)

@@ -108,10 +108,11 @@ def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] =
     peak = float(np.percentile(values, PEAK_PERCENTILE)) if values.size else 0.0
     scale = nice_ceil(peak) if peak > 0 else 1.0
     label_y, labels = [], []
-    dead, saturated, units = {}, {}, {}
+    dead, saturated, units, total = {}, {}, {}, {}
     for r, (run, snap) in enumerate(drawn):
         dead[run] = saturated[run] = 0
         units[run] = max(len(st.unit_active) for st in snap.layers)
+        total[run] = sum(len(st.unit_active) for st in snap.layers)
         for st in snap.layers:
             band = st.index * n_runs + r
             top = band * (band_h + LAYER_GAP)
@@ -137,7 +138,7 @@ def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] =
     order = np.argsort(label_y, kind="stable")          # top to bottom: 1 A, 1 B, 2 A, ...
     label_y, labels = [label_y[i] for i in order], [labels[i] for i in order]
     title = _title(scale, shown, units, dead, saturated,
-                   {run: snap.units_can_die for run, snap in drawn})
+                   {run: snap.units_can_die for run, snap in drawn}, total)
     return NeuronPicture(image=image, label_y=np.asarray(label_y, np.float32), labels=labels,
                          scale=scale, shown=shown, units=units, dead=dead,
                          saturated=saturated, title=title)
@@ -148,16 +149,17 @@ def _scale_text(scale: float) -> str:
 
 
 def _title(scale: float, shown: dict, units: dict, dead: dict, saturated: dict,
-           can_die: dict) -> str:
-    """'neurons ±2: 32 of 500 units, 12 dead' (units per layer); comparing, short:
-    'neurons ±2, 32 of 64 units: A 12 dead, B 3 saturated'."""
+           can_die: dict, total: dict) -> str:
+    """'neurons ±2: 32 of 500 units, 12/5000 dead' (units shown of a layer's; counts over all
+    layers, with their denominator so a count above one layer's width cannot puzzle); comparing,
+    short: 'neurons ±2, 32 of 64 units: A 12/192 dead, B 3/192 saturated'."""
     def subset(run: str) -> str:
         return (f"{shown[run]} of {units[run]} units" if shown[run] < units[run]
                 else f"{units[run]} units")
 
     def counts(run: str) -> list[str]:
-        return ([f"{dead[run]} dead"] if can_die[run] else []) + (
-            [f"{saturated[run]} saturated"] if saturated[run] else [])
+        return ([f"{dead[run]}/{total[run]} dead"] if can_die[run] else []) + (
+            [f"{saturated[run]}/{total[run]} saturated"] if saturated[run] else [])
     runs_ = list(shown)
     if len(runs_) == 1:
         (run,) = runs_

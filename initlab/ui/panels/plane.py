@@ -10,7 +10,8 @@ Comparing two runs, an A/B switch chooses whose lines are drawn.  Data wider tha
 is drawn in the plane of its first two principal components, with the Plane's note.
 
 Decision boundary: the predicted class over a grid (one raster: raster.py),
-lighter where the network is less confident, with the probe points on top in their true class.
+lighter where the network is less confident, with the probe points on top in their true class's
+colour and shape.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.base import (CLASS_COLORS, DEAD_COLOR, FILL, Other,
+from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, Other,
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
 from initlab.ui.panels.neurons import NeuronMaps
@@ -82,10 +83,30 @@ class _PlaneFigure:
         x0, x1, y0, y1 = (float(v) for v in snapshot.plane.view)
         assign(self.x, min=x0, max=x1)
         assign(self.y, min=y0, max=y1)
+        # ticks kept off the corners: the x axis's first label and the y axis's first label
+        # collided there ("-2" over "-3"), and the top one hid behind the class menu
+        assign(self.x_axis, tick_values=inner_ticks(x0, x1))
+        assign(self.y_axis, tick_values=inner_ticks(y0, y1))
         u, v = snapshot.plane.axis_labels
         assign(self.x_axis, label=u)
         assign(self.y_axis, label=v)
         return True
+
+
+def inner_ticks(lo: float, hi: float, margin: float = 0.12) -> np.ndarray:
+    """Two to four round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi],
+    none within `margin` of the range of either end, so no label sits in a corner."""
+    span = hi - lo
+    if not (np.isfinite(span) and span > 0):
+        return np.array([lo], np.float64)
+    inner_lo, inner_hi = lo + margin * span, hi - margin * span
+    for step in sorted(m * 10.0 ** e for e in range(int(np.floor(np.log10(span))) - 2,
+                                                     int(np.floor(np.log10(span))) + 2)
+                       for m in (1, 2, 5)):
+        ticks = np.arange(np.ceil(inner_lo / step), np.floor(inner_hi / step) + 1) * step + 0.0
+        if len(ticks) <= 4:
+            return ticks if len(ticks) else np.array([(lo + hi) / 2])
+    return np.array([(lo + hi) / 2])
 
 
 def gapped(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -293,7 +314,8 @@ def _lighten(color: str, amount: float) -> str:
 class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
     name = "boundary"
     title = "Decision boundary"
-    hint = ("Colour: the predicted class, pale where the network is unsure. Dots: probe points. "
+    hint = ("Colour: the predicted class, pale where the network is unsure. Marks: probe points, "
+            "each class its own colour and shape. "
             "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
     heavy = True
 
@@ -308,10 +330,13 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         self.region_scale = bq.ColorScale(colors=self._stops(2), min=0.0, max=3.0)
         self.texture = Raster(self.x, self.y, self.region_scale)     # ImageGL or HeatMap
         self.class_scale = bq.ColorScale(colors=CLASS_COLORS[:2], min=0.0, max=1.0)
-        self.points = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                                 color=np.zeros(0, np.float32),
-                                 scales={"x": self.x, "y": self.y, "color": self.class_scale},
-                                 default_size=14, stroke="#222222", stroke_width=0.6)
+        # each probe point in its class's colour and shape (CLASS_SHAPES: colour alone fails
+        # about 1 boy in 12), outlined by the stylesheet (layout.py)
+        self.points = bq.Label(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                               color=np.zeros(0, np.float32), text=np.zeros(0, str),
+                               scales={"x": self.x, "y": self.y, "color": self.class_scale},
+                               default_size=13, align="middle", y_offset=4,
+                               font_weight="normal")
         self.figure = figure([self.regions, self.points], [self.x_axis, self.y_axis],
                              margin=dict(top=22, bottom=30, left=46, right=12))
         self.texture.figure = self.figure
@@ -349,6 +374,8 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         # confidence runs from 1/C (a guess) to 1 (certain); map it onto the class's colour range
         sure = np.clip((p.grid_conf - 1.0 / n) * (n / (n - 1.0)), 0.0, 1.0)
         self.texture.draw(p.grid_x, p.grid_y, 2 * p.grid_pred + sure)
-        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels))
+        shapes = np.array(CLASS_SHAPES)[np.asarray(p.labels) % len(CLASS_SHAPES)]
+        assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels),
+               text=shapes)
         run = f" of {self.run_choice.value}" if other is not None else ""
         assign(self.figure, title=f"decision boundary{run} ({n} classes)")
