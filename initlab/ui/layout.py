@@ -74,6 +74,7 @@ STYLE = f"""
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
 .il-lab .il-overlay.il-left {{ left: 0; right: auto; top: 0; bottom: auto; }}   /* beside the title */
+.il-lab .il-class-menu.il-class-menu {{ width: 80px; }}   /* a class rule: a Layout is a model */
 /* the A/B switch's buttons hold one letter: the widgets' 12 px side padding ellipsed it ("A..") */
 .il-lab .il-overlay .widget-toggle-button {{ padding: 0 2px; min-width: 0; }}
 /* a click on the decision boundary reaches the plot area (bqplot's click catcher, owndata.py) */

@@ -53,9 +53,10 @@ class OwnData:
         self.label = w.Dropdown(options=self._class_options(3), value=0,
                                 tooltip="What a click on the decision boundary does: add a point "
                                 "of class 0, 1, ..., or erase the nearest point",
-                                layout=lean.layout(width="80px"),
+                                layout=lean.layout(),  # shared: its 80 px width is CSS
                                 style=lean.style(lean.DescriptionStyle))
         self.label.add_class("il-left")             # top left over the picture (layout.py)
+        self.label.add_class("il-class-menu")
         self.upload: w.FileUpload | None = None   # made with the settings box (make_widgets)
         self.builtin: w.Button | None = None       # "built-in data", made when first needed
         self.container: w.Box | None = None        # that box, once the lab placed them
