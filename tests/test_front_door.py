@@ -4,6 +4,7 @@ Every `make TARGET VAR=value` the README or a doc of the front door names is dry
 nothing is installed or started) with a throw-away VENV: the target must exist and each value
 given must reach the command it configures.  Every `initlab ...` command line parses.
 """
+import os
 import re
 import shlex
 import subprocess
@@ -41,8 +42,11 @@ def make_commands() -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 def dry_run(target: str, assignments, tmp_path: Path) -> str:
-    cmd = ["make", "-n", target, f"VENV={tmp_path / 'venv'}", *assignments]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    cmd = ["make", "-n", "--no-print-directory", target, f"VENV={tmp_path / 'venv'}", *assignments]
+    # as a student types it: `make test` runs this test, and its MAKEFLAGS/MAKELEVEL would make
+    # the inner make print "Entering directory" lines around the commands
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, f"{shlex.join(cmd)} failed: {done.stderr}"
     # a folder of the same name (notebooks/) makes a missing rule "up to date", not an error
     assert "Nothing to be done" not in done.stdout + done.stderr, f"{shlex.join(cmd)}: no rule"
