@@ -50,7 +50,12 @@ def test_estimated_memory_and_step_time_are_within_a_factor_of_two_of_measured(f
     assert measured["status"] == "ok", measured      # every step timed did backprop and update
     assert 0.5 <= cost.mb / measured["mb"] <= 2.0, (cost, measured)
     assert 0.5 <= cost.mb / measured["anon_mb"] <= 2.0, (cost, measured)   # resident, at the end
-    assert 0.5 <= cost.seconds_per_step / measured["seconds"] <= 2.0, (cost, measured)
+    # The estimate prices a step on a machine of FLOPS_PER_SECOND (40 GFLOP/s, one BLAS thread);
+    # machines of this kind measure 25-60.  Compare the model, not the machine: scale the
+    # estimate by the speed measured in the same process (at 58 GFLOP/s the bare ratio of the
+    # batch-norm maxout net was 2.13, the model's own 1.47).
+    machine = budget.FLOPS_PER_SECOND / (measured["gflops"] * 1e9)
+    assert 0.5 <= cost.seconds_per_step * machine / measured["seconds"] <= 2.0, (cost, measured)
 
 
 def test_the_hostile_link_is_refused_naming_the_fields_and_the_limit():
