@@ -141,3 +141,12 @@ class LivePage:
     def close(self, code: int = 1001) -> None:
         self.loop.call_soon_threadsafe(self.ws.close, code)
         self.closed.wait(TIMEOUT)
+
+
+def in_own_thread(function, *args, **kwargs):
+    """function(*args, **kwargs) in a thread of its own, for code that calls asyncio.run():
+    after the browser tests, Playwright's sync API leaves an event loop running in the main
+    thread, and asyncio.run() refuses to start inside it."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()

@@ -15,7 +15,7 @@ from serving_client import (PROTOCOL, LivePage, frame, get, open_page, raw_webso
                             read_until_closed, wait_for)
 
 from initlab.serving import serve
-from initlab.serving.guard import MAX_BUFFERS, frame_problem
+from initlab.serving.guard import MAX_BUFFERS, V1_PROTOCOL, frame_problem
 
 ASSETS = Path(__file__).parent / "assets"
 FLOOD = ASSETS / "flood.ipynb"
@@ -95,3 +95,15 @@ def test_a_client_that_stops_reading_is_dropped_not_buffered(tmp_path):
                  "the stalled reader dropped")
         assert read_until_closed(stalled, 15)          # what was queued, then the end
         stalled.close()
+
+
+def test_the_kernels_own_frames_may_carry_a_whole_labs_buffers():
+    """A page's frame is capped at MAX_BUFFERS buffers; the kernel's reply with every widget's
+    state carries one buffer per array (past 64 once the lab grew a view switch), and dropping
+    it left a client without its widgets.  Outgoing frames are checked for structure only."""
+    parts = [b"{}"] * 4 + [b"\x00" * 8] * (3 * MAX_BUFFERS)
+    reply = serialize_msg_to_ws_v1(parts, "iopub")
+    assert "offsets" in frame_problem(reply, V1_PROTOCOL)                       # a page's cap
+    assert frame_problem(reply, V1_PROTOCOL, max_buffers=len(reply) // 8) == ""  # the kernel's
+    # structure still counts: a count the frame cannot hold is refused either way
+    assert frame_problem(FORGED, V1_PROTOCOL, max_buffers=len(FORGED) // 8)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from serving_client import get, open_page, raw_websocket, wait_for
+from serving_client import get, in_own_thread, open_page, raw_websocket, wait_for
 
 from initlab.serving import serve
 
@@ -198,7 +198,7 @@ def test_crafted_widget_messages_get_no_traceback_or_server_path_back():
         return answers
 
     with serve.voila_server(ASSETS / "slider.ipynb") as base:
-        answers = asyncio.run(probe(base, open_page(base)))
+        answers = in_own_thread(asyncio.run, probe(base, open_page(base)))
     assert len(answers) > 10
     leaked = [a[:300] for a in answers if any(leak in a for leak in LEAKS)]
     assert leaked == []

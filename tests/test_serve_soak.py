@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from serving_client import in_own_thread
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -16,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_two_minutes_of_pages_coming_and_going_leave_the_server_flat(tmp_path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     soak = importlib.import_module("soak")
-    summary = soak.soak(minutes=1.9, every=10, log=tmp_path / "voila.log")
+    summary = in_own_thread(soak.soak, minutes=1.9, every=10, log=tmp_path / "voila.log")
     assert summary["failures"] == 0, summary["failure_kinds"]
     assert all(count >= 1 for count in summary["pages"].values()), summary["pages"]
     assert summary["play_ticks"] > 50                     # the Play page kept being served

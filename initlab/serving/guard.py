@@ -17,40 +17,45 @@ MAX_V1_OFFSETS = 2 + MESSAGE_PARTS + MAX_BUFFERS     # channel start and end, th
 MAX_LEGACY_PARTS = 1 + MAX_BUFFERS                   # the JSON message, then each buffer
 
 
-def frame_problem(message: str | bytes, protocol: str | None) -> str:
+def frame_problem(message: str | bytes, protocol: str | None,
+                  max_buffers: int = MAX_BUFFERS) -> str:
     """'' when jupyter_server can parse this frame safely, else what is wrong with it.
 
     ``protocol`` is the websocket subprotocol the connection chose (``V1_PROTOCOL``, or None for
     the legacy protocol, where text frames are JSON and binary frames carry buffers).
+    ``max_buffers`` caps a page's messages; the kernel's own may carry many more (the widget
+    states of a whole lab: one buffer per array), and are only checked for their structure.
     """
     if protocol == V1_PROTOCOL:
         if isinstance(message, str):
             return "a text frame on the binary v1 protocol"
-        return _v1_problem(message)
+        return _v1_problem(message, max_buffers)
     if isinstance(message, str):
         return ""                       # JSON: its size is capped by websocket_max_message_size
-    return _legacy_problem(message)
+    return _legacy_problem(message, max_buffers)
 
 
-def _v1_problem(frame: bytes) -> str:
+def _v1_problem(frame: bytes, max_buffers: int) -> str:
     """v1: 8-byte little-endian count n, n offsets, then the channel and the message's parts."""
     if len(frame) < 8:
         return f"a {len(frame)}-byte frame has no part count"
     count = int.from_bytes(frame[:8], "little")
-    if not 2 + MESSAGE_PARTS <= count <= MAX_V1_OFFSETS:
+    most = 2 + MESSAGE_PARTS + max_buffers
+    if not 2 + MESSAGE_PARTS <= count <= most:
         return (f"a frame claims {count} offsets; a kernel message has "
-                f"{2 + MESSAGE_PARTS} to {MAX_V1_OFFSETS}")
+                f"{2 + MESSAGE_PARTS} to {most}")
     return _offsets_problem(frame, struct.unpack_from(f"<{count}Q", frame, 8)
                             if len(frame) >= 8 * (count + 1) else None, 8 * (count + 1))
 
 
-def _legacy_problem(frame: bytes) -> str:
+def _legacy_problem(frame: bytes, max_buffers: int) -> str:
     """Legacy binary: 4-byte big-endian count n, n offsets, the JSON message, then buffers."""
     if len(frame) < 4:
         return f"a {len(frame)}-byte frame has no part count"
     count = struct.unpack("!i", frame[:4])[0]
-    if not 1 <= count <= MAX_LEGACY_PARTS:
-        return f"a frame claims {count} parts; a kernel message has 1 to {MAX_LEGACY_PARTS}"
+    most = 1 + max_buffers
+    if not 1 <= count <= most:
+        return f"a frame claims {count} parts; a kernel message has 1 to {most}"
     return _offsets_problem(frame, struct.unpack_from(f"!{count}I", frame, 4)
                             if len(frame) >= 4 * (count + 1) else None, 4 * (count + 1))
 

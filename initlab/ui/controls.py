@@ -228,7 +228,10 @@ class Controls:
                     widget.max = CLASS_RANGE[config.dataset][1]
                 _widen(widget, value)
                 self._shown[name] = value
-                if widget.value != value:
+                # not when the widget holds what the student sent, only unrounded (0.30001 for
+                # 0.3): written back mid-drag, that stale value reached the browser after the
+                # handle had moved on, and the slider jumped back (std 1.80 where 10 was dragged)
+                if widget.value != value and kept_value(widget, widget.value) != value:
                     widget.value = value
                 relevant = RELEVANT.get(name)
                 widget.disabled = bool(relevant and not relevant(config))

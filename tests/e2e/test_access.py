@@ -73,7 +73,11 @@ def test_the_console_stays_clean_through_load_play_compare_and_experiments(page,
         page.wait_for_function(READY_JS)
         start = step_count(page)
         page.get_by_role("button", name="Play").click()
-        page.get_by_role("button", name="Pause").wait_for()
+        # Play has started: steps counted past the experiment's start, or a run diverged at
+        # once and Play paused itself before its button could read "Pause"
+        page.wait_for_function(
+            f"() => +((document.body.innerText.match(/step (\\d+) ·/) || [0, 0])[1]) > {start}"
+            f" || /diverged at step/.test(document.body.innerText)")
         # 100 steps on (at full speed), or Play paused itself (every run diverged)
         page.wait_for_function(
             f"() => +((document.body.innerText.match(/step (\\d+) ·/) || [0, 0])[1]) > "

@@ -59,11 +59,12 @@ def test_compare_on_then_b_changes_both_pictures_differ_and_a_stays(page, voila_
         page.get_by_role("button", name="Step").click()
     wait_for(page, "() => (document.body.innerText.match(/step 2 ·/g) || []).length === 2")
     figs = page.evaluate("""() => [...document.querySelectorAll('.bqplot.figure')].map(f =>
-        [(f.querySelector('.mainheading') || {}).textContent, f.querySelectorAll('image').length,
+        [(f.querySelector('.mainheading') || {}).textContent, f.querySelectorAll('image').length + (f.classList.contains('il-gl') ? 1 : 0),
          f.querySelectorAll('path.line').length])""")
     titles = {t: (images, lines) for t, images, lines in figs}
     assert titles["decision boundary of B (3 classes)"][0] == 1    # the A/B switch shows B
-    assert titles["loss: A (blue), B (orange)"][1] == 3           # A, B and the ln C line
+    # A and B: training and validation loss and the learning rate each, and the ln C line
+    assert titles["loss A, B \u00b7 lr (dotted)"][1] == 7
     assert "Something went wrong" not in page.inner_text("body")
 
 
