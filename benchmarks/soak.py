@@ -45,20 +45,6 @@ FORGED = struct.pack("<QQ", 2**63, 0)
 GRACE = 90.0          # a page gone frees its kernel within this many seconds (issue 15)
 
 
-def children(pid: int) -> list[int]:
-    """Processes whose parent is pid (Linux /proc): a Voila server's kernels."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 async def raw_socket(base: str, kernel_id: str) -> tuple[asyncio.StreamReader,
                                                             asyncio.StreamWriter]:
     """A websocket handshake by hand; the caller then reads nothing (a frozen page)."""
@@ -158,7 +144,7 @@ class Soak:
             await asyncio.sleep(max(0.0, 0.07 - (time.monotonic() - started)))
 
     def sample(self) -> dict:
-        kernels = children(self.server_pid)
+        kernels = serve.child_pids(self.server_pid)
         now = time.monotonic()
         recent = sum(1 for t in self.ended if now - t < GRACE)
         play_pids = serve.kernel_pids([self.play.kernel_id]) if self.play and \

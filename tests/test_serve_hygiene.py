@@ -20,20 +20,6 @@ ASSETS = Path(__file__).parent / "assets"
 ECHO = ASSETS / "echo_environment.ipynb"
 
 
-def children(pid: int) -> list[int]:
-    """Processes whose parent is pid (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def running(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -53,7 +39,7 @@ def test_kill_9_on_initlab_serve_takes_voila_and_its_kernels_with_it(tmp_path):
         url = f"http://127.0.0.1:{port}/"
         wait_for(lambda: url in output.read_text() or process.poll() is not None, 60, "serving")
         kernel = open_page(url)
-        voila = children(process.pid)
+        voila = serve.child_pids(process.pid)
         kernels = serve.kernel_pids([kernel])
         assert voila and kernels
         process.kill()                                         # kill -9: no handler runs

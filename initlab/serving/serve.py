@@ -194,6 +194,21 @@ def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:
             process.wait()
 
 
+def child_pids(pid: int) -> list[int]:
+    """Processes whose parent is pid (Linux /proc): a Voila server's kernels, `initlab serve`'s
+    Voila (benchmarks/soak.py, the hygiene tests)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def kernel_pids(kernel_ids: list[str]) -> list[int]:
     """Processes of these kernels, found by their connection files on the command line (Linux
     /proc); for measuring a class's kernels (benchmarks/class.py, the serving tests)."""
