@@ -75,7 +75,8 @@ def test_dead_units_are_dark_tiles_and_saturated_ones_framed():
     assert (framed[0] == nm.FRAME_VALUE).all() and (framed[:, -1] == nm.FRAME_VALUE).all()
     assert (np.abs(framed[1:-1, 1:-1]) <= 1).all()
     assert pic.dead == {"A": 2} and pic.saturated == {"A": 1}
-    assert pic.title.endswith("4 units, 2/8 dead, 1/8 saturated")   # counts over both layers
+    assert pic.title.endswith("4 units")                        # the counts sit under it:
+    assert pic.legend == ["\u25a0 2/8 dead", "\u25a1 1/8 saturated"]   # over both layers
     # the colour scale's stops: gap, dead, blue, white, orange, frame, evenly on [-3, 2]
     assert [nm.GAP_VALUE, nm.DEAD_VALUE, -1, 0, 1, nm.FRAME_VALUE] == list(range(-3, 3))
     assert len(nm.STOPS) == 6 and "#ff0000" not in nm.STOPS
@@ -107,9 +108,12 @@ def test_compare_mode_puts_a_over_b_in_each_layer_on_one_scale():
     pic = nm.neuron_picture([("A", a), ("B", b)])
     assert pic.labels == ["1 A", "1 B", "2 A", "2 B"]
     assert pic.units == {"A": 4, "B": 8}
-    assert pic.title == "neurons \u00b16: A 4 units, 0/8 dead, B 8 units"    # tanh: no dead count
+    assert pic.title == "neurons \u00b16: A 4 units, B 8 units"
+    assert pic.legend == ["\u25a0 dead A 0 of 8",                     # tanh: no dead count
+                          "\u25a1 saturated A 0/8, B 0/16"]
     both = nm.neuron_picture([("A", a), ("B", make_snapshot(depth=2, activation="relu"))])
-    assert both.title == "neurons \u00b12, 4 units: A 0/8 dead, B 0/8 dead"     # said once: 4 units
+    assert both.title == "neurons \u00b12, 4 units: A over B"           # said once: 4 units
+    assert both.legend == ["\u25a0 dead A 0, B 0 of 8", "\u25a1 saturated A 0, B 0 of 8"]
     tanh = make_snapshot(depth=2, activation="tanh")
     assert nm.neuron_picture([("A", tanh), ("B", tanh)]).title.endswith("4 units: A over B")
     _, cols = nm.layout_tiles(8, 4)
@@ -135,7 +139,8 @@ def test_the_panel_draws_the_picture_as_one_raster_and_switches_to_the_unit_rast
     np.testing.assert_array_equal(panel.neurons.raster.mark.color, pic.image[::-1])
     assert list(panel.neurons.names.text[:3]) == ["1", "2", "3"]
     assert panel.neurons.figure.title == pic.title
-    assert list(panel.neurons.names.text[3:]) == ["\u25a0 dead", "\u25a1 saturated"]   # legend
+    assert list(panel.neurons.names.text[3:]) == pic.legend == ["\u25a0 0/12 dead",
+                                                                "\u25a1 0/12 saturated"]
     panel.view_choice.value = True                     # redrawn from the last snapshot
     assert panel.figures()[0] is panel.raster.figure
     assert panel.widget.children[:2] == (panel.view_choice, panel.raster.figure)

@@ -56,7 +56,8 @@ class NeuronPicture:
     units: dict[str, int]      # run -> units per layer (the widest layer)
     dead: dict[str, int]       # run -> dead units, all layers, shown or not
     saturated: dict[str, int]  # run -> saturated units, all layers
-    title: str                 # one line: the scale, the subset, the counts
+    title: str                 # one line: the scale and the subset
+    legend: list[str]          # under it: the dead and the saturated swatch with their counts
 
 
 def layout_tiles(units: int, bands: int, box: tuple[float, float] = BOX_PX
@@ -137,42 +138,52 @@ def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] =
             image[top:top + band_h] = band_img.reshape(sub * pitch, cols * pitch)[:band_h, :width]
     order = np.argsort(label_y, kind="stable")          # top to bottom: 1 A, 1 B, 2 A, ...
     label_y, labels = [label_y[i] for i in order], [labels[i] for i in order]
-    title = _title(scale, shown, units, dead, saturated,
-                   {run: snap.units_can_die for run, snap in drawn}, total)
+    can_die = {run: snap.units_can_die for run, snap in drawn}
     return NeuronPicture(image=image, label_y=np.asarray(label_y, np.float32), labels=labels,
                          scale=scale, shown=shown, units=units, dead=dead,
-                         saturated=saturated, title=title)
+                         saturated=saturated, title=_title(scale, shown, units),
+                         legend=_legend(dead, saturated, can_die, total))
 
 
 def _scale_text(scale: float) -> str:
     return f"\u00b1{scale:g}"
 
 
-def _title(scale: float, shown: dict, units: dict, dead: dict, saturated: dict,
-           can_die: dict, total: dict) -> str:
-    """'neurons ±2: 32 of 500 units, 12/5000 dead' (units shown of a layer's; counts over all
-    layers, with their denominator so a count above one layer's width cannot puzzle); comparing,
-    short: 'neurons ±2, 32 of 64 units: A 12/192 dead, B 3/192 saturated'."""
+def _title(scale: float, shown: dict, units: dict) -> str:
+    """'neurons ±2: 32 of 500 units' (units shown of a layer's); comparing: 'neurons ±2, 32 of
+    64 units: A over B'.  The counts go under the picture (_legend): one line of title holds
+    no more at this picture's width."""
     def subset(run: str) -> str:
         return (f"{shown[run]} of {units[run]} units" if shown[run] < units[run]
                 else f"{units[run]} units")
-
-    def counts(run: str) -> list[str]:
-        return ([f"{dead[run]}/{total[run]} dead"] if can_die[run] else []) + (
-            [f"{saturated[run]}/{total[run]} saturated"] if saturated[run] else [])
     runs_ = list(shown)
     if len(runs_) == 1:
+        return f"neurons {_scale_text(scale)}: {subset(runs_[0])}"
+    if len({subset(run) for run in runs_}) == 1:
+        return f"neurons {_scale_text(scale)}, {subset(runs_[0])}: A over B"
+    return f"neurons {_scale_text(scale)}: " + ", ".join(f"{run} {subset(run)}" for run in runs_)
+
+
+def _legend(dead: dict, saturated: dict, can_die: dict, total: dict) -> list[str]:
+    """The two swatches' texts with their counts over all layers, each with its denominator
+    (997/1200 saturated: more than one layer's width cannot puzzle): '■ 12/1200 dead',
+    '□ 997/1200 saturated'; comparing: '■ dead A 0, B 12', '□ saturated A 179, B 0 of 384'."""
+    runs_ = list(dead)
+    if len(runs_) == 1:
         (run,) = runs_
-        return f"neurons {_scale_text(scale)}: " + ", ".join([subset(run)] + counts(run))
-    same = len({subset(run) for run in runs_}) == 1
-    head = f"neurons {_scale_text(scale)}" + (f", {subset(runs_[0])}" if same else "")
-    parts = [f"{run} " + ", ".join(([] if same else [subset(run)]) + counts(run))
-             for run in runs_ if counts(run) or not same]
-    return head + ": " + (", ".join(parts) if parts else "A over B")
+        return [f"\u25a0 {dead[run]}/{total[run]} dead" if can_die[run] else "\u25a0 dead",
+                f"\u25a1 {saturated[run]}/{total[run]} saturated"]
+    def each(counts: dict, runs: list[str]) -> str:      # "A 179, B 0 of 384"
+        of = len({total[run] for run in runs}) == 1
+        return ", ".join(f"{run} {counts[run]}" + ("" if of else f"/{total[run]}")
+                         for run in runs) + (f" of {total[runs[0]]}" if of else "")
+    dying = [run for run in runs_ if can_die[run]]       # tanh's units never die: no count
+    return ["\u25a0 dead " + each(dead, dying) if dying else "\u25a0 dead",
+            "\u25a1 saturated " + each(saturated, runs_)]
 
 
-# under the picture: what its two special tiles mean (texts and colours of one Label mark)
-LEGEND = (("\u25a0 dead", STOPS[1]), ("\u25a1 saturated", STOPS[-1]))
+# under the picture: the colours of its two special tiles' texts (one Label mark; _legend)
+LEGEND_COLORS = (STOPS[1], STOPS[-1])
 
 
 class NeuronMaps:
@@ -205,11 +216,11 @@ class NeuronMaps:
         # labels before the picture: a page that sees the new rows also has their names
         n = len(picture.labels)
         # every text ends at its x (align "end"): layer numbers left of the picture, the legend
-        # under it, right-aligned
-        assign(self.names, x=f32([0.0] * n + [0.75, 1.0]),
+        # under it: dead ending mid-way, saturated at the right
+        assign(self.names, x=f32([0.0] * n + [0.48, 1.0]),
                y=f32(np.append(1.0 - picture.label_y / h, [-0.045, -0.045])),
-               text=np.array(picture.labels + [t for t, _ in LEGEND]),
-               colors=["#333333"] * n + [c for _, c in LEGEND],
+               text=np.array(picture.labels + picture.legend),
+               colors=["#333333"] * n + list(LEGEND_COLORS),
                default_size=10.0 if n <= 12 else 8.0)
         # the texture's row 0 is the picture's top; a raster's row 0 is at the bottom of y
         self.raster.draw((np.arange(w) + 0.5) / w, (np.arange(h) + 0.5) / h,
