@@ -39,7 +39,8 @@ SIDE_PX = 300              # layout.py's control column
 
 # The switch is the last child of the lab's main row (control column, pictures, switch): wide,
 # the row becomes a two-column grid (the column spans both rows, the switch above the
-# pictures); narrow (layout.py's container query stacks the row), `order` puts it between.  No box
+# pictures) whenever the column sits beside the pictures (above 640 px); stacked (640 px and
+# less, layout.py's container query), `order` puts it between.  No box
 # of their own: every widget model costs page load (tests/ui/test_lab.py counts them).
 STYLE = f"""<style>
 .il-lab .il-views .widget-toggle-button {{ width: auto !important; padding: 0 10px;
@@ -53,12 +54,15 @@ STYLE = f"""<style>
 /* the paths and the rules' names at their heads must not catch the drag of the start point */
 .il-lab .il-view-optimisers .bqplot text, .il-lab .il-view-optimisers .bqplot path.line {{
   pointer-events: none; }}
-@container (min-width: 1001px) {{
+/* wherever the controls sit beside the pictures (above 640 px: layout.py's container queries) */
+@container (min-width: 641px) {{
   .il-lab .il-main.il-main.il-with-views {{ display: grid; column-gap: 12px; row-gap: 0;
     grid-template-columns: {SIDE_PX}px minmax(0, 1fr); grid-template-rows: auto 1fr; }}
   .il-lab .il-with-views > .il-side {{ grid-row: 1 / span 2; grid-column: 1; }}
   .il-lab .il-with-views > .il-views {{ grid-row: 1; grid-column: 2; }}
   .il-lab .il-with-views > :nth-child(2) {{ grid-row: 2; grid-column: 2; min-width: 0; }}
+}}
+@container (min-width: 1001px) {{
   .il-lab .il-with-views > .il-grid.il-grid {{
     grid-auto-rows: max(180px, calc((100vh - {HEADER_PX + SWITCH_PX}px) / 3)); }}
 }}
