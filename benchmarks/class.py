@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             else None
         with serve.voila_server(serve.app_notebook(), pool_size=serve.DEFAULT_POOL_SIZE,
                                 max_students=n + 5, log=log, timeout=120) as base:
-            server_pid = next(iter(kernel_pids_of_server(base)), None)
+            server_pid = next(iter(serve.server_pids(base)), None)
             result = asyncio.run(one_class(base, n, args.seconds, args.every, args.deadline))
             if server_pid:
                 result["server_pss_mb"] = round(memory_mb(server_pid)[0], 1)
@@ -238,19 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def kernel_pids_of_server(base: str) -> list[int]:
-    """The Voila process serving `base` (found by its --port option)."""
-    port = base.rstrip("/").rsplit(":", 1)[1]
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"initlab.serving.voila_app" in cmdline and f"--port={port}".encode() in cmdline:
-                pids.append(int(entry.name))
-    return pids
+
 
 
 if __name__ == "__main__":

@@ -206,7 +206,7 @@ def soak(minutes: float = 10.0, every: float = 10.0, log: Path | None = None) ->
             serve.voila_server(serve.app_notebook(), pool_size=serve.DEFAULT_POOL_SIZE,
                                max_students=serve.DEFAULT_MAX_STUDENTS, log=out,
                                timeout=120) as base:
-        pid = klass.kernel_pids_of_server(base)[0]
+        pid = serve.server_pids(base)[0]
         summary = asyncio.run(Soak(base, pid, minutes, every).run())
     print(json.dumps(summary), flush=True)
     return summary

@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence
@@ -205,6 +205,22 @@ def child_pids(pid: int) -> list[int]:
             except OSError:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def server_pids(base: str) -> list[int]:
+    """The Voila processes serving `base` (http://host:PORT/), found by their --port option
+    on the command line (Linux /proc): benchmarks/class.py, soak.py and the serving tests."""
+    port = urlparse(base).port
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"initlab.serving.voila_app" in cmdline and f"--port={port}".encode() in cmdline:
                 found.append(int(entry.name))
     return found
 

@@ -113,20 +113,6 @@ def test_a_stopped_server_shows_the_lost_connection_banner(browser, tmp_path):
 
 
 
-def server_pid(base: str) -> int:
-    """The Voila process serving `base` (found by its --port option, Linux /proc)."""
-    port = urlparse(base).port
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"initlab.serving.voila_app" in cmdline and f"--port={port}".encode() in cmdline:
-                return int(entry.name)
-    raise LookupError(base)
-
-
 BANNER_TIME_JS = """() => { window.__bannerAt = 0;
   new MutationObserver(() => { if (!window.__bannerAt && document.querySelector('#initlab-banner'))
     window.__bannerAt = Date.now(); }).observe(document.body, {childList: true}); }"""
@@ -142,7 +128,7 @@ def test_a_hung_server_shows_the_banner_within_a_second(browser, tmp_path):
             page.goto(base, timeout=LOAD_MS)
             control(page, "depth").wait_for(timeout=LOAD_MS)
             page.evaluate(BANNER_TIME_JS)
-            pid = server_pid(base)
+            pid = serve.server_pids(base)[0]
             stopped = time.time()
             os.kill(pid, signal.SIGSTOP)
             try:
