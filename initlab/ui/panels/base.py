@@ -10,7 +10,8 @@ same marks, drawn in RUN_COLORS["B"].
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional, Sequence, Tuple
 
 import bqplot as bq
 import ipywidgets as w
@@ -41,6 +42,42 @@ RUN_COLORS = {"A": "#1f5fbf", "B": "#e8590c"}
 RUN_TINTS = {"A": "#8fb3e8", "B": "#f5ad7f"}
 
 Other = Optional[Tuple[Snapshot, History]]
+# Tags a run gets comparing, in order: the first is the pinned run.  More than two runs would
+# need more colours here and nothing else in the panels.
+RUN_TAGS = tuple(RUN_COLORS)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run as the pictures draw it: what every panel's update(views) receives, one per run.
+
+    tag:      "" when the run is alone on screen, else its name in compare mode ("A", "B", ...)
+    snapshot, history: what the run measured now and over its steps (initlab.core.snapshot)
+    color, tint: the run's colour and the lighter one of its second curve, where a picture
+              shows two per run (validation accuracy, a std band)
+    """
+
+    tag: str
+    snapshot: Snapshot
+    history: History
+    color: str
+    tint: str
+
+    @property
+    def comparing(self) -> bool:
+        """True when this run shares the screen with others (it has a tag)."""
+        return bool(self.tag)
+
+
+def run_views(pairs: Sequence[Tuple[Snapshot, History]]) -> list[RunView]:
+    """RunViews for the runs on screen, in order: one untagged, or several tagged A, B, ..."""
+    if len(pairs) > len(RUN_TAGS):
+        raise ValueError(f"runs: at most {len(RUN_TAGS)} can be drawn at once, got {len(pairs)}")
+    if len(pairs) == 1:
+        (snapshot, history), = pairs
+        return [RunView("", snapshot, history, RUN_COLORS[RUN_TAGS[0]], RUN_TINTS[RUN_TAGS[0]])]
+    return [RunView(tag, snapshot, history, RUN_COLORS[tag], RUN_TINTS[tag])
+            for tag, (snapshot, history) in zip(RUN_TAGS, pairs)]
 
 
 class Panel(ABC):
