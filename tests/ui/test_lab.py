@@ -421,7 +421,7 @@ def test_the_findings_list_sits_under_the_status_line_and_is_empty_for_a_healthy
 def test_the_full_lab_is_one_grid_of_named_areas_and_a_subset_flows():
     lab = Lab()
     grid = lab.children[1].children[1]
-    assert "il-six" in grid._dom_classes
+    assert "il-full" in grid._dom_classes
     assert [f"il-cell-{n}" in p.widget._dom_classes for n, p in lab.panels.items()] == [True] * 6
     subset = Lab(panels=["histograms", "depth"], controls=["init"])
     assert "il-some" in subset.children[1].children[1]._dom_classes

@@ -1,17 +1,24 @@
 """Panels: pure views of a Snapshot and History (and of a second run's, comparing).
 
 Every panel is a `Panel` (base.py): it builds its figures once (`widget`) and its
-`update(snapshot, history, other=None)` only assigns changed data to its marks.  Importing a
-panel module registers it; PANELS lists them in the order the lab lays them out.
+`update(snapshot, history, other=None)` only assigns changed data to its marks.  Every module of
+this package is imported here, and a panel module registers its panels (`@register`): a new
+picture is one new module, its `place` saying where it goes.  PANELS lists them in screen order.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from initlab.ui.panels.base import PANELS, Panel
-from initlab.ui.panels.histograms import ActivationHistograms
-from initlab.ui.panels.depth import DepthProfile  # noqa: I001 - import order is screen order
-from initlab.ui.panels.plane import DeadUnits, DecisionBoundary
 from initlab.ui.panels.curves import TrainingCurves
+from initlab.ui.panels.depth import DepthProfile
+from initlab.ui.panels.histograms import ActivationHistograms
+from initlab.ui.panels.plane import DeadUnits, DecisionBoundary
 from initlab.ui.panels.ratio import UpdateRatio
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")      # registers its panels
 
 __all__ = ["PANELS", "Panel", "ActivationHistograms", "DepthProfile", "DeadUnits",
            "DecisionBoundary", "TrainingCurves", "UpdateRatio"]

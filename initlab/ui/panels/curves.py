@@ -15,6 +15,7 @@ import numpy as np
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
 from initlab.ui.panels.markers import ChangeMarkers, axis_end
+from initlab.ui.panels.place import Place
 from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, f32,
                                     figure, log_axis, lone_point_dots, nice_range, register,
                                     runs, series_rows, unit_scale)
@@ -59,6 +60,7 @@ class TrainingCurves(Panel):
             "untrained classifier starts), the learning rate (dotted, right axis), and accuracy "
             "on training and validation data. A widening gap means overfitting; a red line marks "
             "where a run diverged.")
+    place = Place(row=2, column=2, rows=2, beside=2, below=4, some_rows=1)
 
     def __init__(self) -> None:
         self.x_linear = bq.LinearScale()

@@ -13,6 +13,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
+from initlab.ui.panels.place import Place
 from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, f32,
                                     figure, log_axis, nice_range, register, runs)
 
@@ -38,6 +39,7 @@ class DepthProfile(Panel):
             "scale: the size of each layer's weight gradient |dL/dW| (green) and the std of the "
             "gradient reaching its activations dL/da (purple); a steep slope means vanishing or "
             "exploding gradients. Comparing, run A is blue and run B orange (light: std).")
+    place = Place(row=3, column=3, beside=5, below=5)
 
     def __init__(self) -> None:
         x = bq.LinearScale()

@@ -17,6 +17,7 @@ import bqplot as bq
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
+from initlab.ui.panels.place import Place
 from initlab.ui.panels.base import (OUTSIDE_COLOR, RUN_COLORS, Other, Panel, assign, axis, f32,
                                     figure, layer_color, register, runs)
 
@@ -84,7 +85,7 @@ class ActivationHistograms(Panel):
             "(right: mean \u03bc and std \u03c3). A spike at 0: the signal has vanished. For tanh "
             "and sigmoid, piles at the ends of the range mean saturated units; ReLU never "
             "saturates: red arrows give the share beyond the drawn range.")
-    rows = 2
+    place = Place(row=1, column=1, rows=2, beside=1, below=1)
 
     def __init__(self) -> None:
         self.x = bq.LinearScale(min=-1.0, max=1.0, allow_padding=False)

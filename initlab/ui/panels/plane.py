@@ -23,6 +23,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
+from initlab.ui.panels.place import Place
 from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, Other,
                                     Panel, assign, axis, f32, figure, register, runs,
                                     show_reason)
@@ -222,7 +223,7 @@ class DeadUnits(_Switchable, Panel):
             "is on; dead lines red and dashed. Shade: how many first-layer units are on there "
             "(pale: few, blue: all, pink: none, so nothing reaches the next layer). Comparing "
             "two runs, the A/B switch chooses whose lines are drawn.")
-    rows = 2
+    place = Place(row=1, column=3, rows=2, beside=4, below=3)
     heavy = True
 
     def __init__(self) -> None:
@@ -249,6 +250,11 @@ class DeadUnits(_Switchable, Panel):
         self.points, self.alive, self.dead = (self.cloud.points, self.cloud.alive,
                                               self.cloud.dead)
         self.count_scale, self.figure = self.cloud.count_scale, self.cloud.figure
+
+    @property
+    def tools(self) -> tuple[w.Widget, ...]:
+        """The "units" switch and, once comparing began, the A/B switch."""
+        return (self.view_choice,) + ((self.run_choice,) if self.run_choice is not None else ())
 
     @property
     def counts(self) -> bq.Mark:
@@ -317,6 +323,7 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
     hint = ("Colour: the predicted class, pale where the network is unsure. Marks: probe points, "
             "each class its own colour and shape. "
             "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
+    place = Place(row=1, column=2, beside=3, below=2, beside_rows=2)
     heavy = True
 
     def __init__(self) -> None:
@@ -342,6 +349,7 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         self.texture.figure = self.figure
         self.box.children = [self.figure]
         self._classes = 0
+        self.tools = [self.run_choice]     # shown while comparing; own data adds its class menu
 
     @property
     def regions(self) -> bq.Mark:

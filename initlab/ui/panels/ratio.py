@@ -12,6 +12,7 @@ import numpy as np
 from initlab.core.diagnose.thresholds import UPDATE_BAND, UPDATE_RULE
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui.panels.markers import ChangeMarkers, axis_end
+from initlab.ui.panels.place import Place
 from initlab.ui.panels.base import (RUN_COLORS, Other, Panel, assign, axis, figure, layer_color,
                                     log_axis, lone_point_dots, nice_range, register, runs,
                                     series_rows, unit_scale)
@@ -25,6 +26,7 @@ class UpdateRatio(Panel):
     title = "Update / weight ratio"
     hint = ("How much each step changes each layer's weights, relative to their size. "
             "About 1e-3 (inside the band) is healthy.")
+    place = Place(row=3, column=1, beside=6, below=6)
 
     def __init__(self) -> None:
         x = self.x = bq.LinearScale()
