@@ -110,6 +110,14 @@ def style(panels: Mapping[str, type[Panel]] | None = None) -> str:
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
 .il-lab .il-overlay.il-left {{ left: 0; right: auto; top: 0; bottom: auto; }}   /* beside the title */
+/* a picture with a run switch (A/B) over its top right moves down by 14 px: its title, centred,
+   ran under the switch at 1366x768 (boundary, data cloud) */
+.il-lab .il-grid :has(> .widget-toggle-buttons.il-overlay) > .il-fig {{ margin-top: 14px; }}
+/* the neuron picture's legend sits below its plot by 4.5% of the plot's height (neurons.py):
+   on a tall screen it left the figure, under the data cloud's title; the figure lets it show
+   and keeps that much room below (the plot is about (100vh - 94px) / 3 - 38px high) */
+.il-lab .il-cell-dead_relu > .il-fig svg {{ overflow: visible; }}
+.il-lab .il-cell-dead_relu > .il-fig {{ margin-bottom: max(0px, calc(1.5vh - 7px)); }}
 .il-lab .il-class-menu.il-class-menu {{ width: 80px; }}   /* a class rule: a Layout is a model */
 /* the A/B switch's buttons hold one letter: the widgets' 12 px side padding ellipsed it ("A..") */
 .il-lab .il-overlay .widget-toggle-button {{ padding: 0 2px; min-width: 0; }}
