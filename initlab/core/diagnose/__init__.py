@@ -16,7 +16,7 @@ spent the learning rate); every threshold is in `thresholds`, with where it come
 advice is made consistent here: a finding that names the cause (diverged, identical units,
 regularisation too strong, a spent schedule, batch norm on tiny batches) turns the symptoms it explains into
 notes without buttons, and one knob gets at most one button.  docs/diagnosis.md lists what the
-assistant says on 50+ cases a TA knows.
+assistant says on the cases a TA knows (initlab/lessons/diagnosis_cases.py).
 """
 from __future__ import annotations
 
