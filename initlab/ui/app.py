@@ -142,7 +142,7 @@ class Lab(LabFrame, w.VBox):
 
     @property
     def _runs(self) -> LabRuns:
-        return self.controller.runs_
+        return self.controller.run_list
 
     @property
     def _run(self) -> Run:

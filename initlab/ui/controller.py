@@ -66,13 +66,13 @@ class LabController:
         config = config or Config()
         config = config.replace(**fields) if fields else config
         self._config = config
-        self.runs_ = LabRuns(config)
+        self.run_list = LabRuns(config)
         self.points: Points | None = None
         self.on_points: PointsListener | None = None
         if compare is not None:
             self._config = self.b_config(compare)
             check_budget(self._config, (config,))    # A and B train in this kernel together
-            self.runs_.start(self._config)
+            self.run_list.start(self._config)
 
     # ---- state ------------------------------------------------------------------------------
     @property
@@ -84,22 +84,22 @@ class LabController:
     def run(self) -> Run:
         """The run the controls drive (run B comparing), up to date with `config`."""
         self.sync()
-        return self.runs_.driven
+        return self.run_list.driven
 
     @property
     def runs(self) -> tuple[Run, ...]:
         """Every run in screen order (pinned first), up to date with `config`."""
         self.sync()
-        return self.runs_.all
+        return self.run_list.all
 
     @property
     def comparing(self) -> bool:
-        return self.runs_.comparing
+        return self.run_list.comparing
 
     @property
     def pinned(self) -> tuple[Config, ...]:
         """The pinned runs' Configs (run A's comparing; none alone)."""
-        return self.runs_.pinned
+        return self.run_list.pinned
 
     @property
     def configs(self) -> tuple[Config, ...]:
@@ -109,13 +109,13 @@ class LabController:
     @property
     def diverged(self) -> bool:
         """True when no run can train any more."""
-        return self.runs_.diverged
+        return self.run_list.diverged
 
     def sync(self) -> str:
         """Bring the driven run to `config`: "unchanged", "adjusted" or "rebuilt".  Own points
         survive what they can; a change of a built-in data field leaves them (on_points)."""
         follow = self._follow if self.points is not None else None
-        return self.runs_.sync(self._config, follow)
+        return self.run_list.sync(self._config, follow)
 
     def _follow(self, run: Run, config: Config) -> tuple[Run, str]:
         run, outcome = userdata.follow_config(run, self.points, config)
@@ -176,17 +176,17 @@ class LabController:
     def step(self, n: int = 1) -> int:
         """Train every run n minibatches.  Returns the most steps any run did."""
         self.sync()
-        return self.runs_.step(int(n))
+        return self.run_list.step(int(n))
 
     def step_for(self, seconds: float, max_steps: int = 10**9) -> int:
         """Train for about `seconds`, every run one step in turn (Play)."""
         self.sync()
-        return self.runs_.step_for(seconds, max_steps)
+        return self.run_list.step_for(seconds, max_steps)
 
     def reset(self) -> None:
         """Every run back to step 0: same Config, same seed, same numbers."""
         self.sync()
-        self.runs_.reset()
+        self.run_list.reset()
 
     # ---- compare mode -----------------------------------------------------------------------
     def b_config(self, compare: Config | dict) -> Config:
@@ -207,7 +207,7 @@ class LabController:
             if fields:
                 raise ValueError("compare(False) ends compare mode: it takes no fields")
             self.sync()
-            self.runs_.stop()
+            self.run_list.stop()
             return None
         if on is not True and not isinstance(on, Config):
             raise ValueError(f"compare's first argument must be True, False or a Config, "
@@ -219,15 +219,15 @@ class LabController:
         self._config = config_b
         if self.comparing:
             self.sync()
-            self.runs_.reset()
+            self.run_list.reset()
         else:
-            self.runs_.start(config_b)
+            self.run_list.start(config_b)
         return config_b
 
     def open(self, configs: Sequence[Config]) -> None:
         """Fresh runs on `configs` (A, then B: compare mode) from step 0: an experiment, a
         link, a JSON file.  The controls show the last."""
-        self.runs_.restart(configs)
+        self.run_list.restart(configs)
         self._config = configs[-1]
         self.sync()
 
@@ -258,7 +258,7 @@ class LabController:
         way).  A set the runs cannot train on raises ValueError; then nothing changes."""
         check_budget(self._config, self.pinned, points)        # priced by rows, features
         self.sync()
-        self.runs_.use_data(lambda config: userdata.make_user_data(points, config))
+        self.run_list.use_data(lambda config: userdata.make_user_data(points, config))
         self.points = points
 
     def drop_points(self) -> None:
@@ -266,7 +266,7 @@ class LabController:
         if self.points is None:
             return
         self.points = None
-        self.runs_.use_data(lambda config: None)
+        self.run_list.use_data(lambda config: None)
 
     def shown_run(self, tag: str = "") -> Run:
         """The run tagged `tag` ("A", "B", ...; "" or unknown: the driven run)."""

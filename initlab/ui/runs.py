@@ -104,9 +104,9 @@ class LabRuns:
                 run = Run(config, data=shared, **self._options())
         self.list[-1] = run
         if outcome == "rebuilt":
-            for other in pinned:
-                if other.step_count or other.diverged:
-                    other.reset()
+            for held in pinned:
+                if held.step_count or held.diverged:
+                    held.reset()
         return outcome
 
     def start(self, config: Config) -> None:
