@@ -347,6 +347,19 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
     def regions(self) -> bq.Mark:
         return self.texture.mark
 
+    # Overlays (own data, owndata.py): another module's marks and tools on this picture.
+    def add_mark(self, mark: bq.Mark, under: bq.Mark | None = None) -> None:
+        """Draw `mark` over the regions and probe points: on top, or just under `under`."""
+        marks = list(self.figure.marks)
+        marks.insert(marks.index(under) if under in marks else len(marks), mark)
+        self.figure.marks = marks
+
+    def add_tool(self, tool: w.Widget) -> None:
+        """Float `tool` over the picture's top left (one of the panel's tools, layout.py)."""
+        self.tools, self.extra = [*getattr(self, "tools", []), tool], (*self.extra, tool)
+        if self.figure in self.box.children:
+            self.box.children = (*self.box.children, tool)
+
     @staticmethod
     def _stops(n_classes: int) -> list[str]:
         stops = []
