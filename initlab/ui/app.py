@@ -28,7 +28,7 @@ from initlab.ui.findings import FindingsView
 from initlab.ui.owndata import OwnData
 from initlab.ui.live import Coalescer, Pace, Player, StatusArea
 from initlab.ui.panels import PANELS
-from initlab.ui.panels.base import RUN_COLORS
+from initlab.ui.panels.base import RUN_COLORS, run_views
 from initlab.ui.panels.raster import WebGLProbe
 from initlab.data.userdata import BUILT_IN_FIELDS
 from initlab.ui.runs import LabRuns, check_budget
@@ -514,12 +514,11 @@ class Lab(w.VBox):
         runs = self._runs.all
         snapshots = [run.snapshot() for run in runs]
         t2 = time.perf_counter()
-        other = (snapshots[1], runs[1].history) if len(runs) == 2 else None
+        views = run_views([(s, r.history) for s, r in zip(snapshots, runs)])
         for name, panel in self.panels.items():
             if panel.heavy and self._light:
                 continue
-            draw = self.status.guarded(panel.update, f"the {name} panel")
-            draw(snapshots[0], runs[0].history, *([] if other is None else [other]))
+            self.status.guarded(panel.update, f"the {name} panel")(views)
         self.status.guarded(self.own.update, "your points")()
         line = (self._status_line(runs[0], snapshots[0]) if len(runs) == 1
                 else self._compare_lines(runs, snapshots))

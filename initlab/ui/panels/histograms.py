@@ -13,12 +13,13 @@ the picture moves only when a peak crosses a step.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import bqplot as bq
 import numpy as np
 
-from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import (OUTSIDE_COLOR, RUN_COLORS, Other, Panel, assign, axis, f32,
-                                    figure, layer_color, register, runs)
+from initlab.ui.panels.base import (OUTSIDE_COLOR, Panel, RunView, assign, axis, f32, figure,
+                                    layer_color, register)
 
 ROW_FILL = 0.88            # a row's tallest bin reaches this share of the row height
 # row maxima to snap to: a row is rescaled only when its tallest bin crosses one of these
@@ -62,14 +63,14 @@ def step_curves(edges: np.ndarray, hists: np.ndarray) -> tuple[np.ndarray, np.nd
 class _Rows:
     """The rows of one redraw: layer i of run r is row i * runs + r, first layer at the top."""
 
-    def __init__(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
-        self.runs = len(drawn)
-        self.depth = max(len(s.layers) for _, s, _ in drawn)
+    def __init__(self, views: Sequence[RunView]) -> None:
+        self.runs = len(views)
+        self.depth = max(len(v.snapshot.layers) for v in views)
         self.count = self.depth * self.runs
-        self.items = []                          # (row, run name, LayerStats)
-        for r, (name, snap, _) in enumerate(drawn):
-            for stats in snap.layers:
-                self.items.append((stats.index * self.runs + r, name, stats))
+        self.items = []                          # (row, RunView, LayerStats)
+        for r, view in enumerate(views):
+            for stats in view.snapshot.layers:
+                self.items.append((stats.index * self.runs + r, view, stats))
         self.items.sort(key=lambda item: item[0])
 
     def baseline(self, row: int) -> float:
@@ -109,13 +110,12 @@ class ActivationHistograms(Panel):
     def figures(self) -> list[bq.Figure]:
         return [self.figure]
 
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        drawn = runs(snapshot, history, other)
-        rows = _Rows(drawn)
-        edges = snapshot.act_edges
+    def update(self, views: Sequence[RunView]) -> None:
+        rows = _Rows(views)
+        edges = views[0].snapshot.act_edges
         # Compare mode with two activations (ReLU vs leaky ReLU): each row keeps its own run's
         # bin edges, on one x scale spanning both ranges.
-        run_edges = [snap.act_edges for _, snap, _ in drawn]
+        run_edges = [v.snapshot.act_edges for v in views]
         lo = min(float(e[0]) for e in run_edges)
         hi = max(float(e[-1]) for e in run_edges)
         own = all(np.array_equal(e, edges) for e in run_edges)
@@ -133,18 +133,16 @@ class ActivationHistograms(Panel):
         y += np.array([rows.baseline(r) for r in range(rows.count)], np.float32)[:, None]
 
         base = np.array([rows.baseline(r) for r, _, _ in rows.items], np.float32)
-        if rows.runs == 1:
-            names = [f"layer {s.index + 1}" for _, _, s in rows.items]
-            colors = [layer_color(s.index, rows.depth) for _, _, s in rows.items]
-        else:
-            names = [f"{s.index + 1} {run}" for _, run, s in rows.items]
-            colors = [RUN_COLORS[run] for _, run, _ in rows.items]
+        # a run alone: "layer 1" in the layer's colour; comparing: "1 A" in the run's colour
+        names = [f"{s.index + 1} {v.tag}" if v.comparing else f"layer {s.index + 1}"
+                 for _, v, s in rows.items]
+        colors = [v.color if v.comparing else layer_color(s.index, rows.depth)
+                  for _, v, s in rows.items]
         stats_text = [f"\u03bc {short(s.act_mean)} \u03c3 {short(s.act_std)}"
                       for _, _, s in rows.items]
         out_x, out_y, out_text = [], [], []
-        names_of = [name for name, _, _ in drawn]
-        for r, run, s in rows.items:
-            run_lo, run_hi = (float(v) for v in run_edges[names_of.index(run)][[0, -1]])
+        for r, view, s in rows.items:
+            run_lo, run_hi = (float(e) for e in view.snapshot.act_edges[[0, -1]])
             above, below = float(s.act_above), float(s.act_outside - s.act_above)
             if above >= SHOW_OUTSIDE:            # centred a little inside the row's right end
                 out_x.append(run_hi - OUTSIDE_INSET * (run_hi - run_lo))
