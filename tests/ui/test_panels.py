@@ -13,6 +13,7 @@ from conftest import make_history, make_snapshot, ridge_heights, shares, views
 from initlab.core.snapshot import History
 from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
                                DepthProfile, Panel, TrainingCurves, UpdateRatio)
+from initlab.ui.panels import histograms as hist_mod
 from initlab.ui.panels.base import CLASS_SHAPES, RUN_COLORS, RUN_TINTS, assign, series_rows
 
 
@@ -124,11 +125,32 @@ def test_values_outside_the_bins_get_a_marked_share_at_the_rows_end():
     snap.layers[0].act_outside, snap.layers[0].act_above = 0.05, 0.0     # below the range
     panel = ActivationHistograms()
     panel.update(views((snap, History())))
-    assert list(panel.outside.text) == ["\u25c2 5% < 0", "18% > 3 \u25b8"]
-    assert panel.outside.visible and panel.outside.colors == ["#b91c1c"]
-    assert panel.outside.x[1] > 2.5 and panel.outside.x[0] < 0.5         # at the rows' ends
+    # after the three rows' statistics, in the same mark: the shares, red, at the rows' ends
+    assert list(panel.stats.text[3:]) == ["\u25c2 5% < 0", "18% > 3 \u25b8"]
+    assert panel.stats.colors == ["#333333"] * 3 + ["#b91c1c"] * 2
+    assert panel.stats.x[3] == 0.0 and panel.stats.align == "start"   # from the left end
+    assert 1.5 < panel.stats.x[4] < 3.0                                 # in the right half
+    assert panel.stats.y[4] == pytest.approx(panel.stats.y[2] + 0.05)    # on layer 3's row
     panel.update(views((make_snapshot(depth=3), History())))
-    assert not panel.outside.visible
+    assert len(panel.stats.text) == 3
+
+
+def test_the_share_above_the_bins_ends_inside_the_narrowest_plot():
+    """The share at a row's right end starts at its point (one mark, align start): it must end
+    before the plot's right edge, where the statistics begin, in the narrowest plot the lab
+    lays out, at either font size."""
+    for depth, size in ((3, 10.0), (13, 8.0)):
+        snap = make_snapshot(depth=depth, activation="relu")
+        snap.act_edges = np.linspace(0, 3, 41).astype(np.float32)
+        snap.layers[0].act_outside = snap.layers[0].act_above = 1.0       # the widest: 100%
+        panel = ActivationHistograms()
+        panel.update(views((snap, History())))
+        text, x = panel.stats.text[depth], float(panel.stats.x[depth])
+        assert text == "100% > 3 \u25b8" and panel.stats.default_size == size
+        for plot_px in (hist_mod.PLOT_PX, 170.0, 199.0, 383.0):       # 1280x900, 1366, 1920
+            start = x / 3.0 * plot_px + hist_mod.GAP_PX
+            end = start + hist_mod.text_px(text, size)
+            assert start > 0.5 * plot_px and end <= plot_px - hist_mod.GAP_PX + 1e-3, plot_px
 
 
 def test_the_hint_says_only_bounded_activations_saturate():

@@ -4,7 +4,9 @@ One step curve per layer, first layer at the top, each on its own baseline (as T
 histograms over time).  The whole picture is ONE Lines mark holding a (rows, points) array, so
 depth 20 costs the browser what depth 3 costs.  Left of each row its layer, right its mean (mu) and
 std (sigma); the share of values outside the fixed bins is a red arrow with its percentage at the
-row's end ("18% > 3 ▸").  The lecture's picture: with N(0, 0.01) weights a deep tanh net's rows
+row's end ("18% > 3 ▸").  The statistics and the shares of every row are ONE Label mark (one
+message per redraw): its texts all start at their point, so a share at a row's right end starts
+where it ends in the narrowest plot the lab lays out (PLOT_PX), from an estimate of its width.  The lecture's picture: with N(0, 0.01) weights a deep tanh net's rows
 collapse into a spike at 0, with N(0, 1) they pile at -1 and +1, Xavier/He keep the spread.
 
 The bin edges come fixed from the Snapshot, so the x range never moves while training.  Each row
@@ -26,7 +28,15 @@ ROW_FILL = 0.88            # a row's tallest bin reaches this share of the row h
 Y_STEPS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 SHOW_OUTSIDE = 0.001       # shares outside the bins below this are not marked
 FILL_OPACITY = 0.25        # each row's area, under its outline
-OUTSIDE_INSET = 0.13       # the outside marks' centres, as a share of the range from its ends
+STATS_COLOR = "#333333"
+PLOT_PX = 170.0            # the ridgeline's narrowest plot in the lab's layouts (1280x900)
+GAP_PX = 4                 # between a text and the point it starts at (its x_offset)
+# character widths in em of Arial-metric sans-serif fonts (Chromium's here: "30% > 3 ▸" is 44.8
+# px at 10 px), for placing a text that must end before a point; TEXT_ROOM more for wider fonts
+CHAR_EM = {" ": 0.278, ".": 0.278, "%": 0.889, ">": 0.584, "<": 0.584, "\u2212": 0.584,
+           "\u25b8": 0.5, "\u25c2": 0.5}
+OTHER_EM = 0.556           # digits (and most letters)
+TEXT_ROOM = 1.1
 
 
 def short(value: float) -> str:
@@ -45,6 +55,11 @@ def percent(share: float) -> str:
 
 def edge_text(value: float) -> str:
     return f"{value:g}".replace("-", "\u2212")
+
+
+def text_px(text: str, size: float) -> float:
+    """About how wide `text` is drawn at font size `size` px (at least as wide, mostly)."""
+    return TEXT_ROOM * size * sum(CHAR_EM.get(c, OTHER_EM) for c in text)
 
 
 def step_curves(edges: np.ndarray, hists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,12 +111,12 @@ class ActivationHistograms(Panel):
         label = dict(scales={"x": self.x, "y": self.y}, default_size=10, font_weight="normal",
                      apply_clip=False, x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                      text=np.zeros(0, str))
-        self.names = bq.Label(align="end", x_offset=-4, **label)
-        self.stats = bq.Label(align="start", x_offset=4, colors=["#333333"], **label)
-        self.outside = bq.Label(align="middle", colors=[OUTSIDE_COLOR],
-                                **{**label, "font_weight": "bold"})
+        self.names = bq.Label(align="end", x_offset=-GAP_PX, **label)
+        # each row's mean and std (right of the plot), then the shares outside the bins (red,
+        # at the rows' ends): one mark, one message per redraw
+        self.stats = bq.Label(align="start", x_offset=GAP_PX, colors=[STATS_COLOR], **label)
         self.x_axis = axis(self.x, "activation", tick_format="~g")
-        self.figure = figure([self.curves, self.names, self.stats, self.outside], [self.x_axis],
+        self.figure = figure([self.curves, self.names, self.stats], [self.x_axis],
                              title="activations: first layer at the top",
                              margin=dict(top=22, bottom=32, left=50, right=86))
         self.widget = self.figure
@@ -140,20 +155,23 @@ class ActivationHistograms(Panel):
                   for _, v, s in rows.items]
         stats_text = [f"\u03bc {short(s.act_mean)} \u03c3 {short(s.act_std)}"
                       for _, _, s in rows.items]
+        size = 10.0 if rows.count <= 12 else 8.0
+        # the shares outside the bins: below starting at the row's left end, above ending
+        # before its right end (in a plot PLOT_PX wide; further in in a wider one)
+        px = (hi - lo) / PLOT_PX                  # data units per pixel, at the narrowest
         out_x, out_y, out_text = [], [], []
         for r, view, s in rows.items:
             run_lo, run_hi = (float(e) for e in view.snapshot.act_edges[[0, -1]])
             above, below = float(s.act_above), float(s.act_outside - s.act_above)
-            if above >= SHOW_OUTSIDE:            # centred a little inside the row's right end
-                out_x.append(run_hi - OUTSIDE_INSET * (run_hi - run_lo))
-                out_y.append(rows.baseline(r) + 0.35)
-                out_text.append(f"{percent(above)} > {edge_text(run_hi)} \u25b8")
             if below >= SHOW_OUTSIDE:
-                out_x.append(run_lo + OUTSIDE_INSET * (run_hi - run_lo))
+                out_x.append(run_lo)
                 out_y.append(rows.baseline(r) + 0.35)
                 out_text.append(f"\u25c2 {percent(below)} < {edge_text(run_lo)}")
+            if above >= SHOW_OUTSIDE:
+                out_text.append(f"{percent(above)} > {edge_text(run_hi)} \u25b8")
+                out_x.append(run_hi - (text_px(out_text[-1], size) + 2 * GAP_PX) * px)
+                out_y.append(rows.baseline(r) + 0.35)
 
-        size = 10.0 if rows.count <= 12 else 8.0
         assign(self.x, min=lo, max=hi)
         assign(self.x_axis, tick_values=f32(sorted({lo, hi, 0.5 * (lo + hi)}
                                                    | ({0.0} if lo < 0 < hi else set()))))
@@ -162,10 +180,9 @@ class ActivationHistograms(Panel):
         # curves also has their labels
         assign(self.names, x=np.full(len(base), lo, np.float32), y=base + 0.3,
                text=np.array(names), colors=colors, default_size=size)
-        assign(self.stats, x=np.full(len(base), hi, np.float32), y=base + 0.3,
-               text=np.array(stats_text), default_size=size)
-        assign(self.outside, x=f32(out_x), y=f32(out_y), text=np.array(out_text, dtype=str),
-               visible=bool(out_text), default_size=size)
+        assign(self.stats, x=f32([hi] * len(base) + out_x), y=f32([*(base + 0.3), *out_y]),
+               text=np.array(stats_text + out_text, dtype=str), default_size=size,
+               colors=[STATS_COLOR] * len(base) + [OUTSIDE_COLOR] * len(out_text))
         assign(self.curves, x=x, y=y, colors=colors, fill_colors=colors,
                fill_opacities=[FILL_OPACITY] * rows.count)
         self.drawn_rows = rows.count
