@@ -13,7 +13,7 @@ on).  Redraws are coalesced (see live.py) so a slider drag ends on a picture of 
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import ipywidgets as w
 
@@ -31,7 +31,7 @@ from initlab.ui.frame import PRESET_PROMPT, LabFrame
 from initlab.ui.live import Coalescer, Pace, Player, StatusArea
 from initlab.ui.owndata import OwnData
 from initlab.ui.panels import PANELS
-from initlab.ui.panels.base import RUN_COLORS, RunView, run_views
+from initlab.ui.panels.base import RUN_COLORS, run_views
 from initlab.ui.panels.raster import WebGLProbe
 from initlab.ui.runs import LabRuns
 from initlab.ui.share import ShareLink
@@ -40,12 +40,6 @@ from initlab.ui.statusline import described, loss_text, status_html  # noqa: F40
 STEP_BUDGET = 0.03        # least seconds of training per Play tick (after its redraw)
 MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
 TICK_MS = 50              # Play interval: at most 20 redraws per second; the browser sets the pace
-
-
-def draw(panel: Any, views: Sequence[RunView]) -> None:
-    """ADAPTER until the panels take update(views) (h19views' change): then panel.update(views)."""
-    first, *others = views
-    panel.update(first.snapshot, first.history, *[(v.snapshot, v.history) for v in others])
 
 
 class Lab(LabFrame, w.VBox):
@@ -368,7 +362,7 @@ class Lab(LabFrame, w.VBox):
         for name, panel in self.panels.items():
             if panel.heavy and self._light:
                 continue
-            self.status.guarded(draw, f"the {name} panel")(panel, views)
+            self.status.guarded(panel.update, f"the {name} panel")(views)
         self.status.guarded(self.own.update, "your points")()
         self.status.show(status_html(shown, RUN_COLORS) + described(shown))
         self._show_link()

@@ -247,7 +247,7 @@ def test_a_failing_callback_is_shown_and_the_lab_keeps_working(monkeypatch):
     depth = lab.panels["depth"]
     original = depth.update
 
-    def broken(snapshot, history):
+    def broken(views):
         raise RuntimeError("injected failure")
     monkeypatch.setattr(depth, "update", broken)
     lab.controls.widgets["width"].value = 16
