@@ -2,29 +2,19 @@
 panel added by registering it alone: the lab's grid takes it in without an edit to layout.py."""
 from __future__ import annotations
 
-import inspect
 import re
 
 import bqplot as bq
 import ipywidgets as w
 import pytest
-from conftest import make_history, make_snapshot
+from conftest import make_history, make_snapshot, views
 
 from initlab.ui import layout
 from initlab.ui.app import Lab
 from initlab.ui.panels import PANELS, Panel
-from initlab.ui.panels.base import register, run_views
+from initlab.ui.panels.base import register
 from initlab.ui.panels.place import COLUMNS, Place
 from initlab.ui.panels.place import check as check_places
-
-
-def draw(panel: Panel, *runs) -> None:
-    """panel.update for these (snapshot, history) runs, whichever form the contract takes:
-    update(views) or update(snapshot, history, other)."""
-    if "views" in inspect.signature(panel.update).parameters:
-        panel.update(run_views(list(runs)))
-    else:
-        panel.update(*runs[0], *([runs[1]] if len(runs) > 1 else []))
 
 
 @pytest.mark.parametrize("name", list(PANELS))
@@ -41,13 +31,13 @@ def test_every_registered_panel_keeps_the_written_contract(name):
     assert isinstance(panel.widget, w.DOMWidget)                         # built in __init__
     assert panel.rows == cls.place.rows_some >= 1
     assert panel.run_choice is None or isinstance(panel.run_choice, w.ToggleButtons)
-    draw(panel, (make_snapshot(), make_history()))
+    panel.update(views((make_snapshot(), make_history())))
     figures = panel.figures()
     assert figures and all(isinstance(f, bq.Figure) for f in figures)
     for figure in figures:                        # each picture says what it shows
         assert figure.title.strip(), (name, figure)
         assert all(axis.label for axis in figure.axes), (name, figure.title)
-    draw(panel, (make_snapshot(), make_history()), (make_snapshot(), make_history()))
+    panel.update(views((make_snapshot(), make_history()), (make_snapshot(), make_history())))
     panel.show_run("A")                           # every panel takes it (most: nothing to do)
     tools = list(panel.tools)
     assert all(isinstance(t, w.DOMWidget) for t in tools)
@@ -82,7 +72,7 @@ class Dummy(Panel):
         self.widget = w.VBox([self.fig])
         self.drawn = 0
 
-    def update(self, *args, **kwargs) -> None:
+    def update(self, views) -> None:
         self.drawn += 1
 
     def figures(self) -> list[bq.Figure]:

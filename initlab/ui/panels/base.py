@@ -1,17 +1,17 @@
 """What every panel shares: the Panel contract, fixed colours, a figure factory and change-only
 mark updates.
 
-Panels are pure views.  Each builds its figures and marks once; `update(snapshot, history, other)`
-only assigns new data, and `assign` skips arrays that did not change so that no message is sent
-for them (the browser renders one mark update at a time, and its cost is per mark, not per point;
-see DESIGN.md, "Performance budget").  A second run (compare mode) is a second series in the
-same marks, drawn in RUN_COLORS["B"].
+Panels are pure views.  Each builds its figures and marks once; `update(views)` only assigns new
+data, and `assign` skips arrays that did not change so that no message is sent for them (the
+browser renders one mark update at a time, and its cost is per mark, not per point; see
+DESIGN.md, "Performance budget").  `views` holds one RunView per run on screen, the pinned run
+first: every further run is a further series in the same marks, in its view's colour.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Sequence, Tuple
 
 import bqplot as bq
 import ipywidgets as w
@@ -42,9 +42,8 @@ TITLE_STYLE = {"font-size": "12px"}
 RUN_COLORS = {"A": "#1f5fbf", "B": "#e8590c"}
 RUN_TINTS = {"A": "#8fb3e8", "B": "#f5ad7f"}
 
-Other = Optional[Tuple[Snapshot, History]]
-# Tags a run gets comparing, in order: the first is the pinned run.  More than two runs would
-# need more colours here and nothing else in the panels.
+# Tags a run gets comparing, in order: the first is the pinned run.  More than two runs need
+# more colours here and nothing else in the panels (tests/ui/test_run_views.py draws three).
 RUN_TAGS = tuple(RUN_COLORS)
 
 
@@ -91,14 +90,17 @@ class Panel(ABC):
     widget:  the box to display, built once in __init__
     tools:   widgets floating over the picture (e.g. the "units" switch, "log loss"): the cell
              gives each the class il-overlay (top right; with il-left: top left).  Default: none
-    update(snapshot, history, other=None): assign the new data to the marks (nothing computed
-             here that the core can compute).  `other` is None or (snapshot_b, history_b), the
-             second run of compare mode, drawn as a second series in the same marks.
+    update(views): draw the runs on screen, one RunView each (views[0] the pinned or only run,
+             at most len(RUN_TAGS)): assign the new data to the marks, nothing computed here
+             that the core can compute.  Every run is a series in the same marks, coloured
+             view.color (view.tint: its second curve) and labelled view.tag; a picture that
+             shows one run at a time gets a switch whose options are the views' tags, shown
+             while there is more than one.
     figures(): the bqplot figures currently shown (tests and the browser benchmark read them).
     heavy:   True for the pictures that cost the browser most (rasters over the plane); while
              playing they are redrawn on every second tick, everything else on every tick
-    run_choice: the run switch (A/B) of a picture that draws one run of several while comparing
-             (the planes); None for pictures that draw every run
+    run_choice: the run switch (a button per run's tag) of a picture that draws one run of
+             several while comparing (the planes); None for pictures that draw every run
     show_run(tag): draw run `tag` where the picture draws one of several; default: nothing
     add_tool(tool): float another part's tool over the picture (own data's class menu over the
              boundary); by default a picture has no room for one
@@ -119,8 +121,8 @@ class Panel(ABC):
         return self.place.rows_some
 
     @abstractmethod
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        """Draw `snapshot`/`history` (and `other`, run B, when comparing)."""
+    def update(self, views: Sequence[RunView]) -> None:
+        """Draw the runs of `views` (see the class)."""
 
     @abstractmethod
     def figures(self) -> list[bq.Figure]:
@@ -151,10 +153,9 @@ def register(cls: type[Panel]) -> type[Panel]:
     return cls
 
 
-def runs(snapshot: Snapshot, history: History, other: Other = None
-         ) -> list[tuple[str, Snapshot, History]]:
-    """[("A", snapshot, history)] or, comparing, [("A", ...), ("B", *other)]."""
-    return [("A", snapshot, history)] + ([("B", *other)] if other is not None else [])
+def tagged(text: str, view: RunView, sep: str = " ") -> str:
+    """`text` followed by the view's tag while comparing ("train A"), else `text` alone."""
+    return f"{text}{sep}{view.tag}" if view.tag else text
 
 
 def layer_color(i: int, n: int) -> str:
