@@ -123,8 +123,9 @@ class TrainingCurves(Panel):
         self.lr = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                            scales={"x": self.x, "y": self.lr_scale}, colors=[LR_COLOR],
                            line_style="dotted", stroke_width=1.6)
+        # side="right" makes it vertical (bqplot 0.13 has no `orientation` trait: it warned)
         self.lr_axis = bq.Axis(scale=self.lr_scale, label="lr", side="right",
-                               orientation="vertical", tick_format=".0e", label_offset="34px")
+                               tick_format=".0e", label_offset="34px")
         self.loss_figure.axes = [*self.loss_figure.axes, self.lr_axis]
         marks = list(self.loss_figure.marks)
         marks.insert(2, self.lr)                          # under the markers
