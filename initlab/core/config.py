@@ -99,7 +99,7 @@ class Config:
     bn_momentum: float = _f(0.9, "float", "network", "Momentum of batch norm's running mean and "
                             "variance, used at evaluation: running = m * running + (1 - m) * "
                             "batch, as in Keras and CS231n (PyTorch's momentum is 1 - m).", lo=0.0, hi=1.0, hi_open=True,
-                            label="BN momentum")
+                            label="BN mom.")   # "BN momentum" is cut at the 84 px label width
     dropout: float = _f(0.0, "float", "network", "Probability of dropping a hidden unit in training "
                         "(inverted dropout: nothing changes at test time).", lo=0.0, hi=1.0,
                         hi_open=True)
@@ -121,9 +121,9 @@ class Config:
     batch_size: int = _f(64, "int", "training", "Examples per minibatch.", lo=1, hi=20000,
                          label="batch size")
     l1: float = _f(0.0, "float", "training", "L1 penalty on weights (not biases or norm parameters).",
-                   lo=0.0, hi=10.0)
+                   lo=0.0, hi=10.0, label="L1")
     l2: float = _f(0.0, "float", "training", "L2 penalty on weights (not biases or norm parameters).",
-                   lo=0.0, hi=10.0)
+                   lo=0.0, hi=10.0, label="L2")
     grad_clip: float = _f(0.0, "float", "training", "Gradient clipping threshold; 0 turns it off.",
                           lo=0.0, hi=1000.0, label="grad clip")
     clip_mode: str = _f("norm", "choice", "training", "Clip the global gradient norm or each "
