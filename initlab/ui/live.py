@@ -25,6 +25,7 @@ import traceback
 from typing import Any, Callable
 
 import ipywidgets as w
+from traitlets import CInt
 
 from initlab.core import environment
 from initlab.ui import lean
@@ -32,12 +33,21 @@ from initlab.ui import lean
 HIDDEN = dict(display="none")
 
 
+class QuietPlay(w.Play):
+    """A Play whose value, moved by the page's timer, is not echoed back to the page: ipywidgets
+    8 answers every change made in the page with an `echo_update` of the same value, one message
+    per Play tick for a value the page already shows.  The kernel never sets it (the page only
+    filters echoes, so a value sent from here would still arrive)."""
+
+    value = CInt(0, help="Int value").tag(sync=True, echo_update=False)
+
+
 class Player:
     """Calls `tick()` from a browser timer while playing.  `timer` must be displayed (hidden)."""
 
     def __init__(self, tick: Callable[[], None], interval_ms: int = 70) -> None:
         self.tick = tick
-        self.timer = w.Play(value=0, min=0, max=1_000_000_000, step=1, interval=interval_ms,
+        self.timer = QuietPlay(value=0, min=0, max=1_000_000_000, step=1, interval=interval_ms,
                             repeat=True, show_repeat=False, layout=lean.layout(**HIDDEN),
                             style=lean.style(lean.DescriptionStyle))
         self.timer.observe(self._on_value, "value")
