@@ -114,6 +114,8 @@ LABS = {
     "comparing": lambda: _comparing(init="xavier_normal"),
     "tanh, depth 6": lambda: Lab(activation="tanh", depth=6),
     "the unit raster on top": _units_raster,
+    "digits, tanh, batch norm": lambda: Lab(dataset="digits", n_classes=10, depth=2, width=32,
+                                            activation="tanh", norm="batch"),
 }
 
 
@@ -185,3 +187,36 @@ def test_play_ticks_are_not_echoed_back_to_the_page(messages):
     assert lab.player.ticks == 5
     assert messages.echoes == 0
     lab.pause()
+
+
+def test_a_play_tick_sends_its_redraw_before_it_trains(messages):
+    """The browser draws the last tick's steps while the kernel trains the next ones: within a
+    tick the picture messages leave first (ipykernel's IOPub thread sends them at once) and the
+    training comes after, so the page has the picture while the kernel is still busy, and its
+    next tick is not held back until the page has drawn."""
+    lab = Lab()
+    lab.clock = Clock()
+    lab.pace_controls.speed.value = "max"
+    ticks = []                                          # per tick: messages sent by its start,
+    tick, step_for = lab.player.tick, lab._runs.step_for   # and by the start of its training
+
+    def timed_tick():
+        ticks.append([len(messages.sent), None, None])
+        tick()
+
+    def training(budget, max_steps):
+        ticks[-1][1:] = len(messages.sent), lab.run.step_count
+        assert f"step {lab.run.step_count} " in lab.status.line.value   # every step drawn
+        return step_for(budget, max_steps=max_steps)
+
+    lab.player.tick, lab._runs.step_for = timed_tick, training
+    lab.play()
+    messages.start()
+    for _ in range(6):
+        lab.clock.now += 0.05
+        lab.player.timer.value += 1
+    lab.pause()
+    assert len(ticks) == 6 and all(t[1] is not None for t in ticks)
+    for start, before_training, step in ticks[1:]:
+        assert before_training > start, ticks          # drawn first, in the same tick
+    assert ticks[-1][2] > ticks[0][2]
