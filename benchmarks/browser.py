@@ -478,6 +478,7 @@ def main() -> None:
                         "alternately with this checkout in the same run (benchmarks/against.py)")
     parser.add_argument("--play-windows", type=int, default=3, help="Play windows per version")
     parser.add_argument("--play-seconds", type=float, default=5.0)
+    parser.add_argument("--play-only", action="store_true", help="only the Play windows")
     args = parser.parse_args()
     trees: dict[str, Path | None] = {}
     if args.against:
@@ -496,7 +497,7 @@ def main() -> None:
                 for name, tree in trees.items()}
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=CHROMIUM_ARGS)
-        if not args.quick:
+        if not (args.quick or args.play_only):
             # each page takes its pool's ready kernel, once the pool has refilled
             pre = against.first_renders(sys.modules[__name__], browser, urls, ready,
                                         DEFAULT[1], pages=3, wait_s=15)
@@ -511,9 +512,10 @@ def main() -> None:
                       f"{', '.join(f'{r:.0f}' for r in plain[name])}")
             rows += [("first render, preheated kernel", pre, "ms"),
                      ("first render, plain Voila", plain, "ms")]
-        print("control -> redraw (Enter in the readout, stamped in the page)"
-              + (", the versions alternating change by change:" if args.against else ":"))
-        for preset in (DEFAULT, DEPTH20, LARGEST):
+        if not args.play_only:
+            print("control -> redraw (Enter in the readout, stamped in the page)"
+                  + (", the versions alternating change by change:" if args.against else ":"))
+        for preset in () if args.play_only else (DEFAULT, DEPTH20, LARGEST):
             splits = against.latency(sys.modules[__name__], browser, urls, ready, preset,
                                      args.changes)
             for name in names:
@@ -536,7 +538,7 @@ def main() -> None:
                  ("playing: steps/s", {n: [r[1] for r in rates[n]] for n in names}, "/s"),
                  ("playing: browser main thread busy",
                   {n: [100 * r[3] for r in rates[n]] for n in names}, "%")]
-        if not args.against:
+        if not (args.against or args.play_only):
             url = urls["this"]
             server, kernels = memory(url)
             print(f"memory with no page open: server {server:.0f} MB; {len(kernels)} kernels "
