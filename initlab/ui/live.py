@@ -43,15 +43,28 @@ class QuietPlay(w.Play):
 
 
 class Player:
-    """Calls `tick()` from a browser timer while playing.  `timer` must be displayed (hidden)."""
+    """Calls `tick()` from a browser timer while playing.  `timer` must be displayed (hidden).
 
-    def __init__(self, tick: Callable[[], None], interval_ms: int = 70) -> None:
+    A timer event may call `tick()` more than once (`rounds()`: most calls per event, 1 if not
+    given), while the calls so far and one more fit in `work_s` seconds.  ipywidgets keeps one
+    message per widget in flight: the page sends the next timer event only once the kernel has
+    said it is idle, so between two events the kernel waits a round trip (kernel -> Voila ->
+    page -> Voila -> kernel, 10-20 ms on a busy machine).  A lab playing at full speed draws and
+    trains twice per event: the page draws the first redraw while the kernel trains, and the
+    round trip is paid once per two redraws.
+    """
+
+    def __init__(self, tick: Callable[[], None], interval_ms: int = 70,
+                 rounds: Callable[[], int] | None = None, work_s: float = 0.1) -> None:
         self.tick = tick
+        self.rounds = rounds or (lambda: 1)
+        self.work_s = work_s
         self.timer = QuietPlay(value=0, min=0, max=1_000_000_000, step=1, interval=interval_ms,
-                            repeat=True, show_repeat=False, layout=lean.layout(**HIDDEN),
-                            style=lean.style(lean.DescriptionStyle))
+                               repeat=True, show_repeat=False, layout=lean.layout(**HIDDEN),
+                               style=lean.style(lean.DescriptionStyle))
         self.timer.observe(self._on_value, "value")
-        self.ticks = 0
+        self.ticks = 0                            # timer events handled
+        self.calls = 0                            # tick() calls
 
     @property
     def playing(self) -> bool:
@@ -64,9 +77,17 @@ class Player:
         self.timer.playing = False
 
     def _on_value(self, change: dict) -> None:
-        if self.timer.playing:                    # the stop button also moves value: not a tick
-            self.ticks += 1
+        if not self.timer.playing:                # the stop button also moves value: not a tick
+            return
+        self.ticks += 1
+        start = time.perf_counter()
+        for _ in range(max(1, self.rounds())):
+            began = time.perf_counter()
+            self.calls += 1
             self.tick()
+            now = time.perf_counter()
+            if not self.timer.playing or now - start + (now - began) > self.work_s:
+                break
 
 
 # Play's speeds in steps per second, slow motion first; None: as fast as the machine goes.  The

@@ -216,7 +216,54 @@ def test_a_play_tick_sends_its_redraw_before_it_trains(messages):
         lab.clock.now += 0.05
         lab.player.timer.value += 1
     lab.pause()
-    assert len(ticks) == 6 and all(t[1] is not None for t in ticks)
+    assert len(ticks) == lab.player.calls >= 6 and all(t[1] is not None for t in ticks)
     for start, before_training, step in ticks[1:]:
         assert before_training > start, ticks          # drawn first, in the same tick
     assert ticks[-1][2] > ticks[0][2]
+
+
+def test_at_full_speed_a_timer_event_draws_and_trains_twice(messages):
+    """The round trip between two timer events is paid once per two redraws at full speed; at a
+    set speed a timer event is one tick, and a stop reached in the first round ends the event."""
+    lab = Lab()
+    lab.clock = Clock()
+    lab.player.work_s = 60.0                           # however slow this machine is
+    lab.pace_controls.speed.value = "max"
+    lab.play()
+    lab.clock.now += 0.05
+    lab.player.timer.value += 1                        # the first event: trains, draws, trains
+    redraws, steps = lab.coalescer.redraws, lab.run.step_count
+    lab.clock.now += 0.05
+    lab.player.timer.value += 1
+    assert lab.player.ticks == 2 and lab.player.calls == 4
+    assert lab.coalescer.redraws - redraws == 2 and lab.run.step_count > steps
+    assert f"step {lab.run.step_count} " not in lab.status.line.value   # the last round's steps
+    lab.pause()                                                         # ... drawn at pause
+    assert f"step {lab.run.step_count} " in lab.status.line.value
+
+    lab.pace_controls.speed.value = "50/s"
+    lab.play()
+    calls = lab.player.calls
+    for _ in range(3):
+        lab.clock.now += 0.05
+        lab.player.timer.value += 1
+    assert lab.player.calls - calls == 3
+    lab.pause()
+
+    lab.pace_controls.speed.value = "max"
+    lab.pace_controls.stop.value = lab.run.step_count + 3
+    lab.play()
+    calls = lab.player.calls
+    lab.clock.now += 0.05
+    lab.player.timer.value += 1
+    assert not lab.player.playing and lab.player.calls - calls == 1
+    assert f"step {lab.run.step_count} " in lab.status.line.value
+
+    lab.pace_controls.stop.value = 0                   # no stop
+    lab.player.work_s = 0.0                            # no time for a second round
+    lab.play()
+    calls = lab.player.calls
+    lab.clock.now += 0.05
+    lab.player.timer.value += 1
+    assert lab.player.calls - calls == 1
+    lab.pause()
