@@ -6,7 +6,8 @@ timer, an ipywidgets `Play`, ticks the kernel; every tick is an ordinary comm me
 turn with slider events.  While the kernel is busy the frontend merges a widget's pending changes
 (it keeps at most one message in flight per widget), so ticks and slider drags never queue up.
 
-- Player: a hidden Play that calls `tick()` every `interval_ms` while playing.
+- Player: a hidden Play that calls `tick()` every `interval_ms` while playing (up to `rounds()`
+  times per timer event: the round trip between events is paid once for them).
 - Pace: how many steps a tick trains (steps per second, or as fast as the machine goes) and
   where Play stops (a chosen step); no widgets, so tests drive it with their own clock.
 - Coalescer: redraws at most every `min_interval` seconds and always after the last request; the
