@@ -111,3 +111,10 @@ def test_the_readme_points_at_every_doc_of_the_front_door():
                 "docs/lessons.md", "notebooks/README.md"):
         assert f"]({doc})" in readme, doc
     assert len(re.findall(r"!\[[^\]]*\]\(docs/[\w.-]+\.png\)", readme)) >= 1
+
+
+def test_the_readme_counts_the_assistants_cases_as_the_table_has_them():
+    """The README's count of the diagnosis cases is the table's (it said 55 after 13 were added)."""
+    from initlab.lessons.diagnosis_cases import CASES
+    text = (ROOT / "README.md").read_text()
+    assert f"what it says for {len(CASES)} cases" in text

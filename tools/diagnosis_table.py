@@ -48,10 +48,13 @@ def fix_text(c: Case, findings: list) -> str:
     out = []
     for label, fix in offered_fixes(findings):
         trial = fix_trial(c, fix)
-        before = statistics.median(b[0] for b, _ in trial)
-        after = statistics.median(a[0] for _, a in trial)
-        wins = sum(better(b, a) for b, a in trial)
-        out.append(f"{label}: {before:.2f} -> {after:.2f} after {c.steps} steps "
+        k, what = (1, "val loss ") if c.judge == "loss" else (0, "")
+        before = statistics.median(b[k] for b, _ in trial)
+        after = statistics.median(a[k] for _, a in trial)
+        wins = sum(better(b, a, c.judge) for b, a in trial)
+        out.append(f"{label}: {what}{before:.3g} -> {after:.3g} after {c.steps} steps "
+                   f"({wins}/{len(SEEDS)} better)" if k else
+                   f"{label}: {before:.2f} -> {after:.2f} after {c.steps} steps "
                    f"({wins}/{len(SEEDS)} better)")
     return "<br>".join(out) or "-"
 

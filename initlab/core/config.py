@@ -97,7 +97,8 @@ class Config:
                    "(batch norm) or per example over the units (layer norm).",
                    choices=("none", "batch", "layer"))
     bn_momentum: float = _f(0.9, "float", "network", "Momentum of batch norm's running mean and "
-                            "variance, used at evaluation.", lo=0.0, hi=1.0, hi_open=True,
+                            "variance, used at evaluation: running = m * running + (1 - m) * "
+                            "batch, as in Keras and CS231n (PyTorch's momentum is 1 - m).", lo=0.0, hi=1.0, hi_open=True,
                             label="BN momentum")
     dropout: float = _f(0.0, "float", "network", "Probability of dropping a hidden unit in training "
                         "(inverted dropout: nothing changes at test time).", lo=0.0, hi=1.0,

@@ -93,7 +93,8 @@ def zigzag(inputs: np.ndarray, w_target: tuple[float, float] = (1.0, -1.0),
 def bowl_loss(w: np.ndarray, curvature: tuple[float, float] = BOWL) -> np.ndarray:
     """0.5 * sum(curvature * w^2) over the last axis: w (..., 2) -> (...)."""
     w = np.asarray(w, dtype=np.float64)
-    return 0.5 * np.sum(np.asarray(curvature) * w * w, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging path's loss is inf: its
+        return 0.5 * np.sum(np.asarray(curvature) * w * w, axis=-1)   # caller stops drawing it
 
 
 def bowl_grad(w: np.ndarray, curvature: tuple[float, float] = BOWL) -> np.ndarray:

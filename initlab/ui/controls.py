@@ -7,6 +7,8 @@ float -> FloatSlider, logfloat -> FloatLogSlider.  Labels and tooltips come from
 """
 from __future__ import annotations
 
+import html
+
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -276,6 +278,9 @@ def implied_text(config: Config, input_dim: int) -> str:
         std = _std(config, config.init, fan_in)
         text = f"{config.init} std {std:.3g} (fan-in {fan_in}); " + (
             f"suits {config.activation}" if math.isclose(std, want, rel_tol=0.02) else advice)
+    note = ACTIVATIONS[config.activation].note
+    if note:
+        text += f"<br>{html.escape(note)}"
     return f"<span style='color:#555;font-size:90%;line-height:1.3'>{text}</span>"
 
 

@@ -17,38 +17,49 @@ pointer events through to it, see layout.py); the kernel reads it, empties the m
 turns it into a point.  Points live in raw coordinates
 (userdata.Points); the picture's plane is the network's input space, so a click is mapped back
 with `userdata.raw_from_input`.
+
+OwnData is the widget side only.  What it needs of the lab is narrow:
+  - the LabController (controller.py): `points`, `use_points(points)`, `drop_points()`,
+    `edit_points(xy, label, tag)`, `shown_run(tag)`, `runs`; it sets `on_points` to hear when
+    the runs leave the points on their own;
+  - the boundary panel's overlay methods (panels/plane.py `add_mark`, `add_tool`) and its A/B
+    switch `run_choice`;
+  - the lab's StatusArea (`say`, `guarded`) and a `redraw()` to call after the runs changed.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from initlab.data import userdata
 from initlab.core.run import Run
+from initlab.data import userdata
 from initlab.data.userdata import Points
 from initlab.ui import lean
+from initlab.ui.controller import LabController
+from initlab.ui.live import StatusArea
 from initlab.ui.panels.base import assign, f32
-from initlab.ui.runs import check_budget
-
-if TYPE_CHECKING:
-    from initlab.ui.app import Lab
+from initlab.ui.statusline import restarts
 
 ERASER = -1                # the class selector's "eraser" entry
-ERASE_RADIUS = 0.05        # share of the picture's width: an eraser click further off removes none
 HELP = ("Click the decision boundary to add a point of the chosen class (eraser: remove the "
         "nearest). Or upload a CSV: x1,x2,label per row, or 64 features and a label.")
 
 
 class OwnData:
     """The own-data tools of one Lab: class selector and eraser (over the boundary picture),
-    upload and 'built-in data' (in the settings box).  `points` is None on built-in data."""
+    upload and 'built-in data' (in the settings box).  `points` is None on built-in data.
 
-    def __init__(self, lab: "Lab") -> None:
-        self.lab = lab
-        self.points: Points | None = None
+    OwnData(controller, boundary, status, redraw): boundary is the boundary panel (None when
+    the lab does not show it); redraw() draws the lab again after the runs changed."""
+
+    def __init__(self, controller: LabController, boundary: Any, status: StatusArea,
+                 redraw: Callable[[], None]) -> None:
+        self.controller, self.boundary, self.status, self.redraw = (controller, boundary,
+                                                                    status, redraw)
+        controller.on_points = self._left
         # one widget for the class a click adds and the eraser: every model costs page load
         self.label = w.Dropdown(options=self._class_options(3), value=0,
                                 tooltip="What a click on the decision boundary does: add a point "
@@ -60,12 +71,16 @@ class OwnData:
         self.upload: w.FileUpload | None = None   # made with the settings box (make_widgets)
         self.builtin: w.Button | None = None       # "built-in data", made when first needed
         self.container: w.Box | None = None        # that box, once the lab placed them
-        self.boundary = lab.panels.get("boundary")
         self.clicks: bq.Scatter | None = None
         self.shown: bq.Scatter | None = None
         if self.boundary is not None:
             self._attach(self.boundary)
         self._drawn: tuple = ()
+
+    @property
+    def points(self) -> Points | None:
+        """The student's points the runs train on (the controller's), None on built-in data."""
+        return self.controller.points
 
     @property
     def erasing(self) -> bool:
@@ -78,28 +93,24 @@ class OwnData:
 
     # ---- the picture ------------------------------------------------------------------------
     def _attach(self, panel: Any) -> None:
-        """Add the click catcher and the own-points mark to the boundary figure, the tool box
-        beside it."""
-        scales = {"x": panel.x, "y": panel.y}
+        """Add the click catcher and the class menu to the boundary picture."""
         self.clicks = bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
-                                 scales=scales, colors=["#000000"], default_size=24,
-                                 interactions={"click": "add"})
-        self.clicks.observe(self.lab.status.guarded(self._on_click, "a click"), "x")
-        panel.figure.marks = [*panel.figure.marks, self.clicks]
-        panel.tools = [*getattr(panel, "tools", []), self.label]
-        panel.extra = (*panel.extra, self.label)
-        if panel.figure in panel.box.children:
-            panel.box.children = (*panel.box.children, self.label)
-        panel.run_choice.observe(self.lab.status.guarded(lambda _: self.update(), "your points"),
+                                 scales={"x": panel.x, "y": panel.y}, colors=["#000000"],
+                                 default_size=24, interactions={"click": "add"})
+        self.clicks.observe(self.status.guarded(self._on_click, "a click"), "x")
+        panel.add_mark(self.clicks)
+        panel.add_tool(self.label)
+        panel.run_choice.observe(self.status.guarded(lambda _: self.update(), "your points"),
                                  "value")
 
+    def _shown_tag(self) -> str:
+        """The tag of the run whose boundary is drawn (the A/B switch), "" for the driven run."""
+        return self.boundary.run_choice.value if self.boundary is not None else ""
+
     def _shown_run(self) -> Run:
-        """The run whose decision boundary is drawn (A or B by the switch when comparing): its
-        preprocessing maps raw points to the picture and back."""
-        runs = self.lab._runs.all
-        if len(runs) == 2 and self.boundary is not None and self.boundary.run_choice.value == "A":
-            return runs[0]
-        return runs[-1]
+        """The run whose decision boundary is drawn: its preprocessing maps raw points to the
+        picture and back."""
+        return self.controller.shown_run(self._shown_tag())
 
     def _show_mark(self) -> bq.Scatter:
         """The mark of the own points (made at the first own point, under the click catcher)."""
@@ -110,8 +121,7 @@ class OwnData:
                                     scales={"x": panel.x, "y": panel.y,
                                             "color": panel.class_scale},
                                     default_size=18, stroke="#000000", stroke_width=0.8)
-            marks = list(panel.figure.marks)
-            panel.figure.marks = [*marks[:-1], self.shown, marks[-1]]
+            panel.add_mark(self.shown, under=self.clicks)
         return self.shown
 
     def _on_click(self, change: dict) -> None:
@@ -128,36 +138,23 @@ class OwnData:
               label: int | None = None) -> None:
         """What a click at xy (picture coordinates) does: add a point of class `label` (default:
         the chosen one), or (erase, or the eraser chosen) remove the one nearest to xy."""
-        run = self._shown_run()
-        if run.data.input_dim != 2:
-            self.lab.status.say("Clicking adds points to 2-D data only; for digits-like data "
-                                "upload a CSV with 64 features and a label.", "warning")
-            return
-        points = self.points if self.points is not None else userdata.points_from_data(run.data)
-        prep = run.data.preprocessor
         if erase or label is None and self.erasing:
-            if len(points) == 0:
-                return
-            view = run.snapshot().plane.view
-            radius = ERASE_RADIUS * float(view[1] - view[0])
-            plane = prep.transform(points.x)
-            dist = np.linalg.norm(plane - np.asarray(xy), axis=1)
-            nearest = int(np.argmin(dist))
-            if dist[nearest] > radius:
-                self.lab.status.say("No point there to erase.")
-                return
-            keep = np.arange(len(points)) != nearest
-            new = Points(points.x[keep], points.y[keep])
-            done = f"Removed a point of class {int(points.y[nearest])}"
-        else:
-            label = int(self.label.value) if label is None else int(label)
-            raw = userdata.raw_from_input(prep, np.asarray([xy]))[0]
-            new = userdata.add_point(points, raw, label)
-            done = f"Added a point of class {label}"
+            label = None
+        elif label is None:
+            label = int(self.label.value)
+        try:
+            new, done = self.controller.edit_points(xy, label, self._shown_tag())
+        except ValueError as err:
+            self.status.say(str(err), "warning")
+            return
+        if new is None:
+            if done:
+                self.status.say(done)
+            return
         self.use(new, f"{done}: {self._restarts()} on your {len(new)} points.")
 
     def _restarts(self) -> str:
-        return "both runs restart" if len(self.lab._runs.all) == 2 else "the run restarts"
+        return restarts(len(self.controller.runs))
 
     def make_widgets(self) -> list[w.Widget]:
         """The upload control (and 'built-in data' when own points are in use) for the lab's
@@ -166,27 +163,30 @@ class OwnData:
             self.upload = w.FileUpload(accept=".csv,text/csv", multiple=False,
                                        description="upload CSV", tooltip=HELP,
                                        layout=lean.layout(), style=lean.style(lean.ButtonStyle))
-            self.upload.observe(self.lab.status.guarded(self._on_upload, "the upload"), "value")
+            self.upload.observe(self.status.guarded(self._on_upload, "the upload"), "value")
         return [self.upload]
 
     # ---- using points -----------------------------------------------------------------------
     def use(self, points: Points, notice: str = "") -> bool:
-        """Train on `points` from now on (a fresh run, same Config; both runs, each with its
+        """Train on `points` from now on (a fresh run, same Config; every run, each with its
         own Config, in compare mode).  A set the lab cannot train on is refused with the reason
         in the status line; then nothing changes."""
-        lab = self.lab
         try:
-            check_budget(lab._config, lab._runs.pinned, points)    # priced by rows, features
-            lab._use_data(lambda config: userdata.make_user_data(points, config))
+            self.controller.use_points(points)
         except ValueError as err:
-            lab.status.say(f"Your points were not used: {err}.", "warning")
+            self.status.say(f"Your points were not used: {err}.", "warning")
             return False
-        self.points = points
-        self._label_options(points.n_classes)
-        self._builtin_button()
-        lab._redraw_now()
-        lab.status.say(notice)
+        self.shows(points.n_classes)
+        self.redraw()
+        self.status.say(notice)
         return True
+
+    def shows(self, n_classes: int) -> None:
+        """The tools follow the data now used: the class menu offers n_classes + 1 classes, and
+        'built-in data' appears once own points are in use."""
+        self._label_options(n_classes)
+        if self.points is not None:
+            self._builtin_button()
 
     def _builtin_button(self) -> None:
         if self.builtin is not None or self.container is None:
@@ -194,7 +194,7 @@ class OwnData:
         self.builtin = w.Button(description="built-in data", tooltip="Forget your points and "
                                 "use the data set the controls describe", layout=lean.layout(),
                                 style=lean.style(lean.ButtonStyle))
-        self.builtin.on_click(self.lab.status.guarded(
+        self.builtin.on_click(self.status.guarded(
             lambda _: self.drop("Back to the built-in data."), "built-in data"))
         self.container.children = (*self.container.children, self.builtin)
 
@@ -202,24 +202,15 @@ class OwnData:
         """Back to the data set the Config describes."""
         if self.points is None:
             return
-        self.points = None
-        lab = self.lab
-        lab._use_data(lambda config: None)            # each run's built-in data again
-        self._label_options(lab._run.data.n_classes)
-        lab._redraw_now()
-        lab.status.say(notice)
+        self.controller.drop_points()
+        self._label_options(self.controller.run.data.n_classes)
+        self.redraw()
+        self.status.say(notice)
 
-    def follow(self, run: Run, config) -> tuple[Run, str]:
-        """Move `run` to `config` keeping the points (userdata.follow_config); a change to a
-        built-in data field (data set, classes, samples, noise) leaves them."""
-        if self.points is None:
-            return run, run.apply(config)
-        run, outcome = userdata.follow_config(run, self.points, config)
-        if run.data.name != userdata.NAME:
-            self.points = None
-            self._label_options(run.data.n_classes)
-            self.lab.status.say("Back to the built-in data: a data setting changed.")
-        return run, outcome
+    def _left(self, n_classes: int, notice: str) -> None:
+        """The controller left the points (a built-in data field changed)."""
+        self._label_options(n_classes)
+        self.status.say(notice)
 
     def _label_options(self, n_classes: int) -> None:
         options = self._class_options(n_classes + 1)     # one more: a new class by clicking
@@ -237,8 +228,7 @@ class OwnData:
         try:
             points = userdata.parse_csv(content)
         except ValueError as err:
-            self.lab.status.say(f"{name} was not loaded: {err}. Nothing changed.",
-                                "warning")
+            self.status.say(f"{name} was not loaded: {err}. Nothing changed.", "warning")
             return
         self.use(points, f"Loaded {len(points)} points from {name} ({points.n_classes} "
                          f"classes, {points.dim} features): {self._restarts()} on them.")

@@ -1,138 +1,164 @@
-"""The lab's runs: one, or two in compare mode (A pinned, B following the controls).
+"""The lab's runs: a list whose last run follows the controls; the runs before it are pinned.
 
-Compare mode pins the settings on screen as run A and from then on every control (and
-`lab.set`) moves run B only.  Both come from one seed and share one Data object
-(`initlab.core.compare.Pair`), so where the architectures match B starts from A's very draws.
-They are trained in lockstep: when B is rebuilt (a new init, depth, data ...) A goes back to
-step 0 as well, so the two curves always start from the same step and the same data.
+One run is the lab alone.  Compare mode pins the run on screen as run A and adds run B, which
+the controls (and `lab.set`) move from then on; more runs would be pinned the same way.  Every
+run comes from one seed, and runs whose data fields match share one Data object (as in
+`initlab.core.compare.Pair`), so where the architectures match B starts from A's very draws.
+They train in lockstep: when the followed run is rebuilt (a new init, depth, data ...) every
+pinned run goes back to step 0 as well, so all curves start from the same step and data, and
+Play steps them one minibatch each in turn.
 """
 from __future__ import annotations
 
-from typing import Callable
+import time
+from typing import Callable, Sequence
 
 from initlab.core import budget
-from initlab.core.compare import Pair, same_data
+from initlab.core.compare import same_data
 from initlab.core.config import Config
-from initlab.data.datasets import Data
 from initlab.core.run import Run
+from initlab.data.datasets import Data
 from initlab.data.userdata import Points
 
 Follow = Callable[[Run, Config], "tuple[Run, str]"]
 
 
-def check_budget(config: Config, pinned: Config | None = None,
+def check_budget(config: Config, pinned: Sequence[Config] = (),
                  points: Points | None = None) -> None:
     """Raise ValueError when the runs these settings make are over the cost budget together:
-    `config` and, in compare mode, run A (`pinned`: both train in this kernel), on the student's
-    points (priced by their rows and features, not by n_samples) or else on their data sets.
+    `config` and the pinned runs' Configs (all train in this kernel), on the student's points
+    (priced by their rows and features, not by n_samples) or else on their data sets.
 
     One Config alone on its own data set was priced when it was made (Config validation)."""
-    if pinned is None and points is None:
+    if not pinned and points is None:
         return
-    configs = (config,) if pinned is None else (pinned, config)
+    configs = (*pinned, config)
     if points is None:
         budget.check_runs(configs)
     else:
         budget.check_runs(configs, len(points), points.dim)
 
 
+def shared_data(config: Config, runs: Sequence[Run]) -> Data | None:
+    """The Data of the first of `runs` whose data fields (and seed) match `config`'s, else None:
+    a run on those settings reuses the very same arrays."""
+    return next((run.data for run in runs if same_data(run.config, config)), None)
+
+
+def step_in_turn(runs: Sequence[Run], seconds: float, max_steps: int = 10**9) -> int:
+    """Train `runs` for about `seconds` in total, one minibatch each in turn, so that their step
+    counts stay equal (unless one diverges); at least one round.  Returns the most steps any
+    run did."""
+    deadline = time.perf_counter() + seconds
+    done = [0] * len(runs)
+    while not any(done) or time.perf_counter() < deadline:
+        did = [run.step(1) for run in runs]
+        done = [total + d for total, d in zip(done, did)]
+        if not any(did) or max(done) >= max_steps:
+            break
+    return max(done)
+
+
 class LabRuns:
-    """Run (one) or Pair (two) behind the Lab.  `driven` is the run the controls move."""
+    """The runs behind the Lab, in screen order.  `driven` (the last) is the run the controls
+    move; the others are pinned at the settings they had when compare mode began."""
 
     def __init__(self, config: Config) -> None:
-        self.single: Run | None = Run(config)
-        self.pair: Pair | None = None
-
-    @property
-    def comparing(self) -> bool:
-        return self.pair is not None
+        self.list: list[Run] = [Run(config)]
 
     @property
     def all(self) -> tuple[Run, ...]:
-        """(run,) or (run_a, run_b)."""
-        return self.pair.runs if self.pair is not None else (self.single,)
+        return tuple(self.list)
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.list) > 1
 
     @property
     def driven(self) -> Run:
-        """The run the controls change: the only one, or B."""
-        return self.pair.run_b if self.pair is not None else self.single
+        """The run the controls change: the only one, or the last (B)."""
+        return self.list[-1]
 
     @property
-    def pinned(self) -> Config | None:
-        """Run A's Config in compare mode, else None."""
-        return self.pair.run_a.config if self.pair is not None else None
+    def pinned(self) -> tuple[Config, ...]:
+        """The pinned runs' Configs (run A's in compare mode; none for a run alone)."""
+        return tuple(run.config for run in self.list[:-1])
+
+    def _options(self) -> dict:
+        first = self.list[0]
+        return dict(probe_size=first.probe_size, eval_every=first.eval_every)
 
     def sync(self, config: Config, follow: Follow | None = None) -> str:
         """Bring the driven run to `config`: "unchanged", "adjusted" or "rebuilt" (Run.apply).
 
         follow(run, config) -> (run, outcome), if given, moves the run instead of Run.apply (own
-        points: OwnData.follow keeps them).  In compare mode a rebuilt B sends A back to step 0
-        too (lockstep from one start)."""
-        if self.pair is None:
-            if follow is None:
-                return self.single.apply(config)
-            self.single, outcome = follow(self.single, config)
-            return outcome
-        if follow is None:
-            outcome = self.pair.apply_b(config)
+        points: they survive what they can).  A rebuilt run reuses a pinned run's Data when their
+        data fields match, and sends every pinned run back to step 0 (lockstep from one start)."""
+        run, pinned = self.list[-1], self.list[:-1]
+        if follow is not None:
+            run, outcome = follow(run, config)
         else:
-            self.pair.run_b, outcome = follow(self.pair.run_b, config)
-        a = self.pair.run_a
-        if outcome == "rebuilt" and (a.step_count or a.diverged):
-            a.reset()
+            outcome = run.apply(config)
+            shared = shared_data(config, pinned) if outcome == "rebuilt" else None
+            if shared is not None and run._given_data is None:    # A's arrays, not equal ones
+                run = Run(config, data=shared, **self._options())
+        self.list[-1] = run
+        if outcome == "rebuilt":
+            for held in pinned:
+                if held.step_count or held.diverged:
+                    held.reset()
         return outcome
 
-    def start(self, config_b: Config) -> None:
-        """Compare mode: the run on screen becomes A (back to step 0), B is `config_b`."""
-        run_a = self.driven
-        self.pair = Pair.from_run(run_a, config_b)
-        self.single = None
+    def start(self, config: Config) -> None:
+        """Compare mode: the runs on screen are pinned (back to step 0), a new run on `config`
+        follows the controls.  It trains on the first run's given data (the student's points)
+        if there is any, else on a pinned run's Data when the data fields match."""
+        for run in self.list:
+            if run.step_count or run.diverged:
+                run.reset()
+        given = self.list[0]._given_data
+        data = given if given is not None else shared_data(config, self.list)
+        self.list.append(Run(config, data=data, **self._options()))
 
-    def restart(self, config_a: Config, config_b: Config | None) -> None:
-        """Fresh runs: A (and B, if given) from step 0 (an experiment, a link, a JSON file)."""
+    def restart(self, configs: Sequence[Config]) -> None:
+        """Fresh runs on `configs` from step 0 (an experiment, a link, a JSON file): the first
+        is the run on screen moved there, the others are started as in compare mode."""
+        first, *more = configs
         run = self.driven
-        if run.apply(config_a) != "rebuilt" and (run.step_count or run.diverged):
+        if run.apply(first) != "rebuilt" and (run.step_count or run.diverged):
             run.reset()                          # a fresh start even when only live fields differ
-        self.pair, self.single = None, run
-        if config_b is not None:
-            self.start(config_b)
+        self.list = [run]
+        for config in more:
+            self.start(config)
 
     def use_data(self, make_data: Callable[[Config], Data | None]) -> None:
         """Fresh runs, same Configs, on other examples: make_data(config) gives each run's Data
-        (the student's points; None: the built-in data its Config describes).  Both runs of a
-        pair get one Data when their data fields match.  Nothing changes if make_data raises."""
-        if self.pair is None:
-            run = self.single
-            data = make_data(run.config)
-            self.single = Run(run.config, data=data, probe_size=run.probe_size,
-                              eval_every=run.eval_every)
-            return
-        a, b = self.pair.runs
-        data_a = make_data(a.config)
-        data_b = data_a if data_a is None or same_data(a.config, b.config) else make_data(b.config)
-        self.pair = Pair(a.config, b.config, data=data_a, data_b=data_b,
-                         probe_size=a.probe_size, eval_every=a.eval_every)
+        (the student's points; None: the built-in data its Config describes).  Runs whose data
+        fields match get one Data.  Nothing changes if make_data raises."""
+        options, made = self._options(), []
+        for run in self.list:
+            data = shared_data(run.config, made)
+            made.append(Run(run.config, data=data if data is not None else
+                            make_data(run.config), **options))
+        self.list = made
 
     def stop(self) -> None:
-        """End compare mode: B, the run the controls show, carries on alone."""
-        if self.pair is not None:
-            self.single, self.pair = self.pair.run_b, None
+        """End compare mode: the driven run, the one the controls show, carries on alone."""
+        self.list = self.list[-1:]
 
     def step(self, n: int) -> int:
         """Train every run n minibatches.  Returns the most steps any run did."""
-        return max(run.step(n) for run in self.all)
+        return max(run.step(n) for run in self.list)
 
     def step_for(self, seconds: float, max_steps: int = 10**9) -> int:
-        """Train for about `seconds`, at most `max_steps` (both runs in turn when comparing)."""
-        if self.pair is not None:
-            return max(self.pair.step_for(seconds, max_steps))
-        return self.single.step_for(seconds, max_steps)
+        """Train for about `seconds`, at most `max_steps`, every run one step in turn."""
+        return step_in_turn(self.list, seconds, max_steps)
 
     def reset(self) -> None:
-        for run in self.all:
+        for run in self.list:
             run.reset()
 
     @property
     def diverged(self) -> bool:
         """True when no run can train any more."""
-        return all(run.diverged for run in self.all)
+        return all(run.diverged for run in self.list)

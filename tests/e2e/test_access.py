@@ -42,14 +42,17 @@ def problems(messages: list[tuple[str, str]]) -> list[str]:
             or (kind == "warning" and re.search(r"Unsatisfied version|No satisfying version", text))]
 
 
-def test_axe_finds_no_serious_or_critical_violation_in_any_tab(page, voila_server):
+def test_axe_finds_no_violation_in_any_tab(page, voila_server):
+    """None of any impact: 20 nodes outside any landmark (the moderate "region" rule) were
+    left after the serious ones were fixed; the page now marks the lab main and its controls a
+    region."""
     open_app(page, voila_server)
+    page.wait_for_function("() => document.querySelector('.il-lab[role=main]')")
     for name in ("data", "network", "training"):
         tab(page, name)
         page.wait_for_function("() => [...document.querySelectorAll('[role=slider]')]"
                                ".every(h => h.getAttribute('aria-label'))")
-        bad = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
-        assert not bad, (name, bad)
+        assert not axe_violations(page), name
 
 
 def test_the_console_stays_clean_through_load_play_compare_and_experiments(page, voila_server):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from initlab.core.snapshot import History, LayerStats, Plane, Snapshot
+from initlab.ui.panels.base import RunView, run_views
 
 BINS = 40
 
@@ -76,6 +77,12 @@ def make_history(steps: int = 20, layers: int = 4, eval_every: int = 5) -> Histo
             h.val_acc.append(t / (2 * steps))
             h.val_loss.append(1.0 / t)
     return h
+
+
+def views(*runs: tuple[Snapshot, History]) -> list[RunView]:
+    """What a panel's update() takes for these (snapshot, history) runs, as the Lab makes it:
+    one run untagged, several tagged A, B, ..."""
+    return run_views(list(runs))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from initlab.ui.app import Lab
+from initlab.ui.panels.base import run_views
 from initlab.ui.panels.markers import ChangeMarkers
 
 
@@ -51,6 +52,6 @@ def test_comparing_two_runs_tags_and_colours_each_runs_markers(history_factory,
     b.changes.append((8, "optimizer adam -> sgd"))
     markers = ChangeMarkers(__import__("bqplot").LinearScale())
     snap = snapshot_factory()
-    markers.update([("A", snap, a), ("B", snap, b)])
+    markers.update(run_views([(snap, a), (snap, b)]))
     assert list(markers.labels.text) == ["A: lr 0.01 -> 0.1", "B: optimizer adam -> sgd"]
     assert markers.lines.colors == ["#1f5fbf", "#e8590c"]

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_history, make_snapshot
+from conftest import make_history, make_snapshot, views
 
 from initlab.core.config import Config
 from initlab.core.run import Run
@@ -43,7 +43,7 @@ def test_a_diverging_run_draws_its_last_losses_and_a_red_marker_where_it_diverge
     assert run.diverged
     h = run.history
     panel = TrainingCurves()
-    panel.update(run.snapshot(), h)
+    panel.update(views((run.snapshot(), h)))
     x, y = rows(panel.loss)
     train_x, train_y = finite(x[0]), y[0][np.isfinite(x[0])]
     # every recorded loss, then the one that stopped the run at the next step (or, not
@@ -71,7 +71,7 @@ def test_a_run_that_diverges_at_its_first_step_still_shows_where():
     run.step(5)
     assert run.diverged and run.step_count == 0 and len(run.history) == 0
     panel = TrainingCurves()
-    panel.update(run.snapshot(), run.history)
+    panel.update(views((run.snapshot(), run.history)))
     assert not panel.loss.visible                          # nothing finite to draw ...
     assert panel.loss_markers.lines.visible                # ... but where it stopped, and why
     assert np.atleast_2d(panel.loss_markers.lines.x)[0, 0] == 1
@@ -84,7 +84,7 @@ def test_validation_loss_is_drawn_beside_the_training_loss():
     run.step(400)
     h = run.history
     panel = TrainingCurves()
-    panel.update(run.snapshot(), h)
+    panel.update(views((run.snapshot(), h)))
     x, y = rows(panel.loss)
     np.testing.assert_array_equal(finite(x[1]), np.float32(h.eval_steps))
     np.testing.assert_allclose(finite(y[1]), np.float32(h.val_loss), rtol=1e-6)
@@ -97,7 +97,7 @@ def test_a_step_schedule_shows_as_steps_of_the_learning_rate_line():
                      decay_steps=50))
     run.step(200)
     panel = TrainingCurves()
-    panel.update(run.snapshot(), run.history)
+    panel.update(views((run.snapshot(), run.history)))
     assert panel.lr.visible and panel.lr_axis.visible and panel.lr.line_style == "dotted"
     x, y = finite(np.asarray(panel.lr.x)), finite(np.asarray(panel.lr.y))
     # the recorded rates at the drawn steps: four levels, each drawn from its first to last step
@@ -170,7 +170,7 @@ def test_a_long_history_on_a_log_axis_keeps_the_first_steps_dense():
         if t % 10 == 0:
             h.record_eval(t, 0.5, 0.5, 1.0 / t)
     panel = TrainingCurves()
-    panel.update(make_snapshot(), h)
+    panel.update(views((make_snapshot(), h)))
     linear = finite(rows(panel.loss)[0][0])
     assert linear[0] == 1 and linear[-1] == 100_000 and linear[1] > 100     # evenly thinned
     panel.log_x.value = True
@@ -182,9 +182,9 @@ def test_a_long_history_on_a_log_axis_keeps_the_first_steps_dense():
 
 def test_the_learning_rate_line_and_its_axis_are_made_at_the_first_recorded_step():
     panel = TrainingCurves()
-    panel.update(make_snapshot(n_classes=3), History())
+    panel.update(views((make_snapshot(n_classes=3), History())))
     assert not panel.loss.visible and panel.lr is None and panel.x_log is None   # no models yet
-    panel.update(make_snapshot(n_classes=3), make_history(steps=20))
+    panel.update(views((make_snapshot(n_classes=3), make_history(steps=20))))
     assert panel.loss.visible and panel.lr.visible and panel.lr in panel.loss_figure.marks
     assert panel.lr_axis in panel.loss_figure.axes and panel.lr_axis.side == "right"
     np.testing.assert_allclose(panel.lr.y, [0.01, 0.01])      # constant: its two ends
@@ -195,6 +195,6 @@ def test_a_run_out_of_memory_is_marked_where_it_stopped():
     panel = TrainingCurves()
     snap = make_snapshot()
     snap.status, snap.step = "out_of_memory", 20
-    panel.update(snap, make_history(steps=20))
+    panel.update(views((snap, make_history(steps=20))))
     assert list(panel.loss_markers.labels.text) == ["out of memory"]
     assert np.atleast_2d(panel.loss_markers.lines.x)[0, 0] == 21

@@ -253,7 +253,7 @@ def test_a_failing_callback_is_shown_and_the_lab_keeps_working(monkeypatch):
     depth = lab.panels["depth"]
     original = depth.update
 
-    def broken(snapshot, history):
+    def broken(views):
         raise RuntimeError("injected failure")
     monkeypatch.setattr(depth, "update", broken)
     lab.controls.widgets["width"].value = 16
@@ -271,7 +271,7 @@ def test_a_failing_callback_is_shown_and_the_lab_keeps_working(monkeypatch):
 def test_a_failing_tick_is_shown_and_play_goes_on(monkeypatch):
     lab = Lab()
     lab.play()
-    monkeypatch.setattr(lab._run, "step_for", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(lab.run, "step", lambda *a, **k: 1 / 0)       # what a tick trains with
     tick(lab)
     assert "ZeroDivisionError" in lab.status.notice.value
     monkeypatch.undo()

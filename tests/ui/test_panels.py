@@ -8,11 +8,12 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 import pytest
-from conftest import make_history, make_snapshot, ridge_heights, shares
+from conftest import make_history, make_snapshot, ridge_heights, shares, views
 
 from initlab.core.snapshot import History
 from initlab.ui.panels import (PANELS, ActivationHistograms, DeadUnits, DecisionBoundary,
                                DepthProfile, Panel, TrainingCurves, UpdateRatio)
+from initlab.ui.panels import histograms as hist_mod
 from initlab.ui.panels.base import CLASS_SHAPES, RUN_COLORS, RUN_TINTS, assign, series_rows
 
 
@@ -27,7 +28,7 @@ def test_every_panel_keeps_the_contract(name):
     assert isinstance(panel, Panel) and panel.name == name
     assert panel.title and len(panel.hint) > 40 and panel.rows in (1, 2)
     assert isinstance(panel.widget, w.DOMWidget)
-    panel.update(make_snapshot(), make_history())
+    panel.update(views((make_snapshot(), make_history())))
     figures = panel.figures()
     assert figures and all(isinstance(f, bq.Figure) for f in figures)
     assert all(f.animation_duration == 0 for f in figures)
@@ -41,26 +42,26 @@ def test_every_panel_keeps_the_contract(name):
 @pytest.mark.parametrize("name", list(PANELS))
 def test_every_panel_draws_a_second_run_in_the_same_marks(name):
     panel = PANELS[name]()
-    panel.update(make_snapshot(), make_history())
+    panel.update(views((make_snapshot(), make_history())))
     marks = marks_of(panel)
-    panel.update(make_snapshot(), make_history(),
-                 other=(make_snapshot(depth=2, hist_bin=20), make_history(steps=10)))
+    panel.update(views((make_snapshot(), make_history()),
+                       (make_snapshot(depth=2, hist_bin=20), make_history(steps=10))))
     assert marks_of(panel) == marks                # no new marks: a second series in the old ones
-    panel.update(make_snapshot(), make_history())  # and back to one run
+    panel.update(views((make_snapshot(), make_history())))  # and back to one run
 
 
 @pytest.mark.parametrize("name", list(PANELS))
 def test_no_mark_is_resent_when_nothing_changed(name):
     panel = PANELS[name]()
     snap, hist = make_snapshot(), make_history()
-    panel.update(snap, hist)
+    panel.update(views((snap, hist)))
     sent = []
     widgets = [panel.widget, *panel.figures()]
     for fig in panel.figures():
         widgets += [*fig.marks, *fig.axes] + [s for m in fig.marks for s in m.scales.values()]
     for widget in widgets:
         widget.observe(lambda change: sent.append(change["name"]))
-    panel.update(make_snapshot(), hist)          # equal numbers in new array objects
+    panel.update(views((make_snapshot(), hist)))          # equal numbers in new array objects
     assert sent == []
 
 
@@ -68,7 +69,7 @@ def test_only_the_curves_are_resent_after_one_more_step():
     panels = [cls() for cls in PANELS.values()]
     snap, hist = make_snapshot(), make_history()
     for p in panels:
-        p.update(snap, hist)
+        p.update(views((snap, hist)))
     sent = []
     for p in panels:
         for m in marks_of(p):
@@ -76,7 +77,7 @@ def test_only_the_curves_are_resent_after_one_more_step():
     hist.steps.append(21), hist.loss.append(0.01), hist.lr.append(0.01)
     hist.update_ratio.append(np.full(4, 1e-3, np.float32))
     for p in panels:
-        p.update(snap, hist)
+        p.update(views((snap, hist)))
     # the loss and ratio lines only: the learning rate is drawn up to the last accuracy
     # measurement, so it is resent with the accuracy, not at every step
     assert sorted(set(sent)) == ["x", "y"] and len(sent) == 4
@@ -85,7 +86,7 @@ def test_only_the_curves_are_resent_after_one_more_step():
 # ---- the ridgeline ------------------------------------------------------------------------------
 def test_histograms_are_one_lines_mark_with_a_row_per_layer_first_layer_on_top():
     panel = ActivationHistograms()
-    panel.update(make_snapshot(depth=7), History())
+    panel.update(views((make_snapshot(depth=7), History())))
     assert len(panel.figures()) == 1 and panel.figures()[0].marks[0] is panel.curves
     heights = ridge_heights(panel)
     assert heights.shape == (7, 40) and panel.curves.y.dtype == np.float32
@@ -101,9 +102,9 @@ def test_histograms_are_one_lines_mark_with_a_row_per_layer_first_layer_on_top()
 
 def test_depth_twenty_costs_one_mark_like_depth_three():
     panel = ActivationHistograms()
-    panel.update(make_snapshot(depth=3), History())
+    panel.update(views((make_snapshot(depth=3), History())))
     marks = marks_of(panel)
-    panel.update(make_snapshot(depth=20, hist_bin=5), History())
+    panel.update(views((make_snapshot(depth=20, hist_bin=5), History())))
     assert marks_of(panel) == marks and ridge_heights(panel).shape == (20, 40)
 
 
@@ -112,7 +113,7 @@ def test_a_row_keeps_its_shape_at_any_scale():
     spread = np.linspace(1, 2, 40).astype(np.float32)
     snap.layers[1].act_hist = spread / spread.sum()
     panel = ActivationHistograms()
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     np.testing.assert_allclose(shares(ridge_heights(panel))[1], snap.layers[1].act_hist,
                                rtol=1e-5)
 
@@ -123,12 +124,33 @@ def test_values_outside_the_bins_get_a_marked_share_at_the_rows_end():
     snap.layers[2].act_outside, snap.layers[2].act_above = 0.18, 0.18
     snap.layers[0].act_outside, snap.layers[0].act_above = 0.05, 0.0     # below the range
     panel = ActivationHistograms()
-    panel.update(snap, History())
-    assert list(panel.outside.text) == ["\u25c2 5% < 0", "18% > 3 \u25b8"]
-    assert panel.outside.visible and panel.outside.colors == ["#b91c1c"]
-    assert panel.outside.x[1] > 2.5 and panel.outside.x[0] < 0.5         # at the rows' ends
-    panel.update(make_snapshot(depth=3), History())
-    assert not panel.outside.visible
+    panel.update(views((snap, History())))
+    # after the three rows' statistics, in the same mark: the shares, red, at the rows' ends
+    assert list(panel.stats.text[3:]) == ["\u25c2 5% < 0", "18% > 3 \u25b8"]
+    assert panel.stats.colors == ["#333333"] * 3 + ["#b91c1c"] * 2
+    assert panel.stats.x[3] == 0.0 and panel.stats.align == "start"   # from the left end
+    assert 1.5 < panel.stats.x[4] < 3.0                                 # in the right half
+    assert panel.stats.y[4] == pytest.approx(panel.stats.y[2] + 0.05)    # on layer 3's row
+    panel.update(views((make_snapshot(depth=3), History())))
+    assert len(panel.stats.text) == 3
+
+
+def test_the_share_above_the_bins_ends_inside_the_narrowest_plot():
+    """The share at a row's right end starts at its point (one mark, align start): it must end
+    before the plot's right edge, where the statistics begin, in the narrowest plot the lab
+    lays out, at either font size."""
+    for depth, size in ((3, 10.0), (13, 8.0)):
+        snap = make_snapshot(depth=depth, activation="relu")
+        snap.act_edges = np.linspace(0, 3, 41).astype(np.float32)
+        snap.layers[0].act_outside = snap.layers[0].act_above = 1.0       # the widest: 100%
+        panel = ActivationHistograms()
+        panel.update(views((snap, History())))
+        text, x = panel.stats.text[depth], float(panel.stats.x[depth])
+        assert text == "100% > 3 \u25b8" and panel.stats.default_size == size
+        for plot_px in (hist_mod.PLOT_PX, 170.0, 199.0, 383.0):       # 1280x900, 1366, 1920
+            start = x / 3.0 * plot_px + hist_mod.GAP_PX
+            end = start + hist_mod.text_px(text, size)
+            assert start > 0.5 * plot_px and end <= plot_px - hist_mod.GAP_PX + 1e-3, plot_px
 
 
 def test_the_hint_says_only_bounded_activations_saturate():
@@ -140,7 +162,7 @@ def test_a_collapsed_layer_shows_its_tiny_std_not_zero():
     snap = make_snapshot(depth=2)
     snap.layers[1].act_std = 3.1e-7
     panel = ActivationHistograms()
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     assert panel.stats.text[1].endswith("\u03c3 3e-07")
     assert panel.stats.text[0].endswith("\u03c3 1.00")
 
@@ -148,13 +170,13 @@ def test_a_collapsed_layer_shows_its_tiny_std_not_zero():
 def test_comparing_puts_rows_of_a_and_b_side_by_side_in_their_colours():
     panel = ActivationHistograms()
     a, b = make_snapshot(depth=3), make_snapshot(depth=3, hist_bin=39)
-    panel.update(a, History(), other=(b, History()))
+    panel.update(views((a, History()), (b, History())))
     heights = ridge_heights(panel)
     assert heights.shape == (6, 40)
     assert [int(np.argmax(r)) for r in heights] == [0, 39, 1, 39, 2, 39]   # 1A 1B 2A 2B 3A 3B
     assert list(panel.names.text) == ["1 A", "1 B", "2 A", "2 B", "3 A", "3 B"]
     assert panel.curves.colors == [RUN_COLORS["A"], RUN_COLORS["B"]] * 3
-    panel.update(a, History())
+    panel.update(views((a, History())))
     assert ridge_heights(panel).shape == (3, 40)
 
 
@@ -162,14 +184,14 @@ def test_a_diverged_snapshot_draws_flat_rows_not_nan():
     snap = make_snapshot(depth=2)
     snap.layers[0].act_hist = np.full(40, np.nan, np.float32)
     panel = ActivationHistograms()
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     assert np.isfinite(panel.curves.y).all() and ridge_heights(panel)[0].max() == 0
 
 
 # ---- the other panels ---------------------------------------------------------------------------
 def test_depth_profile_shows_forward_stats_and_log_gradients():
     panel = DepthProfile()
-    panel.update(make_snapshot(depth=4, grad_norms=[1.0, 0.1, 0.0, 1e-3]), History())
+    panel.update(views((make_snapshot(depth=4, grad_norms=[1.0, 0.1, 0.0, 1e-3]), History())))
     np.testing.assert_allclose(panel.forward.y[1], [1.0, 1.1, 1.2, 1.3], rtol=1e-6)
     grads = panel.backward.y[0]
     np.testing.assert_allclose(grads[[0, 1, 3]], [1.0, 0.1, 1e-3], rtol=1e-6)
@@ -179,7 +201,7 @@ def test_depth_profile_shows_forward_stats_and_log_gradients():
     for color, name in zip(panel.forward.colors + panel.backward.colors,
                            ["mean", "std", "|dL/dW|", "std dL/da"]):
         assert f"color:{color}'>\u25cf</b>&nbsp;{name}" in key
-    panel.update(make_snapshot(depth=4), History(), other=(make_snapshot(depth=2), History()))
+    panel.update(views((make_snapshot(depth=4), History()), (make_snapshot(depth=2), History())))
     # B's rows end at its last layer: the points beyond repeat it (bqplot places a row's label
     # at its last point, and a nan there is a console error); its dots go while rows differ
     assert panel.forward.y.shape == (4, 4) and (panel.forward.y[3, 2:] == panel.forward.y[3, 1]).all()
@@ -194,36 +216,36 @@ def test_every_layers_units_are_one_raster_dead_first_saturated_last():
     snap.layers[2].unit_saturated = np.array([0.0, 0.0, 0.8, 0.0], np.float32)
     panel = DeadUnits()
     panel.view_choice.value = True              # the unit raster on top (default: neurons)
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     cells = panel.raster.cells.color
     assert cells.shape == (3, 4) and cells.dtype == np.float32
     np.testing.assert_allclose(cells[1], [-1.0, -1.0, 0.5, 29 / 32], rtol=1e-6)  # dead first
     np.testing.assert_array_equal(cells[2], [0.5, 0.5, 0.5, 2.0])        # saturated last
     assert panel.raster.figure.title == "units: 2 dead, 1 saturated of 12"
     b = make_snapshot(depth=3, activation="relu", units=4)
-    panel.update(snap, History(), other=(b, History()))      # comparing: short enough to read
+    panel.update(views((snap, History()), (b, History())))      # comparing: short enough to read
     assert panel.raster.figure.title == "A: 2 dead, 1 saturated; B: 0 dead (of 12)"
     np.testing.assert_allclose(panel.raster.cells.y, [1, 1.5, 2, 2.5, 3, 3.5])   # A, B per layer
     np.testing.assert_allclose(panel.raster.y_axis.tick_values, [1.25, 2.25, 3.25])  # between
     assert panel.raster.y_axis.label == "layer: A over B"
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     np.testing.assert_allclose(panel.raster.y_axis.tick_values, [1, 2, 3])
     assert panel.raster.y_axis.label == "layer"
     # x is the share of a layer's units: cell centres on [0, 1], one frame for every width
     np.testing.assert_allclose(panel.raster.cells.x, [0.125, 0.375, 0.625, 0.875])
-    panel.update(make_snapshot(depth=3, activation="relu", units=8), History())
+    panel.update(views((make_snapshot(depth=3, activation="relu", units=8), History())))
     np.testing.assert_allclose(panel.raster.cells.x, (np.arange(8) + 0.5) / 8)
     assert (panel.raster.x.min, panel.raster.x.max) == (0.0, 1.0)
     np.testing.assert_array_equal(panel.raster.x_axis.tick_values, [0.0, 0.5, 1.0])
     tanh = make_snapshot(depth=1, activation="tanh", units=4)
     tanh.layers[0].unit_active = np.zeros(4, np.float32)
-    panel.update(tanh, History())
+    panel.update(views((tanh, History())))
     np.testing.assert_array_equal(panel.raster.cells.color, np.zeros((2, 4)))   # off, not dead
 
 
 def test_first_layer_lines_are_drawn_dead_red_dashed_and_counted():
     panel = DeadUnits()
-    panel.update(make_snapshot(activation="relu", units=4, dead=(1,)), History())
+    panel.update(views((make_snapshot(activation="relu", units=4, dead=(1,)), History())))
     assert panel.figure.title == "1 dead of 4 first-layer units"
     # one path each: alive lines (units 0 and 2; unit 3's line is off view) then their ticks
     # from each line's middle into its active side, every piece ended by a nan gap
@@ -232,7 +254,7 @@ def test_first_layer_lines_are_drawn_dead_red_dashed_and_counted():
     assert panel.alive.x.ndim == 1 and panel.alive.opacities == [0.7]
     np.testing.assert_array_equal(panel.dead.x, [-1, 1])
     assert panel.alive.visible and panel.dead.visible
-    panel.update(make_snapshot(activation="tanh", units=4), History())     # nothing dead
+    panel.update(views((make_snapshot(activation="tanh", units=4), History())))     # nothing dead
     assert not panel.dead.visible and len(panel.dead.x) == 2     # hidden, never sent empty
     assert panel.dead.line_style == "dashed" and panel.dead.colors == ["#d62728"]
     # the shade: units on per cell of its own (coarser) grid as a share (-1: none on)
@@ -249,8 +271,8 @@ def test_wide_data_is_drawn_on_its_principal_components_with_the_note():
     snap = make_snapshot()
     snap.plane.axis_labels, snap.plane.note = ("PC 1", "PC 2"), "A slice through the 64-D inputs"
     panel, boundary = DeadUnits(), DecisionBoundary()
-    panel.update(snap, History())
-    boundary.update(snap, History())
+    panel.update(views((snap, History())))
+    boundary.update(views((snap, History())))
     assert (panel.cloud.x_axis.label, panel.cloud.y_axis.label) == ("PC 1", "PC 2")
     assert (boundary.x_axis.label, boundary.y_axis.label) == ("PC 1", "PC 2")
     assert "A slice through the 64-D inputs" in panel.note.value
@@ -260,7 +282,7 @@ def test_decision_boundary_colours_class_and_confidence():
     panel = DecisionBoundary()
     snap = make_snapshot(n_classes=3)
     snap.plane.grid_conf[0, 0] = 1.0 / 3        # a pure guess: the palest shade of its class
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     color = panel.regions.color
     assert color.shape == (5, 5) and color.dtype == np.float32
     assert color[0, 0] == 0.0 and color[0, 1] == 3.0      # class 0 unsure, class 1 certain
@@ -273,16 +295,16 @@ def test_decision_boundary_colours_class_and_confidence():
 def test_two_d_panels_show_the_reason_without_a_plane():
     for panel in (DeadUnits(), DecisionBoundary()):
         box = panel.cloud.box if isinstance(panel, DeadUnits) else panel.box
-        panel.update(make_snapshot(plane=False), History())
+        panel.update(views((make_snapshot(plane=False), History())))
         assert box.children == (panel.reason,)
         assert "needs 2-D inputs" in panel.reason.value
-        panel.update(make_snapshot(plane=True), History())
+        panel.update(views((make_snapshot(plane=True), History())))
         assert box.children == (panel.figure,)
 
 
 def test_curves_draw_the_history_and_the_ln_c_line():
     panel = TrainingCurves()
-    panel.update(make_snapshot(n_classes=3), make_history(steps=20))
+    panel.update(views((make_snapshot(n_classes=3), make_history(steps=20))))
     train, val = panel.loss.y                          # one mark: train and validation loss
     np.testing.assert_allclose(train, 1.0 / np.arange(1, 21), rtol=1e-6)
     np.testing.assert_allclose(panel.loss.x[1, :4], [5, 10, 15, 20])
@@ -303,31 +325,31 @@ def test_a_series_of_one_point_gets_a_dot_and_loses_it_at_the_second():
     panel, ratio = TrainingCurves(), UpdateRatio()
     one = History(steps=[1], loss=[1.1], update_ratio=[np.full(4, 1e-3, np.float32)],
                   eval_steps=[1], train_acc=[0.3], val_acc=[0.2], val_loss=[1.0])
-    panel.update(make_snapshot(), one)
-    ratio.update(make_snapshot(depth=3), one)
+    panel.update(views((make_snapshot(), one)))
+    ratio.update(views((make_snapshot(depth=3), one)))
     assert panel.loss.marker == panel.accuracy.marker == ratio.lines.marker == "circle"
     assert panel.accuracy.y.shape == (2, 2)             # train and validation: two dots
-    panel.update(make_snapshot(), make_history(steps=20))
-    ratio.update(make_snapshot(depth=3), make_history(steps=20, layers=4))
+    panel.update(views((make_snapshot(), make_history(steps=20))))
+    ratio.update(views((make_snapshot(depth=3), make_history(steps=20, layers=4))))
     assert panel.loss.marker is panel.accuracy.marker is ratio.lines.marker is None
 
 
 def test_an_empty_accuracy_picture_says_when_accuracy_is_first_measured():
     panel = TrainingCurves()
-    panel.update(make_snapshot(), History(steps=[1, 2], loss=[1.1, 1.0], eval_every=10))
+    panel.update(views((make_snapshot(), History(steps=[1, 2], loss=[1.1, 1.0], eval_every=10))))
     assert panel.accuracy_figure.title == "accuracy: measured every 10 steps, none yet"
-    panel.update(make_snapshot(), make_history(steps=20))
+    panel.update(views((make_snapshot(), make_history(steps=20))))
     assert panel.accuracy_figure.title == "accuracy: train (blue), validation (orange)"
     stopped = make_snapshot()
     stopped.status = "diverged"                 # it will never be measured: no promise
-    panel.update(stopped, History(steps=[1], loss=[1e9]))
+    panel.update(views((stopped, History(steps=[1], loss=[1e9]))))
     assert panel.accuracy_figure.title == "accuracy: train (blue), validation (orange)"
 
 
 def test_comparing_draws_four_loss_curves_and_four_accuracy_curves():
     panel = TrainingCurves()
-    panel.update(make_snapshot(), make_history(steps=20), other=(make_snapshot(),
-                                                                 make_history(steps=10)))
+    panel.update(views((make_snapshot(), make_history(steps=20)), (make_snapshot(),
+                                                                 make_history(steps=10))))
     # B's train loss ends at step 10: the points beyond repeat its last one (a row's label sits
     # at its last point; a nan there is a console error)
     assert panel.loss.y.shape == (4, 20) and (panel.loss.x[2, 10:] == 10).all()
@@ -341,19 +363,19 @@ def test_comparing_draws_four_loss_curves_and_four_accuracy_curves():
     assert panel.accuracy.labels == ["train A", "validation A", "train B", "validation B"]
     assert panel.lr.colors == [RUN_COLORS["A"], RUN_COLORS["B"]] and panel.lr.y.shape[0] == 2
     assert panel.loss_figure.title == "loss A, B · lr (dotted)"
-    panel.update(make_snapshot(), make_history(steps=20))
+    panel.update(views((make_snapshot(), make_history(steps=20))))
     assert panel.loss.y.shape == (2, 20) and panel.loss_figure.title == "loss · lr (dotted)"
 
 
 def test_update_ratio_draws_one_line_per_weight_layer():
     panel = UpdateRatio()
-    panel.update(make_snapshot(depth=3), make_history(steps=10, layers=4))
+    panel.update(views((make_snapshot(depth=3), make_history(steps=10, layers=4))))
     assert panel.lines.y.shape == (4, 10)
     np.testing.assert_allclose(panel.lines.y[:, -1], [1e-3, 2e-3, 3e-3, 4e-3], rtol=1e-6)
     assert panel.lines.labels[-1] == "output"
     np.testing.assert_allclose(panel.band.y, [[1e-4, 1e-4], [1e-2, 1e-2]], rtol=1e-6)
-    panel.update(make_snapshot(depth=3), make_history(steps=10, layers=4),
-                 other=(make_snapshot(depth=3), make_history(steps=10, layers=4)))
+    panel.update(views((make_snapshot(depth=3), make_history(steps=10, layers=4)),
+                       (make_snapshot(depth=3), make_history(steps=10, layers=4))))
     assert panel.lines.y.shape == (8, 10) and panel.lines.colors[4] == RUN_COLORS["B"]
 
 
@@ -389,14 +411,14 @@ def test_comparing_the_boundary_switches_between_a_and_b():
     panel = DecisionBoundary()
     a, b = make_snapshot(n_classes=3), make_snapshot(n_classes=3)
     b.plane.grid_pred = np.zeros((5, 5), int)                 # B predicts class 0 everywhere
-    panel.update(a, History(), other=(b, History()))
+    panel.update(views((a, History()), (b, History())))
     assert panel.box.children == (panel.figure, panel.run_choice)
     assert panel.figure.title == "decision boundary of B (3 classes)"
     assert np.all(panel.regions.color // 2 == 0)
     panel.run_choice.value = "A"
     assert panel.figure.title == "decision boundary of A (3 classes)"
     assert np.any(panel.regions.color // 2 > 0)
-    panel.update(a, History())
+    panel.update(views((a, History())))
     assert panel.box.children == (panel.figure,) and panel.figures() == [panel.figure]
 
 
@@ -405,12 +427,12 @@ def test_the_unit_raster_is_not_resent_for_changes_too_small_to_see():
     panel.view_choice.value = True              # the unit raster on top (default: neurons)
     snap = make_snapshot(depth=2, activation="relu", units=4)
     snap.layers[0].unit_active = np.array([0.0, 0.3, 0.5, 0.9], np.float32)
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     sent = []
     panel.raster.cells.observe(lambda change: sent.append(change["name"]), "color")
     snap.layers[0].unit_active = np.array([0.0, 0.301, 0.499, 0.9], np.float32)
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     assert sent == []
     snap.layers[0].unit_active = np.array([0.0, 0.004, 0.5, 0.9], np.float32)
-    panel.update(snap, History())
+    panel.update(views((snap, History())))
     assert sent == ["color"] and panel.raster.cells.color[0, 1] == np.float32(1 / 32)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from initlab.nn.activations import NAMES, Activation, gain, get_activation
+from initlab.nn.activations import ACTIVATIONS, NAMES, Activation, gain, get_activation
 from initlab.nn.gradcheck import numeric_gradient, rel_error
 
 
@@ -177,3 +177,20 @@ def test_unknown_activation_names_the_field():
         get_activation("swish")
     with pytest.raises(ValueError, match="activation"):
         gain("swish")
+
+
+def test_gelu_is_the_tanh_form_its_note_names_and_within_its_stated_distance_of_erf():
+    """The lab's GELU is PyTorch's GELU(approximate='tanh'); the note on screen says so and says
+    how far it is from the exact erf form, the frameworks' default."""
+    import math
+    z = np.linspace(-10, 10, 20001)
+    ours, _ = get_activation("gelu").forward(z)
+    c = math.sqrt(2 / math.pi)
+    tanh_form = 0.5 * z * (1 + np.tanh(c * (z + 0.044715 * z ** 3)))
+    erf_form = z * 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in z]))
+    np.testing.assert_allclose(ours, tanh_form, rtol=1e-12, atol=1e-12)
+    gap = float(np.abs(ours - erf_form).max())
+    assert 4e-4 < gap < 5e-4                              # "differs by less than 5e-4"
+    note = get_activation("gelu").note
+    assert "approximate='tanh'" in note and "5e-4" in note
+    assert [n for n in ACTIVATIONS.names() if ACTIVATIONS.get(n).note] == ["gelu"]

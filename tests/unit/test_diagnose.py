@@ -38,6 +38,10 @@ CASES = {
     "overfitting": (dict(FEW_NOISY_POINTS, n_samples=60), 400,
                     dict(FEW_NOISY_POINTS, n_samples=600), 400),
     "small_batch_norm": (dict(norm="batch", batch_size=4), 0, dict(norm="batch", batch_size=8), 0),
+    "lr_decayed": (dict(SGD, lr=0.1, lr_schedule="step", lr_decay=0.01, decay_steps=10), 300,
+                   dict(SGD, lr=0.1, lr_schedule="step", lr_decay=0.5, decay_steps=100), 300),
+    "linear_net": (dict(activation="identity", init="xavier_normal"), 300,
+                   dict(activation="relu"), 300),
 }
 
 

@@ -27,6 +27,7 @@ def test_the_table_is_broad_enough_to_judge_the_assistant():
     assert {c.area for c in CASES} == set(AREAS)
     healthy = [c for c in CASES if not c.expect]
     assert len(healthy) >= 10 and len(CASES) - len(healthy) >= 15
+    assert {c.judge for c in CASES} <= {"accuracy", "loss"}
     named = {code for c in CASES for codes in (*c.expect, *c.allowed) for code in codes.split("|")}
     assert named <= set(CODES)
 
@@ -46,7 +47,7 @@ def test_the_assistant_says_what_the_ta_says(case):
 def test_every_offered_fix_makes_the_run_better_on_four_of_five_seeds(case):
     for label, fix in offered_fixes(findings_at(case)):
         trial = fix_trial(case, fix)
-        wins = sum(better(before, after) for before, after in trial)
+        wins = sum(better(before, after, case.judge) for before, after in trial)
         assert wins >= 4, f"{case.name}: {label} {fix}: {trial}"
         assert len(trial) == len(SEEDS)
 

@@ -10,12 +10,13 @@ rows of its weights.  It never runs the network, so it costs well under a millis
 follow every redraw.
 
 The rules live by idea: `signal` (the start's loss, identical units, gradients across depth,
-saturated and dead units) and `training` (divergence, the update size, a flat loss, too much or
-too little regularisation); every threshold is in `thresholds`, with where it comes from.  The
+saturated and dead units), `training` (divergence, the update size, a flat loss, too much or
+too little regularisation) and `choices` (a net with no non-linearity, a schedule that has
+spent the learning rate); every threshold is in `thresholds`, with where it comes from.  The
 advice is made consistent here: a finding that names the cause (diverged, identical units,
-regularisation too strong, batch norm on tiny batches) turns the symptoms it explains into
+regularisation too strong, a spent schedule, batch norm on tiny batches) turns the symptoms it explains into
 notes without buttons, and one knob gets at most one button.  docs/diagnosis.md lists what the
-assistant says on 50+ cases a TA knows.
+assistant says on the cases a TA knows (initlab/lessons/diagnosis_cases.py).
 """
 from __future__ import annotations
 
@@ -23,22 +24,23 @@ from typing import Callable
 
 from initlab.core.snapshot import Snapshot
 
-from . import signal, training
+from . import choices, signal, training
 from .base import Facts, Finding
 
 SEVERITIES = ("problem", "warning", "info")     # worst first
 
 # Codes in the order a student should read them when two have the same severity.
-CODES = ("diverged", "symmetry", "initial_loss", "over_regularised", "exploding_gradients",
-         "vanishing_gradients", "saturation", "dead_units", "update_ratio_high",
-         "update_ratio_low", "loss_flat", "small_batch_norm", "overfitting")
+CODES = ("diverged", "symmetry", "initial_loss", "over_regularised", "lr_decayed", "linear_net",
+         "exploding_gradients", "vanishing_gradients", "saturation", "dead_units",
+         "update_ratio_high", "update_ratio_low", "loss_flat", "small_batch_norm", "overfitting")
 
 # A finding that names the cause: the symptoms' own fixes would not help while it stands (batch
 # norm on a batch of 2 also starves the update: raising the learning rate is not the cure).
-CAUSES = ("diverged", "symmetry", "over_regularised", "small_batch_norm")
+CAUSES = ("diverged", "symmetry", "over_regularised", "lr_decayed", "small_batch_norm")
 
 RULES: list[Callable[[Facts], Finding | None]] = [
     training.diverged, signal.symmetry, signal.initial_loss, training.over_regularised,
+    choices.lr_decayed, choices.linear_net,
     signal.exploding, signal.vanishing, signal.saturation, signal.dead_units,
     training.update_ratio_high, training.update_ratio_low, training.loss_flat,
     training.small_batch_norm, training.overfitting,

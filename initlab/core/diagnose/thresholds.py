@@ -93,3 +93,10 @@ SMALL_BATCH = 4
 # Symmetry: units of a layer are copies when their incoming weights agree to this relative
 # precision (random inits never agree; identical units drift apart only by rounding).
 SYMMETRY_RTOL = 1e-6
+
+# A learning-rate schedule has spent the rate when every recent step ran at less than this share
+# of the chosen rate: the steps are 1000x smaller than the ones picked.  A cosine cycle's last 20
+# steps still reach 4e-3 of it, so its dip to 0 at a cycle's end is not read as spent; step decay
+# by 0.01 every 10 steps is at 1e-6 by step 30 (the lecture: start with a constant rate, decay
+# once the loss stops falling).
+SCHEDULE_SPENT = 1e-3

@@ -1,17 +1,17 @@
 """What every panel shares: the Panel contract, fixed colours, a figure factory and change-only
 mark updates.
 
-Panels are pure views.  Each builds its figures and marks once; `update(snapshot, history, other)`
-only assigns new data, and `assign` skips arrays that did not change so that no message is sent
-for them (the browser renders one mark update at a time, and its cost is per mark, not per point;
-see DESIGN.md, "Performance budget").  A second run (compare mode) is a second series in the
-same marks, drawn in RUN_COLORS["B"].
+Panels are pure views.  Each builds its figures and marks once; `update(views)` only assigns new
+data, and `assign` skips arrays that did not change so that no message is sent for them (the
+browser renders one mark update at a time, and its cost is per mark, not per point; see
+DESIGN.md, "Performance budget").  `views` holds one RunView per run on screen, the pinned run
+first: every further run is a further series in the same marks, in its view's colour.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Sequence, Tuple
 
 import bqplot as bq
 import ipywidgets as w
@@ -41,9 +41,8 @@ TITLE_STYLE = {"font-size": "12px"}
 RUN_COLORS = {"A": "#1f5fbf", "B": "#e8590c"}
 RUN_TINTS = {"A": "#8fb3e8", "B": "#f5ad7f"}
 
-Other = Optional[Tuple[Snapshot, History]]
-# Tags a run gets comparing, in order: the first is the pinned run.  More than two runs would
-# need more colours here and nothing else in the panels.
+# Tags a run gets comparing, in order: the first is the pinned run.  More than two runs need
+# more colours here and nothing else in the panels (tests/ui/test_run_views.py draws three).
 RUN_TAGS = tuple(RUN_COLORS)
 
 
@@ -86,9 +85,12 @@ class Panel(ABC):
     name:    the key in `Lab(panels=[...])`
     title:   the heading above the picture;  hint: one or two sentences on how to read it
     widget:  the box to display, built once in __init__
-    update(snapshot, history, other=None): assign the new data to the marks (nothing computed
-             here that the core can compute).  `other` is None or (snapshot_b, history_b), the
-             second run of compare mode, drawn as a second series in the same marks.
+    update(views): draw the runs on screen, one RunView each (views[0] the pinned or only run,
+             at most len(RUN_TAGS)): assign the new data to the marks, nothing computed here
+             that the core can compute.  Every run is a series in the same marks, coloured
+             view.color (view.tint: its second curve) and labelled view.tag; a picture that
+             shows one run at a time gets a switch whose options are the views' tags, shown
+             while there is more than one.
     figures(): the bqplot figures currently shown (tests and the browser benchmark read them).
     rows:    grid rows the panel spans in the lab's one-screen layout (1 or 2)
     heavy:   True for the pictures that cost the browser most (rasters over the plane); while
@@ -103,8 +105,8 @@ class Panel(ABC):
     widget: w.Widget
 
     @abstractmethod
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        """Draw `snapshot`/`history` (and `other`, run B, when comparing)."""
+    def update(self, views: Sequence[RunView]) -> None:
+        """Draw the runs of `views` (see the class)."""
 
     @abstractmethod
     def figures(self) -> list[bq.Figure]:
@@ -120,10 +122,9 @@ def register(cls: type[Panel]) -> type[Panel]:
     return cls
 
 
-def runs(snapshot: Snapshot, history: History, other: Other = None
-         ) -> list[tuple[str, Snapshot, History]]:
-    """[("A", snapshot, history)] or, comparing, [("A", ...), ("B", *other)]."""
-    return [("A", snapshot, history)] + ([("B", *other)] if other is not None else [])
+def tagged(text: str, view: RunView, sep: str = " ") -> str:
+    """`text` followed by the view's tag while comparing ("train A"), else `text` alone."""
+    return f"{text}{sep}{view.tag}" if view.tag else text
 
 
 def layer_color(i: int, n: int) -> str:

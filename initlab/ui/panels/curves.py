@@ -4,20 +4,23 @@ rate on its own log axis (right), and train/validation accuracy, over steps (lin
 The dashed line is the loss a fresh classifier should start at, ln(C): the first babysitting check.
 A run that diverged ends its curve at the loss that stopped it (a NaN or inf cannot be drawn: the
 curve ends at the last finite one) and a red marker says where and what it was.
-Comparing two runs, each mark holds both: loss A and B, accuracy train/validation of A and of B.
+Comparing runs, each mark holds them all: loss A and B, accuracy train/validation of A and of B,
+each run in its colour (its tint for the validation curve).
 """
 from __future__ import annotations
+
+from typing import Sequence
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from initlab.core.snapshot import History, Snapshot
+from initlab.core.snapshot import History
 from initlab.ui import lean
 from initlab.ui.panels.markers import ChangeMarkers, axis_end
-from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, f32,
-                                    figure, log_axis, lone_point_dots, nice_range, register,
-                                    runs, series_rows, unit_scale)
+from initlab.ui.panels.base import (FILL, Panel, RunView, assign, axis, f32, figure, log_axis,
+                                    lone_point_dots, nice_range, register, series_rows, tagged,
+                                    unit_scale)
 
 MIN_STEPS = 10          # the step axis starts out 0..10 (1..10 on a log axis)
 MAX_POINTS = 600        # at most this many points per curve sent (History.series thins):
@@ -118,8 +121,9 @@ class TrainingCurves(Panel):
         self.lr = bq.Lines(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                            scales={"x": self.x, "y": self.lr_scale}, colors=[LR_COLOR],
                            line_style="dotted", stroke_width=1.6)
+        # side="right" makes it vertical (bqplot 0.13 has no `orientation` trait: it warned)
         self.lr_axis = bq.Axis(scale=self.lr_scale, label="lr", side="right",
-                               orientation="vertical", tick_format=".0e", label_offset="34px")
+                               tick_format=".0e", label_offset="34px")
         self.loss_figure.axes = [*self.loss_figure.axes, self.lr_axis]
         marks = list(self.loss_figure.marks)
         marks.insert(2, self.lr)                          # under the markers
@@ -164,7 +168,7 @@ class TrainingCurves(Panel):
             self.x_axis, self.acc_x_axis = x_axis, acc_x_axis
         if self._last:
             self._drawn = ()
-            self.update(*self._last)
+            self.update(self._last)
 
     def _fit_y(self, loss: np.ndarray) -> None:
         """Round y-axis ends (and ticks) around the loss and the ln C line."""
@@ -196,20 +200,19 @@ class TrainingCurves(Panel):
         assign(self.lr_axis, tick_values=10.0 ** np.arange(lo, hi + 1, step))
 
     # ---- drawing ---------------------------------------------------------------------------
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        self._last = (snapshot, history, other)
-        assign(self.start, y=np.full(2, snapshot.expected_initial_loss, np.float32))
-        drawn = runs(snapshot, history, other)
-        key = (tuple((id(h), h.key(), snap.status) for _, snap, h in drawn),
-               self.loss_markers.key(drawn))
+    def update(self, views: Sequence[RunView]) -> None:
+        self._last = views
+        assign(self.start, y=np.full(2, views[0].snapshot.expected_initial_loss, np.float32))
+        key = (tuple((v.tag, v.color, v.tint, id(v.history), v.history.key(), v.snapshot.status)
+                     for v in views), self.loss_markers.key(views))
         if key == self._drawn:       # nothing recorded since the last drawing
             return
         self._drawn = key
-        self.loss_markers.update(drawn)
-        self.acc_markers.update(drawn)
+        self.loss_markers.update(views)
+        self.acc_markers.update(views)
         log = self.log_x.value
         loss, lr, accuracy, last_step = [], [], [], 0.0
-        for _, _, h in drawn:
+        for h in (v.history for v in views):
             x, y = h.series("loss", MAX_POINTS, log=log)
             if h.diverged_step is not None:      # the loss that stopped the run, if drawable
                 x = np.append(x, f32(h.diverged_step))
@@ -222,28 +225,24 @@ class TrainingCurves(Panel):
             accuracy.append((at, np.stack([train, val])))
             last_step = max([last_step, *x[-1:], *at[-1:]])
         # the last point half a step inside the axis: a point on its end is cut in half
-        self._fit_x(last_step + 0.5 if self.log_x.value else axis_end(drawn, last_step + 0.5))
+        self._fit_x(last_step + 0.5 if self.log_x.value else axis_end(views, last_step + 0.5))
         loss_x, loss_y = series_rows(loss)
         self._fit_y(loss_y)
         lr_x, lr_y = series_rows(lr)
         self._fit_lr(lr_y)
         acc_x, acc_y = series_rows(accuracy)
-        comparing = other is not None
-        if not comparing:
-            loss_colors = acc_colors = ACCURACY_COLORS
-            lr_colors = [LR_COLOR]
-            loss_title = "loss · lr (dotted)"      # colours: the accuracy title below
-            acc_labels = ["train", "validation"]
-            acc_title = "accuracy: train (blue), validation (orange)"
-        else:
-            acc_colors = [c for r in ("A", "B") for c in (RUN_COLORS[r], RUN_TINTS[r])]
-            loss_colors = acc_colors
-            lr_colors = [RUN_COLORS["A"], RUN_COLORS["B"]]
-            loss_title = "loss A, B · lr (dotted)"
-            acc_labels = [f"{what} {r}" for r in ("A", "B") for what in ("train", "validation")]
-            acc_title = "accuracy: train (dark), validation (light)"
-        loss_labels = [f"{what}{f' {r}' if comparing else ''}" for r, _, _ in drawn
+        # a run alone: train blue, validation orange (loss and accuracy); comparing: each run
+        # in its colour, validation in its tint
+        loss_colors = acc_colors = [c for v in views for c in
+                                    ((v.color, v.tint) if v.comparing else ACCURACY_COLORS)]
+        lr_colors = [v.color if v.comparing else LR_COLOR for v in views]
+        tags = ", ".join(v.tag for v in views if v.comparing)
+        loss_title = f"loss {tags} · lr (dotted)" if tags else "loss · lr (dotted)"
+        acc_title = ("accuracy: train (dark), validation (light)" if tags
+                     else "accuracy: train (blue), validation (orange)")
+        loss_labels = [tagged(what, v) for v in views
                        for what in ("train loss", "validation loss")]
+        acc_labels = [tagged(what, v) for v in views for what in ("train", "validation")]
         assign(self.loss, x=loss_x, y=loss_y, colors=loss_colors, labels=loss_labels,
                visible=bool(np.isfinite(loss_y).any()), **lone_point_dots(loss))
         has_lr = bool(np.isfinite(lr_y).any())
@@ -252,12 +251,13 @@ class TrainingCurves(Panel):
             self._fit_lr(lr_y)
         if self.lr is not None:
             assign(self.lr, x=lr_x, y=lr_y, colors=lr_colors, visible=has_lr,
-                   labels=[f"lr{f' {r}' if comparing else ''}" for r, _, _ in drawn])
+                   labels=[tagged("lr", v) for v in views])
             assign(self.lr_axis, visible=has_lr)
         assign(self.accuracy, x=acc_x, y=acc_y, colors=acc_colors, labels=acc_labels,
                visible=bool(np.isfinite(acc_x).any()), **lone_point_dots(accuracy))
         assign(self.loss_figure, title=loss_title)
-        waiting = [h for _, snap, h in drawn if not h.eval_steps and snap.status == "ok"]
+        waiting = [v.history for v in views
+                   if not v.history.eval_steps and v.snapshot.status == "ok"]
         if waiting:     # before the first measurement the axes are empty: say why, not just blank
             acc_title = f"accuracy: measured every {waiting[0].eval_every} steps, none yet"
         assign(self.accuracy_figure, title=acc_title)

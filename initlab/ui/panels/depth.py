@@ -7,14 +7,15 @@ so that vanishing (falling to the left) and exploding gradients show as a slope.
 from __future__ import annotations
 
 import html
+from typing import Sequence
 
 import bqplot as bq
 import numpy as np
 
-from initlab.core.snapshot import History, Snapshot
+from initlab.core.snapshot import Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.base import (FILL, RUN_COLORS, RUN_TINTS, Other, Panel, assign, axis, f32,
-                                    figure, log_axis, nice_range, register, runs)
+from initlab.ui.panels.base import (FILL, Panel, RunView, assign, axis, f32, figure, log_axis,
+                                    nice_range, register)
 
 FORWARD_COLORS = ["#1f77b4", "#ff7f0e"]       # one run: mean, std
 BACKWARD_COLORS = ["#2ca02c", "#9467bd"]      # one run: |dL/dW|, std dL/da
@@ -63,47 +64,46 @@ class DepthProfile(Panel):
             [self.backward], [self.backward_x, self.backward_y],
             title="backward: gradients", margin=dict(top=22, bottom=34, left=42, right=8))
         # which line is which: a one-line colour key under both figures (static; it changes
-        # only when compare mode starts or ends)
+        # only when the runs on screen do)
         self.key = lean.html()
         self.key.add_class("il-note")
-        self._keyed: bool | None = None
+        self._keyed: tuple | None = None
         figures = lean.hbox([self.forward_figure, self.backward_figure], **FILL)
         self.widget = lean.vbox([figures, self.key], **FILL)
 
     def figures(self) -> list[bq.Figure]:
         return [self.forward_figure, self.backward_figure]
 
-    def _show_key(self, comparing: bool) -> None:
-        if comparing == self._keyed:
+    def _show_key(self, views: Sequence[RunView]) -> None:
+        keyed = tuple((v.tag, v.color) for v in views if v.comparing)
+        if keyed == self._keyed:
             return
-        self._keyed = comparing
-        if comparing:
-            parts = [(RUN_COLORS["A"], "A"), (RUN_COLORS["B"], "B"),
-                     ("#777777", "light: std, dL/da")]
-        else:
-            parts = [(FORWARD_COLORS[0], "mean"), (FORWARD_COLORS[1], "std"),
-                     (BACKWARD_COLORS[0], "|dL/dW|"), (BACKWARD_COLORS[1], "std dL/da")]
+        self._keyed = keyed
+        # a run alone: a colour per quantity; comparing: a colour per run
+        parts = ([(color, tag) for tag, color in keyed] + [("#777777", "light: std, dL/da")]
+                 if keyed else
+                 [(FORWARD_COLORS[0], "mean"), (FORWARD_COLORS[1], "std"),
+                  (BACKWARD_COLORS[0], "|dL/dW|"), (BACKWARD_COLORS[1], "std dL/da")])
         self.key.value = ("<span>" + " ".join(
             f"<b style='color:{color}'>\u25cf</b>&nbsp;{html.escape(text)}"
             for color, text in parts) + "</span>")
 
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        self._show_key(other is not None)
-        drawn = runs(snapshot, history, other)
-        depth = max(len(s.layers) for _, s, _ in drawn)
+    def update(self, views: Sequence[RunView]) -> None:
+        self._show_key(views)
+        depth = max(len(v.snapshot.layers) for v in views)
         layer = f32(np.arange(1, depth + 1))
         ticks = layer if len(layer) <= 10 else layer[::2]
         assign(self.forward_x, tick_values=ticks)
         assign(self.backward_x, tick_values=ticks)
-        # rows: (mean, std) of run A, then of run B; colours per quantity, or per run comparing
-        forward = np.concatenate([columns(s, ("act_mean", "act_std"), depth) for _, s, _ in drawn])
-        grads = np.concatenate([columns(s, ("grad_norm", "act_grad_std"), depth)
-                                for _, s, _ in drawn])
-        if other is None:
-            forward_colors, backward_colors = FORWARD_COLORS, BACKWARD_COLORS
-        else:
-            forward_colors = backward_colors = [c for run in ("A", "B")
-                                                for c in (RUN_COLORS[run], RUN_TINTS[run])]
+        # rows: (mean, std) of each run in turn; colours per quantity, or per run comparing
+        forward = np.concatenate([columns(v.snapshot, ("act_mean", "act_std"), depth)
+                                  for v in views])
+        grads = np.concatenate([columns(v.snapshot, ("grad_norm", "act_grad_std"), depth)
+                                for v in views])
+        forward_colors = [c for v in views
+                          for c in ((v.color, v.tint) if v.comparing else FORWARD_COLORS)]
+        backward_colors = [c for v in views
+                           for c in ((v.color, v.tint) if v.comparing else BACKWARD_COLORS)]
         finite = forward[np.isfinite(forward)]
         nice_range(self.forward_y, float(finite.min(initial=0.0)), float(finite.max(initial=1.0)),
                    self.forward_y_axis)

@@ -4,7 +4,9 @@ One step curve per layer, first layer at the top, each on its own baseline (as T
 histograms over time).  The whole picture is ONE Lines mark holding a (rows, points) array, so
 depth 20 costs the browser what depth 3 costs.  Left of each row its layer, right its mean (mu) and
 std (sigma); the share of values outside the fixed bins is a red arrow with its percentage at the
-row's end ("18% > 3 ▸").  The lecture's picture: with N(0, 0.01) weights a deep tanh net's rows
+row's end ("18% > 3 ▸").  The statistics and the shares of every row are ONE Label mark (one
+message per redraw): its texts all start at their point, so a share at a row's right end starts
+where it ends in the narrowest plot the lab lays out (PLOT_PX), from an estimate of its width.  The lecture's picture: with N(0, 0.01) weights a deep tanh net's rows
 collapse into a spike at 0, with N(0, 1) they pile at -1 and +1, Xavier/He keep the spread.
 
 The bin edges come fixed from the Snapshot, so the x range never moves while training.  Each row
@@ -13,19 +15,28 @@ the picture moves only when a peak crosses a step.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import bqplot as bq
 import numpy as np
 
-from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import (OUTSIDE_COLOR, RUN_COLORS, Other, Panel, assign, axis, f32,
-                                    figure, layer_color, register, runs)
+from initlab.ui.panels.base import (OUTSIDE_COLOR, Panel, RunView, assign, axis, f32, figure,
+                                    layer_color, register)
 
 ROW_FILL = 0.88            # a row's tallest bin reaches this share of the row height
 # row maxima to snap to: a row is rescaled only when its tallest bin crosses one of these
 Y_STEPS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 SHOW_OUTSIDE = 0.001       # shares outside the bins below this are not marked
 FILL_OPACITY = 0.25        # each row's area, under its outline
-OUTSIDE_INSET = 0.13       # the outside marks' centres, as a share of the range from its ends
+STATS_COLOR = "#333333"
+PLOT_PX = 170.0            # the ridgeline's narrowest plot in the lab's layouts (1280x900)
+GAP_PX = 4                 # between a text and the point it starts at (its x_offset)
+# character widths in em of Arial-metric sans-serif fonts (Chromium's here: "30% > 3 ▸" is 44.8
+# px at 10 px), for placing a text that must end before a point; TEXT_ROOM more for wider fonts
+CHAR_EM = {" ": 0.278, ".": 0.278, "%": 0.889, ">": 0.584, "<": 0.584, "\u2212": 0.584,
+           "\u25b8": 0.5, "\u25c2": 0.5}
+OTHER_EM = 0.556           # digits (and most letters)
+TEXT_ROOM = 1.1
 
 
 def short(value: float) -> str:
@@ -46,6 +57,11 @@ def edge_text(value: float) -> str:
     return f"{value:g}".replace("-", "\u2212")
 
 
+def text_px(text: str, size: float) -> float:
+    """About how wide `text` is drawn at font size `size` px (at least as wide, mostly)."""
+    return TEXT_ROOM * size * sum(CHAR_EM.get(c, OTHER_EM) for c in text)
+
+
 def step_curves(edges: np.ndarray, hists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Step curves of histograms over `edges`: x (2 * bins + 2,), y (rows, 2 * bins + 2).
 
@@ -62,14 +78,14 @@ def step_curves(edges: np.ndarray, hists: np.ndarray) -> tuple[np.ndarray, np.nd
 class _Rows:
     """The rows of one redraw: layer i of run r is row i * runs + r, first layer at the top."""
 
-    def __init__(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
-        self.runs = len(drawn)
-        self.depth = max(len(s.layers) for _, s, _ in drawn)
+    def __init__(self, views: Sequence[RunView]) -> None:
+        self.runs = len(views)
+        self.depth = max(len(v.snapshot.layers) for v in views)
         self.count = self.depth * self.runs
-        self.items = []                          # (row, run name, LayerStats)
-        for r, (name, snap, _) in enumerate(drawn):
-            for stats in snap.layers:
-                self.items.append((stats.index * self.runs + r, name, stats))
+        self.items = []                          # (row, RunView, LayerStats)
+        for r, view in enumerate(views):
+            for stats in view.snapshot.layers:
+                self.items.append((stats.index * self.runs + r, view, stats))
         self.items.sort(key=lambda item: item[0])
 
     def baseline(self, row: int) -> float:
@@ -95,12 +111,12 @@ class ActivationHistograms(Panel):
         label = dict(scales={"x": self.x, "y": self.y}, default_size=10, font_weight="normal",
                      apply_clip=False, x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
                      text=np.zeros(0, str))
-        self.names = bq.Label(align="end", x_offset=-4, **label)
-        self.stats = bq.Label(align="start", x_offset=4, colors=["#333333"], **label)
-        self.outside = bq.Label(align="middle", colors=[OUTSIDE_COLOR],
-                                **{**label, "font_weight": "bold"})
+        self.names = bq.Label(align="end", x_offset=-GAP_PX, **label)
+        # each row's mean and std (right of the plot), then the shares outside the bins (red,
+        # at the rows' ends): one mark, one message per redraw
+        self.stats = bq.Label(align="start", x_offset=GAP_PX, colors=[STATS_COLOR], **label)
         self.x_axis = axis(self.x, "activation", tick_format="~g")
-        self.figure = figure([self.curves, self.names, self.stats, self.outside], [self.x_axis],
+        self.figure = figure([self.curves, self.names, self.stats], [self.x_axis],
                              title="activations: first layer at the top",
                              margin=dict(top=22, bottom=32, left=50, right=86))
         self.widget = self.figure
@@ -109,13 +125,12 @@ class ActivationHistograms(Panel):
     def figures(self) -> list[bq.Figure]:
         return [self.figure]
 
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        drawn = runs(snapshot, history, other)
-        rows = _Rows(drawn)
-        edges = snapshot.act_edges
+    def update(self, views: Sequence[RunView]) -> None:
+        rows = _Rows(views)
+        edges = views[0].snapshot.act_edges
         # Compare mode with two activations (ReLU vs leaky ReLU): each row keeps its own run's
         # bin edges, on one x scale spanning both ranges.
-        run_edges = [snap.act_edges for _, snap, _ in drawn]
+        run_edges = [v.snapshot.act_edges for v in views]
         lo = min(float(e[0]) for e in run_edges)
         hi = max(float(e[-1]) for e in run_edges)
         own = all(np.array_equal(e, edges) for e in run_edges)
@@ -133,29 +148,30 @@ class ActivationHistograms(Panel):
         y += np.array([rows.baseline(r) for r in range(rows.count)], np.float32)[:, None]
 
         base = np.array([rows.baseline(r) for r, _, _ in rows.items], np.float32)
-        if rows.runs == 1:
-            names = [f"layer {s.index + 1}" for _, _, s in rows.items]
-            colors = [layer_color(s.index, rows.depth) for _, _, s in rows.items]
-        else:
-            names = [f"{s.index + 1} {run}" for _, run, s in rows.items]
-            colors = [RUN_COLORS[run] for _, run, _ in rows.items]
+        # a run alone: "layer 1" in the layer's colour; comparing: "1 A" in the run's colour
+        names = [f"{s.index + 1} {v.tag}" if v.comparing else f"layer {s.index + 1}"
+                 for _, v, s in rows.items]
+        colors = [v.color if v.comparing else layer_color(s.index, rows.depth)
+                  for _, v, s in rows.items]
         stats_text = [f"\u03bc {short(s.act_mean)} \u03c3 {short(s.act_std)}"
                       for _, _, s in rows.items]
+        size = 10.0 if rows.count <= 12 else 8.0
+        # the shares outside the bins: below starting at the row's left end, above ending
+        # before its right end (in a plot PLOT_PX wide; further in in a wider one)
+        px = (hi - lo) / PLOT_PX                  # data units per pixel, at the narrowest
         out_x, out_y, out_text = [], [], []
-        names_of = [name for name, _, _ in drawn]
-        for r, run, s in rows.items:
-            run_lo, run_hi = (float(v) for v in run_edges[names_of.index(run)][[0, -1]])
+        for r, view, s in rows.items:
+            run_lo, run_hi = (float(e) for e in view.snapshot.act_edges[[0, -1]])
             above, below = float(s.act_above), float(s.act_outside - s.act_above)
-            if above >= SHOW_OUTSIDE:            # centred a little inside the row's right end
-                out_x.append(run_hi - OUTSIDE_INSET * (run_hi - run_lo))
-                out_y.append(rows.baseline(r) + 0.35)
-                out_text.append(f"{percent(above)} > {edge_text(run_hi)} \u25b8")
             if below >= SHOW_OUTSIDE:
-                out_x.append(run_lo + OUTSIDE_INSET * (run_hi - run_lo))
+                out_x.append(run_lo)
                 out_y.append(rows.baseline(r) + 0.35)
                 out_text.append(f"\u25c2 {percent(below)} < {edge_text(run_lo)}")
+            if above >= SHOW_OUTSIDE:
+                out_text.append(f"{percent(above)} > {edge_text(run_hi)} \u25b8")
+                out_x.append(run_hi - (text_px(out_text[-1], size) + 2 * GAP_PX) * px)
+                out_y.append(rows.baseline(r) + 0.35)
 
-        size = 10.0 if rows.count <= 12 else 8.0
         assign(self.x, min=lo, max=hi)
         assign(self.x_axis, tick_values=f32(sorted({lo, hi, 0.5 * (lo + hi)}
                                                    | ({0.0} if lo < 0 < hi else set()))))
@@ -164,10 +180,9 @@ class ActivationHistograms(Panel):
         # curves also has their labels
         assign(self.names, x=np.full(len(base), lo, np.float32), y=base + 0.3,
                text=np.array(names), colors=colors, default_size=size)
-        assign(self.stats, x=np.full(len(base), hi, np.float32), y=base + 0.3,
-               text=np.array(stats_text), default_size=size)
-        assign(self.outside, x=f32(out_x), y=f32(out_y), text=np.array(out_text, dtype=str),
-               visible=bool(out_text), default_size=size)
+        assign(self.stats, x=f32([hi] * len(base) + out_x), y=f32([*(base + 0.3), *out_y]),
+               text=np.array(stats_text + out_text, dtype=str), default_size=size,
+               colors=[STATS_COLOR] * len(base) + [OUTSIDE_COLOR] * len(out_text))
         assign(self.curves, x=x, y=y, colors=colors, fill_colors=colors,
                fill_opacities=[FILL_OPACITY] * rows.count)
         self.drawn_rows = rows.count

@@ -5,7 +5,8 @@ where a run diverged (with the loss that stopped it) or ran out of memory.
 `History.changes` holds (step, "lr 0.01 -> 0.1") pairs (run.py).  All markers of a figure are two
 marks whatever their number: one Lines mark (one vertical segment per change) and one Label mark,
 both placed in steps along x and in figure fractions along y, so they never move the y axis.
-Comparing two runs, each run's markers are drawn in its colour and their labels start "A:"/"B:".
+Comparing runs, each run's markers are drawn in its colour and their labels start with its tag
+("A: lr 0.01 -> 0.1").
 """
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import math
 import bqplot as bq
 import numpy as np
 
+from typing import Sequence
+
 from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import RUN_COLORS, assign, f32, unit_scale
+from initlab.ui.panels.base import RunView, assign, f32, unit_scale
 
 MARKER_COLOR = "#6b7280"
 STOP_COLOR = "#b00020"             # where a run diverged (the status line's red)
@@ -23,18 +26,22 @@ STOP_ROOM = 1.35                   # a stopped run's step axis: room for its lab
 LABEL_ROWS = (0.94, 0.82, 0.70)      # label heights (figure fraction), cycled: close ones stagger
 
 
-def changes_of(drawn: list[tuple[str, Snapshot, History]]) -> list[tuple[float, str, str]]:
+def _prefixed(view: RunView, label: str) -> str:
+    """'A: lr 0.01 -> 0.1' comparing, the label alone with one run."""
+    return f"{view.tag}: {label}" if view.tag else label
+
+
+def changes_of(views: Sequence[RunView]) -> list[tuple[float, str, str]]:
     """Every drawn run's changes as (step, text, colour), in step order; a run that stopped
     (diverged, out of memory) adds a red one where it stopped."""
-    comparing = len(drawn) > 1
     out = []
-    for run, snapshot, history in drawn:
-        for step, label in history.changes:
-            text = f"{run}: {label}" if comparing else label
-            out.append((float(step), text, RUN_COLORS[run] if comparing else MARKER_COLOR))
-        stop = stopped(snapshot, history)
+    for view in views:
+        for step, label in view.history.changes:
+            out.append((float(step), _prefixed(view, label),
+                        view.color if view.comparing else MARKER_COLOR))
+        stop = stopped(view.snapshot, view.history)
         if stop is not None:
-            out.append((stop[0], f"{run}: {stop[1]}" if comparing else stop[1], STOP_COLOR))
+            out.append((stop[0], _prefixed(view, stop[1]), STOP_COLOR))
     return sorted(out, key=lambda c: c[0])
 
 
@@ -51,10 +58,10 @@ def stopped(snapshot: Snapshot, history: History) -> tuple[float, str] | None:
     return None
 
 
-def axis_end(drawn: list[tuple[str, Snapshot, History]], last_step: float) -> float:
+def axis_end(views: Sequence[RunView], last_step: float) -> float:
     """Where a linear step axis should end: at the last step drawn, or a third beyond where a
     run stopped (it will never go further), so that the red label beside it fits."""
-    stops = [stop[0] * STOP_ROOM for stop in (stopped(snap, h) for _, snap, h in drawn)
+    stops = [stop[0] * STOP_ROOM for stop in (stopped(v.snapshot, v.history) for v in views)
              if stop is not None]
     return max([last_step, *stops])
 
@@ -86,14 +93,15 @@ class ChangeMarkers:
         if self.figure is not None:
             self.figure.marks = [*self.figure.marks, self.lines, self.labels]
 
-    def key(self, drawn: list[tuple[str, Snapshot, History]]) -> tuple:
+    def key(self, views: Sequence[RunView]) -> tuple:
         """What the markers depend on (a panel's redraw key can include it)."""
-        return tuple((id(h), len(h.changes), h.changes[-1] if h.changes else None,
-                      stopped(snap, h)) for _, snap, h in drawn)
+        return tuple((v.tag, v.color, id(v.history), len(v.history.changes),
+                      v.history.changes[-1] if v.history.changes else None,
+                      stopped(v.snapshot, v.history)) for v in views)
 
-    def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
-        """Draw the changes of `drawn` (as panels' runs(): [(run, snapshot, history), ...])."""
-        changes = changes_of(drawn)
+    def update(self, views: Sequence[RunView]) -> None:
+        """Draw the changes of the runs of `views` (a panel's update(views))."""
+        changes = changes_of(views)
         if changes == self.drawn:
             return
         self.drawn = changes

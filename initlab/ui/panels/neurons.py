@@ -2,7 +2,7 @@
 
 Each unit is a small tile: its output (LayerStats.unit_maps) over the decision boundary's grid,
 the plane's top at the tile's top.  Rows of tiles are layers, the first layer at the top (as in
-the activation ridgeline); comparing two runs, a layer's A row sits over its B row.  The whole
+the activation ridgeline); comparing runs, a layer's A row sits over its B row.  The whole
 picture is ONE texture in ONE raster mark (an ImageGL texture where the page has WebGL, a
 HeatMap where not: raster.py): depth 20 costs the browser what depth 1 costs.
 
@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import bqplot as bq
 import numpy as np
 
-from initlab.core.snapshot import History, Snapshot
-from initlab.ui.panels.base import assign, f32, figure, nice_ceil, unit_scale
+from initlab.ui.panels.base import RunView, assign, f32, figure, nice_ceil, unit_scale
 from initlab.ui.panels.raster import Raster
 
 TILE = 16                  # texels per tile side (maps of G >= 16 cells are sampled down to it)
@@ -52,10 +52,10 @@ class NeuronPicture:
     label_y: np.ndarray        # (rows,) float32 centre of each layer row, in texels from the top
     labels: list[str]          # "1", "2", ... (comparing: "1 A", "1 B", ...)
     scale: float               # the shared colour scale: full colour at +-scale
-    shown: dict[str, int]      # run -> units shown per layer
-    units: dict[str, int]      # run -> units per layer (the widest layer)
-    dead: dict[str, int]       # run -> dead units, all layers, shown or not
-    saturated: dict[str, int]  # run -> saturated units, all layers
+    shown: dict[str, int]      # run's tag ("" alone) -> units shown per layer
+    units: dict[str, int]      # run's tag -> units per layer (the widest layer)
+    dead: dict[str, int]       # run's tag -> dead units, all layers, shown or not
+    saturated: dict[str, int]  # run's tag -> saturated units, all layers
     title: str                 # one line: the scale and the subset
     legend: list[str]          # under it: the dead and the saturated swatch with their counts
 
@@ -83,10 +83,11 @@ def tiles(unit_maps: np.ndarray) -> np.ndarray:
     return unit_maps[:, idx[::-1]][:, :, idx]
 
 
-def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] = BOX_PX
+def neuron_picture(views: Sequence[RunView], box: tuple[float, float] = BOX_PX
                    ) -> NeuronPicture | None:
-    """The picture of every run's neuron maps ([("A", snap)] or [("A", a), ("B", b)]), or None
-    when a snapshot has no maps (the data has no picture plane)."""
+    """The picture of every run's neuron maps (a panel's update(views)), or None when a
+    snapshot has no maps (the data has no picture plane)."""
+    drawn = [(v.tag, v.snapshot) for v in views]
     if any(not s.layers or s.layers[0].unit_maps is None for _, s in drawn):
         return None
     n_runs = len(drawn)
@@ -118,7 +119,7 @@ def neuron_picture(drawn: list[tuple[str, Snapshot]], box: tuple[float, float] =
             band = st.index * n_runs + r
             top = band * (band_h + LAYER_GAP)
             label_y.append(top + band_h / 2)
-            labels.append(f"{st.index + 1}" + (f" {run}" if n_runs > 1 else ""))
+            labels.append(f"{st.index + 1} {run}".strip())
             is_dead = (np.nan_to_num(st.unit_active) <= 0) & snap.units_can_die
             is_sat = np.nan_to_num(st.unit_saturated) >= SATURATED_SHARE
             dead[run] += int(np.count_nonzero(is_dead))
@@ -160,7 +161,7 @@ def _title(scale: float, shown: dict, units: dict) -> str:
     if len(runs_) == 1:
         return f"neurons {_scale_text(scale)}: {subset(runs_[0])}"
     if len({subset(run) for run in runs_}) == 1:
-        return f"neurons {_scale_text(scale)}, {subset(runs_[0])}: A over B"
+        return f"neurons {_scale_text(scale)}, {subset(runs_[0])}: {' over '.join(runs_)}"
     return f"neurons {_scale_text(scale)}: " + ", ".join(f"{run} {subset(run)}" for run in runs_)
 
 
@@ -205,11 +206,11 @@ class NeuronMaps:
         self.raster.figure = self.figure
         self.picture: NeuronPicture | None = None
 
-    def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
-        picture = neuron_picture([(run, snap) for run, snap, _ in drawn])
+    def update(self, views: Sequence[RunView]) -> None:
+        picture = neuron_picture(views)
         self.picture = picture
         if picture is None:
-            reason = drawn[0][1].plane_reason or "no neuron maps for this data"
+            reason = views[0].snapshot.plane_reason or "no neuron maps for this data"
             assign(self.figure, title=f"neurons: {reason}"[:80])
             return
         h, w = picture.image.shape

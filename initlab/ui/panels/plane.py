@@ -6,7 +6,7 @@ each first-layer unit's line (where it switches on; a tick marks its active side
 lines red and dashed, over a raster of how many first-layer units are on at each spot (pink where
 none is).  Every line is one path of one Lines mark and the points never change colour: the
 browser's cost is per SVG element it touches, and this picture changes on every redraw.
-Comparing two runs, an A/B switch chooses whose lines are drawn.  Data wider than 2-D (digits)
+Comparing runs, a switch (A/B) chooses whose lines are drawn.  Data wider than 2-D (digits)
 is drawn in the plane of its first two principal components, with the Plane's note.
 
 Decision boundary: the predicted class over a grid (one raster: raster.py),
@@ -16,48 +16,22 @@ colour and shape.
 from __future__ import annotations
 
 import html
+from typing import Sequence
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from initlab.core.snapshot import History, Snapshot
+from initlab.core.snapshot import Snapshot
 from initlab.ui import lean
-from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, Other,
-                                    Panel, assign, axis, f32, figure, register, runs,
-                                    show_reason)
+from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, Panel,
+                                    RunView, assign, axis, f32, figure, register, show_reason)
 from initlab.ui.panels.neurons import NeuronMaps
 from initlab.ui.panels.raster import Raster
+from initlab.ui.panels.switch import Switchable, run_switch
 from initlab.ui.panels.units import UnitRaster
 
 LINES_SEEN = 40            # about this many first-layer lines drawn at full strength
-
-
-def ab_switch(tooltip: str, value: str = "B") -> w.ToggleButtons:
-    """The A/B switch floating at a plane picture's top right while comparing; B (the run the
-    controls move) first, unless an experiment asked for A (its problem)."""
-    switch = w.ToggleButtons(options=["A", "B"], value=value, tooltip=tooltip,
-                             layout=lean.layout(),
-                             style=lean.style(w.ToggleButtonsStyle, button_width="28px"))
-    switch.add_class("il-overlay")
-    return switch
-
-
-class _Switchable:
-    """A panel with an A/B switch (compare mode): flipping it redraws what it last drew."""
-    _last: tuple = ()        # the arguments of the last update()
-    run_choice: w.ToggleButtons | None
-    shown_run: str = "B"     # the run a switch made later starts on
-
-    def _on_choice(self, change: dict) -> None:
-        if self._last:
-            self.update(*self._last)
-
-    def show_run(self, run: str) -> None:
-        """Draw run `run` ("A" or "B") while comparing: an experiment opens on A, its problem."""
-        self.shown_run = run
-        if self.run_choice is not None and self.run_choice.value != run:
-            self.run_choice.value = run
 
 
 class _PlaneFigure:
@@ -171,7 +145,7 @@ class DataCloud(_PlaneFigure):
         return self.shade.mark
 
     def update(self, snapshot: Snapshot, run: str = "") -> None:
-        """Draw `snapshot`'s first layer; `run` ("A" or "B" in compare mode) prefixes the title."""
+        """Draw `snapshot`'s first layer; `run` (its tag in compare mode) prefixes the title."""
         if not self.frame(snapshot):
             return
         p = snapshot.plane
@@ -207,7 +181,7 @@ class DataCloud(_PlaneFigure):
 
 
 @register
-class DeadUnits(_Switchable, Panel):
+class DeadUnits(Switchable, Panel):
     name = "dead_relu"
     title = "Dead and saturated units"
     hint = ("Top, 'neurons': every hidden unit as a small map of its output over the input "
@@ -276,18 +250,19 @@ class DeadUnits(_Switchable, Panel):
         return shown + ([self.cloud.figure] if self.cloud.figure in self.cloud.box.children
                         else [])
 
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        self._last = (snapshot, history, other)
+    def update(self, views: Sequence[RunView]) -> None:
+        self._last = views
         top = self.raster if self.view_choice.value else self.neurons
-        top.update(runs(snapshot, history, other))
+        top.update(views)
         if self.widget.children[1] is not top.figure:
             self.widget.children = (self.view_choice, top.figure, *self.widget.children[2:])
-        if other is not None and self.run_choice is None:
-            self.run_choice = ab_switch("whose first-layer lines to draw", self.shown_run)
+        if len(views) > 1 and self.run_choice is None:
+            self.run_choice = run_switch("whose first-layer lines to draw", self.shown_run)
             self.run_choice.observe(self._on_choice, "value")
-        run = "" if other is None else self.run_choice.value
-        self.cloud.update(other[0] if run == "B" else snapshot, run)
-        switch = (self.run_choice,) if other is not None and snapshot.plane is not None else ()
+        shown = self._chosen(views)
+        self.cloud.update(shown.snapshot, shown.tag)
+        snapshot = views[0].snapshot
+        switch = (self.run_choice,) if len(views) > 1 and snapshot.plane is not None else ()
         if self.cloud.box.children[1:] != switch:
             self.cloud.box.children = self.cloud.box.children[:1] + switch
         note = snapshot.plane.note if snapshot.plane is not None else ""
@@ -311,7 +286,7 @@ def _lighten(color: str, amount: float) -> str:
 
 
 @register
-class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
+class DecisionBoundary(Switchable, _PlaneFigure, Panel):
     name = "boundary"
     title = "Decision boundary"
     hint = ("Colour: the predicted class, pale where the network is unsure. Marks: probe points, "
@@ -323,7 +298,7 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         super().__init__()
         self.widget = self.box
         # compare mode: which run's boundary to draw (shown only while comparing)
-        self.run_choice = ab_switch("whose decision boundary to draw")
+        self.run_choice = run_switch("whose decision boundary to draw")
         self.run_choice.observe(self._on_choice, "value")
         self.extra: tuple = ()     # other tools floating over the picture (own data's class)
         # Class k owns colour values [2k, 2k + 1]: pale at 2k (unsure), full at 2k + 1 (certain).
@@ -347,6 +322,19 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
     def regions(self) -> bq.Mark:
         return self.texture.mark
 
+    # Overlays (own data, owndata.py): another module's marks and tools on this picture.
+    def add_mark(self, mark: bq.Mark, under: bq.Mark | None = None) -> None:
+        """Draw `mark` over the regions and probe points: on top, or just under `under`."""
+        marks = list(self.figure.marks)
+        marks.insert(marks.index(under) if under in marks else len(marks), mark)
+        self.figure.marks = marks
+
+    def add_tool(self, tool: w.Widget) -> None:
+        """Float `tool` over the picture's top left (one of the panel's tools, layout.py)."""
+        self.tools, self.extra = [*getattr(self, "tools", []), tool], (*self.extra, tool)
+        if self.figure in self.box.children:
+            self.box.children = (*self.box.children, tool)
+
     @staticmethod
     def _stops(n_classes: int) -> list[str]:
         stops = []
@@ -357,13 +345,13 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
     def figures(self) -> list[bq.Figure]:
         return [self.figure] if self.figure in self.box.children else []
 
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        self._last = (snapshot, history, other)
-        if other is not None and self.run_choice.value == "B":
-            snapshot = other[0]
+    def update(self, views: Sequence[RunView]) -> None:
+        self._last = views
+        shown = self._chosen(views)
+        snapshot = shown.snapshot
         if not self.frame(snapshot):
             return
-        wanted = (self.figure, *self.extra) + ((self.run_choice,) if other is not None else ())
+        wanted = (self.figure, *self.extra) + ((self.run_choice,) if len(views) > 1 else ())
         if self.box.children != wanted:
             self.box.children = wanted
         p, n = snapshot.plane, snapshot.n_classes
@@ -377,5 +365,5 @@ class DecisionBoundary(_Switchable, _PlaneFigure, Panel):
         shapes = np.array(CLASS_SHAPES)[np.asarray(p.labels) % len(CLASS_SHAPES)]
         assign(self.points, x=f32(p.points[:, 0]), y=f32(p.points[:, 1]), color=f32(p.labels),
                text=shapes)
-        run = f" of {self.run_choice.value}" if other is not None else ""
+        run = f" of {shown.tag}" if shown.tag else ""
         assign(self.figure, title=f"decision boundary{run} ({n} classes)")

@@ -6,15 +6,16 @@ learning rate is probably too low; far above, too high.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import bqplot as bq
 import numpy as np
 
 from initlab.core.diagnose.thresholds import UPDATE_BAND, UPDATE_RULE
-from initlab.core.snapshot import History, Snapshot
 from initlab.ui.panels.markers import ChangeMarkers, axis_end
-from initlab.ui.panels.base import (RUN_COLORS, Other, Panel, assign, axis, figure, layer_color,
-                                    log_axis, lone_point_dots, nice_range, register, runs,
-                                    series_rows, unit_scale)
+from initlab.ui.panels.base import (Panel, RunView, assign, axis, figure, layer_color, log_axis,
+                                    lone_point_dots, nice_range, register, series_rows,
+                                    unit_scale)
 
 MAX_POINTS = 400
 
@@ -52,29 +53,30 @@ class UpdateRatio(Panel):
     def figures(self) -> list[bq.Figure]:
         return [self.figure]
 
-    def update(self, snapshot: Snapshot, history: History, other: Other = None) -> None:
-        drawn = runs(snapshot, history, other)
-        key = (tuple((id(h), h.key()) for _, _, h in drawn), self.markers.key(drawn))
+    def update(self, views: Sequence[RunView]) -> None:
+        key = (tuple((v.tag, v.color, id(v.history), v.history.key()) for v in views),
+               self.markers.key(views))
         if key == self._drawn:                      # nothing recorded since the last drawing
             return
         self._drawn = key
-        self.markers.update(drawn)
+        self.markers.update(views)
         series, colors, names, last = [], [], [], 0.0
-        for run, snap, h in drawn:
-            steps, ratios = h.series("update_ratio", MAX_POINTS)
+        for view in views:
+            steps, ratios = view.history.series("update_ratio", MAX_POINTS)
             if ratios.ndim != 2:                    # nothing recorded yet
-                ratios = np.zeros((0, max(1, len(snap.layers) + 1)), np.float32)
+                ratios = np.zeros((0, max(1, len(view.snapshot.layers) + 1)), np.float32)
             lines = np.ascontiguousarray(ratios.T)  # (weight layers, points)
             n = lines.shape[0]
             series.append((steps, lines))
             last = max(last, float(steps[-1]) if len(steps) else 0.0)
             names += [f"layer {i + 1}" for i in range(n - 1)] + ["output"]
-            colors += ([layer_color(i, n) for i in range(n)] if other is None
-                       else [RUN_COLORS[run]] * n)
+            # a run alone: a colour per layer; comparing: the run's colour
+            colors += ([view.color] * n if view.comparing
+                       else [layer_color(i, n) for i in range(n)])
         x, y = series_rows(series)
         y = np.atleast_2d(y).copy()
         y[~(y > 0)] = np.nan                        # log axis: zero ratios leave a gap
-        nice_range(self.x, 0.0, max(axis_end(drawn, last + 0.5), 10.0), self.x_axis)  # inside
+        nice_range(self.x, 0.0, max(axis_end(views, last + 0.5), 10.0), self.x_axis)  # inside
         assign(self.lines, x=x, y=y, colors=colors, labels=names,
                visible=bool(np.isfinite(y).any()), **lone_point_dots(series))
         log_axis(self.y, self.y_axis, y, self.band.y)

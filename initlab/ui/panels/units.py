@@ -7,11 +7,13 @@ when its "units" button is pressed; an ImageGL texture or a HeatMap (raster.py).
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import bqplot as bq
 import numpy as np
 
-from initlab.core.snapshot import History, LayerStats, Snapshot
-from initlab.ui.panels.base import (DEAD_COLOR, SATURATED_COLOR, assign, axis, f32, figure)
+from initlab.core.snapshot import LayerStats
+from initlab.ui.panels.base import DEAD_COLOR, SATURATED_COLOR, RunView, assign, axis, f32, figure
 from initlab.ui.panels.raster import Raster
 
 SHADES = 32               # distinct shades of "share active" in the unit raster
@@ -39,8 +41,8 @@ def unit_values(stats: LayerStats, can_die: bool) -> np.ndarray:
 
 
 class UnitRaster:
-    """Every hidden layer's units as one HeatMap (rows: layers, first at the top; comparing, the
-    rows of A and B alternate)."""
+    """Every hidden layer's units as one raster (rows: layers, first at the top; comparing, the
+    rows of the runs alternate: A, B, ...)."""
 
     def __init__(self) -> None:
         # x is the share of the layer's units: the same frame at every width (nothing to re-send
@@ -60,13 +62,14 @@ class UnitRaster:
     def cells(self) -> bq.Mark:
         return self.texture.mark
 
-    def update(self, drawn: list[tuple[str, Snapshot, History]]) -> None:
-        depth = max(len(s.layers) for _, s, _ in drawn)
-        units = max((len(st.unit_active) for _, s, _ in drawn for st in s.layers), default=1)
+    def update(self, views: Sequence[RunView]) -> None:
+        drawn = [(v.tag, v.snapshot) for v in views]
+        depth = max(len(s.layers) for _, s in drawn)
+        units = max((len(st.unit_active) for _, s in drawn for st in s.layers), default=1)
         n_runs = len(drawn)
         color = np.full((depth * n_runs, max(units, 1)), np.nan, np.float32)
         counts = {}
-        for r, (run, snap, _) in enumerate(drawn):
+        for r, (run, snap) in enumerate(drawn):
             dead = saturated = total = 0
             for st in snap.layers:
                 values = unit_values(st, snap.units_can_die)
@@ -75,19 +78,20 @@ class UnitRaster:
                 saturated += int(np.count_nonzero(values == 2.0))
                 total += len(values)
             counts[run] = (dead, saturated, total)
-        rows = f32(1 + np.arange(depth * n_runs) / n_runs)     # layer i of run B at i + 1/2
+        rows = f32(1 + np.arange(depth * n_runs) / n_runs)     # layer i of run r at i + r/runs
         assign(self.y, min=0.5, max=depth + 1 - 0.5 / n_runs)
         ticks = np.arange(1, depth + 1) if depth <= 10 else np.arange(1, depth + 1, 2)
-        # comparing, a layer is two rows (A, then B half a row lower): its number sits between
-        # them, and the axis says which row is which
+        # comparing, a layer is a row per run (A, then B lower): its number sits mid-way, and
+        # the axis says which row is which
+        tags = [tag for tag, _ in drawn if tag]
         assign(self.y_axis, tick_values=f32(ticks + (n_runs - 1) / (2 * n_runs)),
-               label="layer" if n_runs == 1 else "layer: A over B")
+               label="layer: " + " over ".join(tags) if tags else "layer")
         cols = f32((np.arange(units) + 0.5) / units)          # cell centres on [0, 1]
         self.texture.draw(cols, rows, color, cell=(1.0 / units, 1.0 / n_runs))
         if n_runs == 1:
             (d, s, t), = counts.values()
             title = f"units: {d} dead, {s} saturated of {t}"
-        else:               # two runs in a title this narrow: only what is there, then the totals
+        else:               # runs in a title this narrow: only what is there, then the totals
             totals = {t for _, _, t in counts.values()}
             title = "; ".join(f"{run}: {d} dead" + (f", {s} saturated" if s else "")
                               for run, (d, s, _) in counts.items())
