@@ -131,13 +131,16 @@ def playing(bench, browser, urls: dict, ready: dict, rounds: int, seconds: float
 
 def first_renders(bench, browser, urls: dict, ready: dict, query: str, pages: int,
                   wait_s: float) -> dict:
-    """Fresh pages, alternately; `wait_s` before each round lets the kernel pools refill."""
+    """Fresh pages, the versions alternating and each going first in turn; `wait_s` before
+    every page lets the pools refill and a closed page's kernel finish shutting down (a kernel
+    starting or stopping beside a page that loads slows it down)."""
     renders = {name: [] for name in urls}
-    for _ in range(pages):
-        time.sleep(wait_s)
-        for name, url in urls.items():
+    order = list(urls)
+    for i in range(pages):
+        for name in order if i % 2 == 0 else order[::-1]:
+            time.sleep(wait_s)
             page = bench.new_page(browser)
-            renders[name].append(bench.open_lab(page, url, query, ready[name]))
+            renders[name].append(bench.open_lab(page, urls[name], query, ready[name]))
             bench.close_page(page)
     return renders
 

@@ -473,12 +473,15 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=30)
     parser.add_argument("--students", type=int, nargs="*", default=[5, 10])
     parser.add_argument("--quick", action="store_true",
-                        help="skip the fresh-page first renders (45 s of waiting, and plain Voila)")
+                        help="skip the fresh-page first renders (15 s of waiting before each, "
+                        "and plain Voila)")
     parser.add_argument("--against", metavar="REF", help="also measure git commit REF, "
                         "alternately with this checkout in the same run (benchmarks/against.py)")
     parser.add_argument("--play-windows", type=int, default=3, help="Play windows per version")
     parser.add_argument("--play-seconds", type=float, default=5.0)
     parser.add_argument("--play-only", action="store_true", help="only the Play windows")
+    parser.add_argument("--renders", type=int, default=4, help="fresh pages per version for "
+                        "each first render (even: each version goes first as often)")
     args = parser.parse_args()
     trees: dict[str, Path | None] = {}
     if args.against:
@@ -500,11 +503,11 @@ def main() -> None:
         if not (args.quick or args.play_only):
             # each page takes its pool's ready kernel, once the pool has refilled
             pre = against.first_renders(sys.modules[__name__], browser, urls, ready,
-                                        DEFAULT[1], pages=3, wait_s=15)
+                                        DEFAULT[1], pages=args.renders, wait_s=15)
             plain_urls = {name: against.start_server(stack, name, tree, 0)
                           for name, tree in trees.items()}
             plain = against.first_renders(sys.modules[__name__], browser, plain_urls, ready,
-                                          DEFAULT[1], pages=3, wait_s=0)
+                                          DEFAULT[1], pages=args.renders, wait_s=5)
             for name in names:
                 print(f"first full render ({name}): preheated kernel median "
                       f"{med(pre[name]):.0f} ms of {', '.join(f'{r:.0f}' for r in pre[name])}; "
