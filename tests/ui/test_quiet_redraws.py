@@ -129,7 +129,7 @@ def test_a_second_identical_redraw_sends_no_message(messages, name):
     lab.set(lr=lab.config.lr)                          # a control set to the value it has
     lab.pause()                                        # pausing while paused
     assert messages.sent == []
-    assert _models() == models             # and no widget is made anew
+    assert _models() == models                        # and no widget is made anew
 
 
 @pytest.mark.parametrize("name", LABS)
