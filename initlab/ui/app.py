@@ -312,8 +312,7 @@ class Lab(LabFrame, w.VBox):
             return
         preset = PRESETS[change["new"]]
         for panel in self.panels.values():     # a comparison opens on A: the problem
-            if hasattr(panel, "show_run"):
-                panel.show_run("A" if preset.compare else "B")
+            panel.show_run("A" if preset.compare else "B")
         self._open([c for c in (preset.config, preset.compare_config) if c is not None],
                    preset.lesson)
 

@@ -6,33 +6,70 @@ screens get larger pictures.  The control column stays in view while the page sc
 within itself when taller than the window; the findings list scrolls within 150 px.  When the lab
 itself is narrower than 1000 px (a JupyterLab output area, a small window) the pictures beside
 the controls make one column, the histograms and the loss first, so that both share the first
-screen with the control being moved; below 640 px the controls go on top.  The breakpoints are CSS container queries on the lab's own width, so
-they follow the output area, not the window.  bqplot sizes each figure from its box.
+screen with the control being moved; below 640 px the controls go on top.  The breakpoints are
+CSS container queries on the lab's own width, so they follow the output area, not the window.
+bqplot sizes each figure from its box.
+
+Where each picture goes is said once, on its panel class (`Panel.place`, panels/place.py); the
+grid areas of all three layouts are derived here from the registered panels (PANELS), so a new
+panel needs no edit in this file.
 """
 from __future__ import annotations
 
 import html
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import ipywidgets as w
 
 from initlab.ui import lean
+from initlab.ui.panels import PANELS, Panel
+from initlab.ui.panels.place import COLUMNS
+from initlab.ui.panels.place import check as check_places
 
-# grid areas of the full lab (3 columns x 3 rows), by panel name
-AREAS_WIDE = ('"histograms boundary dead_relu" "histograms loss dead_relu" '
-              '"ratio loss depth"')
-# beside the controls at ~900 px: one column, the histograms and the loss first (first screen)
-AREAS_NARROW = ('"histograms" "histograms" "loss" "loss" "boundary" "boundary" "dead_relu" '
-                '"dead_relu" "depth" "ratio"')
-AREAS_ONE = ('"histograms" "histograms" "boundary" "dead_relu" "dead_relu" "loss" "loss" '
-             '"depth" "ratio"')
-PANEL_NAMES = ("histograms", "depth", "dead_relu", "boundary", "loss", "ratio")
-AREA_RULES = "\n".join(f".il-lab .il-six > .il-cell-{n} {{ grid-area: {n}; }}"
-                       for n in PANEL_NAMES)
 SIDE_PX = 300
 HEADER_PX = 66              # header line plus page margins: what the grid rows leave free
 
-STYLE = f"""
+
+def _rows_text(rows: list[list[str]]) -> str:
+    """grid-template-areas: one quoted string per row."""
+    return " ".join('"' + " ".join(row) + '"' for row in rows)
+
+
+def wide_areas(panels: Mapping[str, type[Panel]]) -> str:
+    """The full lab's grid areas, 3 columns wide and as many rows as the panels reach ("." is
+    an empty cell), from each panel's `place` (row, column, rows, columns)."""
+    check_places((name, cls.place) for name, cls in panels.items())
+    cells = {cell: name for name, cls in panels.items() for cell in cls.place.cells()}
+    height = max((r for r, _ in cells), default=0)
+    return _rows_text([[cells.get((r, c), ".") for c in range(1, COLUMNS + 1)]
+                       for r in range(1, height + 1)])
+
+
+def column_areas(panels: Mapping[str, type[Panel]], beside: bool) -> str:
+    """The one-column areas beside the controls (`beside`) or below them, in the panels'
+    declared order, each repeated for the rows it spans there."""
+    check_places((name, cls.place) for name, cls in panels.items())
+    places = sorted(((cls.place.beside if beside else cls.place.below), name, cls.place)
+                    for name, cls in panels.items())
+    return _rows_text([[name] for _, name, place in places
+                       for _ in range(place.rows_beside if beside else place.rows)])
+
+
+def area_rules(panels: Mapping[str, type[Panel]]) -> str:
+    """Each panel's cell (class il-cell-NAME, see cell()) in its named area of the full lab, and
+    the row spans of a lab that shows only some panels."""
+    rules = [f".il-lab .il-full > .il-cell-{n} {{ grid-area: {n}; }}" for n in panels]
+    spans = sorted({cls.place.rows_some for cls in panels.values()} - {1})
+    rules += [f".il-lab .il-grid.il-some .il-span{n} {{ grid-row: span {n}; }}" for n in spans]
+    return "\n".join(rules)
+
+
+def style(panels: Mapping[str, type[Panel]] | None = None) -> str:
+    """The lab's stylesheet, its grid areas derived from `panels` (default: every registered
+    one, PANELS)."""
+    panels = PANELS if panels is None else panels
+    wide, narrow, one = wide_areas(panels), column_areas(panels, True), column_areas(panels, False)
+    return f"""
 <style>
 .il-lab.il-lab {{ container-type: inline-size; overflow: visible; }}   /* the side can stick */
 .jp-OutputArea:has(.il-lab), .jp-OutputArea-child:has(.il-lab),
@@ -61,12 +98,11 @@ STYLE = f"""
 .il-lab .il-status .widget-html-content {{ font-size: 12px; line-height: 16px; }}
 .il-lab .il-side .il-status .widget-html {{ height: auto; }}
 .il-lab .il-grid.il-grid {{ flex: 1 1 0px; min-width: 0; display: grid; gap: 2px 10px;
-  overflow: visible; grid-template-columns: repeat(3, minmax(0, 1fr));
+  overflow: visible; grid-template-columns: repeat({COLUMNS}, minmax(0, 1fr));
   grid-auto-rows: max(190px, calc((100vh - {HEADER_PX}px) / 3)); }}
-.il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_WIDE}; }}
+.il-lab .il-grid.il-full {{ grid-template-areas: {wide}; }}
 .il-lab .il-grid.il-some {{ grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); }}
-.il-lab .il-grid.il-some .il-span2 {{ grid-row: span 2; }}
-{AREA_RULES}
+{area_rules(panels)}
 .il-lab .il-cell.il-cell {{ min-height: 0; min-width: 0; height: auto; width: auto;
   overflow: hidden; margin: 0; position: relative; }}
 .il-lab .il-cell .widget-box {{ min-height: 0; min-width: 0; overflow: hidden; }}
@@ -74,6 +110,14 @@ STYLE = f"""
 .il-lab .il-overlay.il-overlay {{ position: absolute; top: 0; right: 2px; z-index: 5;
   width: auto; height: 20px; font-size: 11px; line-height: 18px; padding: 0 6px; }}
 .il-lab .il-overlay.il-left {{ left: 0; right: auto; top: 0; bottom: auto; }}   /* beside the title */
+/* a picture with a run switch (A/B) over its top right moves down by 14 px: its title, centred,
+   ran under the switch at 1366x768 (boundary, data cloud) */
+.il-lab .il-grid :has(> .widget-toggle-buttons.il-overlay) > .il-fig {{ margin-top: 14px; }}
+/* the neuron picture's legend sits below its plot by 4.5% of the plot's height (neurons.py):
+   on a tall screen it left the figure, under the data cloud's title; the figure lets it show
+   and keeps that much room below (the plot is about (100vh - 94px) / 3 - 38px high) */
+.il-lab .il-cell-dead_relu > .il-fig svg {{ overflow: visible; }}
+.il-lab .il-cell-dead_relu > .il-fig {{ margin-bottom: max(0px, calc(1.5vh - 7px)); }}
 .il-lab .il-class-menu.il-class-menu {{ width: 80px; }}   /* a class rule: a Layout is a model */
 /* the A/B switch's buttons hold one letter: the widgets' 12 px side padding ellipsed it ("A..") */
 .il-lab .il-overlay .widget-toggle-button {{ padding: 0 2px; min-width: 0; }}
@@ -114,14 +158,14 @@ STYLE = f"""
   flex: none; }}
 @container (max-width: 1000px) {{
   .il-lab .il-grid.il-grid {{ grid-template-columns: minmax(0, 1fr); grid-auto-rows: 180px; }}
-  .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_NARROW}; }}
+  .il-lab .il-grid.il-full {{ grid-template-areas: {narrow}; }}
 }}
 @container (max-width: 640px) {{
   .il-lab .il-main.il-main {{ flex-direction: column; align-items: stretch; }}
   .il-lab .il-side.il-side {{ flex: none; width: auto; position: static; max-height: none; }}
   .il-lab .il-grid.il-grid {{ flex: none; grid-template-columns: minmax(0, 1fr);
     grid-auto-rows: 250px; }}
-  .il-lab .il-grid.il-six {{ grid-template-areas: {AREAS_ONE}; }}
+  .il-lab .il-grid.il-full {{ grid-template-areas: {one}; }}
 }}
 </style>
 """
@@ -137,7 +181,7 @@ def header(panels: Iterable) -> w.HTML:
     """The stylesheet and the one-line title; how to read each picture one click away."""
     notes = "".join(f"<li><b>{html.escape(p.title)}</b>: {html.escape(p.hint)}</li>"
                     for p in panels)
-    head = lean.html(STYLE + f"<div>{INTRO}<details><summary>how to read the pictures&hellip;"
+    head = lean.html(style() + f"<div>{INTRO}<details><summary>how to read the pictures&hellip;"
                              f"</summary><div>{ABOUT}<ul>{notes}</ul></div></details></div>")
     head.add_class("il-header")
     return head
@@ -153,8 +197,8 @@ def cell(name: str, panel) -> w.Widget:
     body.add_class("il-cell")
     body.add_class(f"il-cell-{name}")
     if panel.rows > 1:
-        body.add_class("il-span2")
-    for tool in getattr(panel, "tools", ()):
+        body.add_class(f"il-span{panel.rows}")
+    for tool in panel.tools:
         tool.add_class("il-overlay")
     return body
 
@@ -163,5 +207,5 @@ def grid(cells: list[w.Widget], names: list[str], all_names: list[str]) -> w.Gri
     """The picture grid: named areas for the full lab, auto-placement for a subset."""
     box = w.GridBox(cells, layout=lean.layout())
     box.add_class("il-grid")
-    box.add_class("il-six" if sorted(names) == sorted(all_names) else "il-some")
+    box.add_class("il-full" if sorted(names) == sorted(all_names) else "il-some")
     return box

@@ -154,6 +154,40 @@ def test_at_900_px_the_histograms_and_the_loss_share_the_first_screen_with_the_c
     assert inside(page.evaluate(BOXES_JS)["side"], w, h)
 
 
+# Inside every picture's cell: a title under a floating tool (the A/B switch, "log loss"), and
+# a text of one figure drawn into another's box (the neuron picture's legend under the data
+# cloud's title): [what, the text].
+COVERED_JS = """() => {
+  const hit = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+                        Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  const seen = el => el.getClientRects().length > 0 && el.offsetParent !== null;
+  const out = [];
+  for (const cell of document.querySelectorAll('.il-cell')) {
+    const figs = [...cell.querySelectorAll('.il-fig')].filter(seen);
+    const tools = [...cell.querySelectorAll('.il-overlay')].filter(seen);
+    for (const f of figs) for (const t of f.querySelectorAll('text')) {
+      const box = t.getBoundingClientRect(), text = t.textContent.trim();
+      if (!text) continue;
+      if (t.classList.contains('mainheading') && tools.some(x => hit(box, x.getBoundingClientRect())))
+        out.push(['title under a tool', text]);
+      if (figs.some(g => g !== f && hit(box, g.getBoundingClientRect())))
+        out.push(['text in another figure', text]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [SCREEN, WIDE], ids=["1366x768", "1920x1080"])
+def test_no_title_or_legend_is_covered_with_one_run_or_two(page, voila_server, viewport):
+    open_app(page, voila_server, TANH_DEEP, viewport=viewport)
+    assert page.evaluate(COVERED_JS) == []
+    page.get_by_role("button", name="compare").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.il-cell .mainheading')].filter("
+                           "t => / of B |^B: /.test(t.textContent)).length == 2")   # both planes
+    assert page.evaluate(COVERED_JS) == []
+
+
 @pytest.mark.parametrize("std, shape", [("0.01", "spike at 0"), ("1.0", "piles at +-1")])
 def test_every_ridgeline_row_of_a_deep_tanh_net_collapses_or_saturates(page, voila_server,
                                                                       std, shape):

@@ -1,11 +1,14 @@
 """Hand-made Snapshots and Histories for panel tests (no Run needed), and a small Lab factory."""
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pytest
 
+from initlab.core.config import Config
+from initlab.core.run import Run
 from initlab.core.snapshot import History, LayerStats, Plane, Snapshot
 from initlab.ui.panels.base import RunView, run_views
 
@@ -106,3 +109,60 @@ def shares(heights: np.ndarray) -> np.ndarray:
     """Heights as shares of their row's total (a drawn row's shape, whatever its scale)."""
     total = heights.sum(axis=-1, keepdims=True)
     return np.divide(heights, total, out=np.zeros_like(heights), where=total > 0)
+
+
+def marks_of(panel) -> list:
+    """Every mark of the panel's figures on screen now."""
+    return [m for fig in panel.figures() for m in fig.marks]
+
+
+# ---- driving a Lab as the browser would ---------------------------------------------------
+
+
+def notice(lab) -> str:
+    return html.unescape(lab.status.notice.value)
+
+
+def timer_fires(lab) -> None:
+    """What the browser does when the coalescing timer runs out."""
+    if lab.coalescer.timer.playing:
+        lab.coalescer.timer.playing = False
+
+
+def tick(lab, n: int = 1) -> None:
+    """What the browser's Play does every interval while playing (at full speed: each tick
+    trains for a time budget; test_pace.py tests the set speeds)."""
+    lab.pace.speed = None
+    for _ in range(n):
+        lab.player.timer.value += 1
+
+
+def loss_end(lab) -> float:
+    """The last step of the training-loss curve (row 0 of the loss mark; row 1 is validation)."""
+    x = np.atleast_2d(lab.panels["loss"].loss.x)[0]
+    x = x[np.isfinite(x)]
+    return float(x[-1]) if len(x) else 0.0
+
+
+def histogram_bars(lab, layer: int) -> np.ndarray:
+    """Layer `layer`'s drawn histogram as shares of its row (one row per layer, one run)."""
+    return shares(ridge_heights(lab.panels["histograms"]))[layer]
+
+
+def assert_panels_match(lab, config: Config) -> None:
+    """Every panel's marks hold what a fresh Run of `config` gives (no steps taken)."""
+    snap = Run(config).snapshot()
+    assert ridge_heights(lab.panels["histograms"]).shape[0] == config.depth
+    for i, stats in enumerate(snap.layers):
+        inside = stats.act_hist.sum()
+        expected = stats.act_hist / inside if inside > 0 else stats.act_hist
+        np.testing.assert_allclose(histogram_bars(lab, i), expected, atol=1e-6)
+    np.testing.assert_allclose(lab.panels["depth"].forward.y[1], snap.column("act_std"),
+                               rtol=1e-5)
+    if snap.plane is not None:
+        np.testing.assert_allclose(lab.panels["boundary"].regions.x, snap.plane.grid_x)
+        units = len(snap.plane.unit_dead)
+        shade = lab.panels["dead_relu"].counts.color
+        np.testing.assert_array_equal(shade == -1, snap.plane.grid_active == 0)
+        on = snap.plane.grid_active > 0
+        np.testing.assert_allclose(shade[on], snap.plane.grid_active[on] / units, rtol=1e-6)

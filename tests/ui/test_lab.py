@@ -1,69 +1,17 @@
 """The Lab without a browser: widgets and marks are Python objects, driven as the frontend would."""
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pytest
 
-from conftest import ridge_heights, shares
+from conftest import assert_panels_match, histogram_bars, notice, timer_fires
 
 from initlab.core import links
 from initlab.core.config import FIELDS, Config
-from initlab.core.run import Run
 from initlab.ui.app import Lab
 from initlab.ui.controls import SPECS
 
 DEEP_TANH = dict(activation="tanh", depth=10, width=100, init="gaussian")
-
-
-def histogram_bars(lab: Lab, layer: int) -> np.ndarray:
-    """Layer `layer`'s drawn histogram as shares of its row (one row per layer, one run)."""
-    return shares(ridge_heights(lab.panels["histograms"]))[layer]
-
-
-def assert_panels_match(lab: Lab, config: Config) -> None:
-    """Every panel's marks hold what a fresh Run of `config` gives (no steps taken)."""
-    snap = Run(config).snapshot()
-    assert ridge_heights(lab.panels["histograms"]).shape[0] == config.depth
-    for i, stats in enumerate(snap.layers):
-        inside = stats.act_hist.sum()
-        expected = stats.act_hist / inside if inside > 0 else stats.act_hist
-        np.testing.assert_allclose(histogram_bars(lab, i), expected, atol=1e-6)
-    np.testing.assert_allclose(lab.panels["depth"].forward.y[1], snap.column("act_std"),
-                               rtol=1e-5)
-    if snap.plane is not None:
-        np.testing.assert_allclose(lab.panels["boundary"].regions.x, snap.plane.grid_x)
-        units = len(snap.plane.unit_dead)
-        shade = lab.panels["dead_relu"].counts.color
-        np.testing.assert_array_equal(shade == -1, snap.plane.grid_active == 0)
-        on = snap.plane.grid_active > 0
-        np.testing.assert_allclose(shade[on], snap.plane.grid_active[on] / units, rtol=1e-6)
-
-
-def notice(lab: Lab) -> str:
-    return html.unescape(lab.status.notice.value)
-
-
-def timer_fires(lab: Lab) -> None:
-    """What the browser does when the coalescing timer runs out."""
-    if lab.coalescer.timer.playing:
-        lab.coalescer.timer.playing = False
-
-
-def tick(lab: Lab, n: int = 1) -> None:
-    """What the browser's Play does every interval while playing (at full speed: each tick
-    trains for a time budget; test_pace.py tests the set speeds)."""
-    lab.pace.speed = None
-    for _ in range(n):
-        lab.player.timer.value += 1
-
-
-def loss_end(lab: Lab) -> float:
-    """The last step of the training-loss curve (row 0 of the loss mark; row 1 is validation)."""
-    x = np.atleast_2d(lab.panels["loss"].loss.x)[0]
-    x = x[np.isfinite(x)]
-    return float(x[-1]) if len(x) else 0.0
 
 
 def test_small_init_collapses_deep_tanh_activations():
@@ -169,114 +117,6 @@ def test_set_returns_with_controls_and_marks_updated():
     with pytest.raises(ValueError, match="depth"):
         lab.set(depth=0)
     assert lab.config.depth == 10
-
-
-def test_playing_grows_the_loss_curve_and_live_changes_keep_it():
-    lab = Lab()
-    lab.play()
-    assert lab.player.playing and lab.play_button.description == "Pause"
-    tick(lab, 3)
-    steps = loss_end(lab)                          # each tick draws, then trains
-    assert steps > 10 and lab.run.step_count > steps
-    lab.pause()
-    assert loss_end(lab) == lab.run.step_count     # however many steps it took
-    lab.play()
-    lab.controls.widgets["lr"].value = 0.001       # live: the curve goes on
-    tick(lab, 2)
-    assert loss_end(lab) > steps                   # (its length may halve: long curves thin)
-    assert "step" in lab.status.line.value and "val acc" in lab.status.line.value
-    lab.controls.widgets["depth"].value = 2        # rebuild: the curve starts again
-    timer_fires(lab)
-    assert len(lab.panels["loss"].loss.x) == 0 and lab.player.playing
-    lab.pause()
-    assert not lab.player.playing
-    before = lab.run.step_count
-    tick(lab)                                      # a late tick after pause trains nothing
-    assert lab.run.step_count == before
-
-
-def test_playing_redraws_the_plane_pictures_every_second_tick_and_pausing_redraws_all():
-    lab = Lab()
-    boundary = lab.panels["boundary"]
-    assert boundary.heavy and lab.panels["dead_relu"].heavy and not lab.panels["loss"].heavy
-    lab.play()
-    drawn = []
-    play_round, lab.player.work_s = lab.player.tick, 60.0   # at full speed a tick is two rounds
-
-    def recorded():
-        play_round()
-        # the loss curve's last step (its length can halve: a long curve is thinned)
-        drawn.append((loss_end(lab), boundary.regions.color.copy()))
-
-    lab.player.tick = recorded
-    tick(lab, 2)
-    loss_ends = [n for n, _ in drawn]
-    assert loss_ends == sorted(set(loss_ends))                # the loss curve: every tick
-    changed = [not np.array_equal(a, b) for (_, a), (_, b) in zip(drawn, drawn[1:])]
-    assert changed in ([False, True, False], [True, False, True])    # the raster: every second
-    assert lab.player.ticks == 2 and len(drawn) == 4
-    lab.pause()                                    # the paused picture is the run's, every panel
-    grid = lab.run.snapshot().plane
-    sure = np.clip((grid.grid_conf - 1 / 3) * 1.5, 0, 1)
-    np.testing.assert_allclose(boundary.regions.color, 2 * grid.grid_pred + sure, rtol=1e-5)
-    assert loss_end(lab) == lab.run.step_count     # however many steps it took
-
-
-def test_a_huge_loss_is_shown_in_three_significant_digits():
-    from initlab.ui.app import loss_text
-    assert loss_text(1.9331) == "1.933" and loss_text(6.409e56) == "6.41e+56"
-    lab = Lab(init="gaussian", weight_std=100.0, depth=20, residual=True)
-    shown = lab.status.line.value.split("<div class='il-sr'")[0]   # less the screen-reader text
-    assert "e+" in shown and len(shown) < 200
-
-
-def test_too_high_a_learning_rate_diverges_stops_play_and_reset_recovers():
-    lab = Lab(optimizer="sgd", momentum=0.0)
-    lab.set(lr=10.0)
-    lab.play()
-    tick(lab, 5)
-    assert lab.run.status == "diverged"
-    assert not lab.player.playing and lab.play_button.value is False
-    assert "diverged" in lab.status.line.value and "reset" in lab.status.line.value
-    lab.play()                                     # nothing to train until reset
-    assert not lab.player.playing
-    lab.set(lr=0.1)
-    lab.reset()
-    assert lab.run.status == "ok" and lab.run.step_count == 0
-    assert "diverged" not in lab.status.line.value
-    lab.step(20)
-    assert lab.run.status == "ok" and loss_end(lab) == 20
-
-
-def test_a_failing_callback_is_shown_and_the_lab_keeps_working(monkeypatch):
-    lab = Lab()
-    depth = lab.panels["depth"]
-    original = depth.update
-
-    def broken(views):
-        raise RuntimeError("injected failure")
-    monkeypatch.setattr(depth, "update", broken)
-    lab.controls.widgets["width"].value = 16
-    assert "injected failure" in lab.status.notice.value
-    assert "details (traceback)" in lab.status.notice.value
-    assert "RuntimeError" in lab.status.trace and "Traceback" in lab.status.trace
-    assert ridge_heights(lab.panels["histograms"]).shape[0] == 3     # other panels still drew
-    monkeypatch.setattr(depth, "update", original)
-    lab.controls.widgets["width"].value = 8
-    timer_fires(lab)
-    assert lab.status.notice.value == "" and lab.status.trace == ""
-    assert_panels_match(lab, Config(width=8))
-
-
-def test_a_failing_tick_is_shown_and_play_goes_on(monkeypatch):
-    lab = Lab()
-    lab.play()
-    monkeypatch.setattr(lab.run, "step", lambda *a, **k: 1 / 0)       # what a tick trains with
-    tick(lab)
-    assert "ZeroDivisionError" in lab.status.notice.value
-    monkeypatch.undo()
-    tick(lab)
-    assert lab.run.step_count > 0
 
 
 def test_digits_are_drawn_in_the_plane_of_their_principal_components():
@@ -427,7 +267,7 @@ def test_the_findings_list_sits_under_the_status_line_and_is_empty_for_a_healthy
 def test_the_full_lab_is_one_grid_of_named_areas_and_a_subset_flows():
     lab = Lab()
     grid = lab.children[1].children[1]
-    assert "il-six" in grid._dom_classes
+    assert "il-full" in grid._dom_classes
     assert [f"il-cell-{n}" in p.widget._dom_classes for n, p in lab.panels.items()] == [True] * 6
     subset = Lab(panels=["histograms", "depth"], controls=["init"])
     assert "il-some" in subset.children[1].children[1]._dom_classes

@@ -19,6 +19,7 @@ import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
 from initlab.ui import lean
+from initlab.ui.panels.place import Place, check as check_places
 
 # The second cue for classes, beside colour: one shape per class (text glyphs of one Label mark).
 CLASS_SHAPES = ["\u25cf", "\u25b2", "\u25a0", "\u25c6", "\u25bc", "\u2605", "\u271a", "\u2716",
@@ -80,11 +81,15 @@ def run_views(pairs: Sequence[Tuple[Snapshot, History]]) -> list[RunView]:
 
 
 class Panel(ABC):
-    """The contract every picture of the lab keeps.
+    """The contract every picture of the lab keeps (tests/ui/test_panel_contract.py checks it).
 
     name:    the key in `Lab(panels=[...])`
     title:   the heading above the picture;  hint: one or two sentences on how to read it
+    place:   where it goes in the full lab (place.py): its cell in the wide grid, its position
+             in the one-column layouts; the lab's grid is derived from every panel's (layout.py)
     widget:  the box to display, built once in __init__
+    tools:   widgets floating over the picture (e.g. the "units" switch, "log loss"): the cell
+             gives each the class il-overlay (top right; with il-left: top left).  Default: none
     update(views): draw the runs on screen, one RunView each (views[0] the pinned or only run,
              at most len(RUN_TAGS)): assign the new data to the marks, nothing computed here
              that the core can compute.  Every run is a series in the same marks, coloured
@@ -92,17 +97,28 @@ class Panel(ABC):
              shows one run at a time gets a switch whose options are the views' tags, shown
              while there is more than one.
     figures(): the bqplot figures currently shown (tests and the browser benchmark read them).
-    rows:    grid rows the panel spans in the lab's one-screen layout (1 or 2)
     heavy:   True for the pictures that cost the browser most (rasters over the plane); while
              playing they are redrawn on every second tick, everything else on every tick
+    run_choice: the run switch (a button per run's tag) of a picture that draws one run of
+             several while comparing (the planes); None for pictures that draw every run
+    show_run(tag): draw run `tag` where the picture draws one of several; default: nothing
+    add_tool(tool): float another part's tool over the picture (own data's class menu over the
+             boundary); by default a picture has no room for one
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
     hint: ClassVar[str]
-    rows: ClassVar[int] = 1
+    place: ClassVar[Place]
     heavy: ClassVar[bool] = False
     widget: w.Widget
+    tools: Sequence[w.Widget] = ()
+    run_choice: Optional[w.ToggleButtons] = None
+
+    @property
+    def rows(self) -> int:
+        """Grid rows the panel spans when the lab shows only some panels."""
+        return self.place.rows_some
 
     @abstractmethod
     def update(self, views: Sequence[RunView]) -> None:
@@ -112,13 +128,28 @@ class Panel(ABC):
     def figures(self) -> list[bq.Figure]:
         """The figures on screen now."""
 
+    def show_run(self, tag: str) -> None:
+        """Draw run `tag` where the picture draws one run of several (an experiment opens on A,
+        its problem).  Default: nothing, every run is drawn."""
+
+    def add_tool(self, tool: w.Widget) -> None:
+        """Float `tool` over the picture too (it gets the class il-overlay)."""
+        raise NotImplementedError(f"panel {self.name!r} has no room for another tool")
+
 
 PANELS: dict[str, type[Panel]] = {}
 
 
 def register(cls: type[Panel]) -> type[Panel]:
-    """Class decorator: list a panel under its name, in the order the lab lays them out."""
+    """Class decorator: list a panel under its name.  PANELS stays in screen order (the wide
+    grid's rows, left to right), whatever the import order; a place that is outside the grid
+    or taken is a ValueError naming both panels."""
+    others = [(n, c.place) for n, c in PANELS.items() if n != cls.name]
+    check_places([*others, (cls.name, getattr(cls, "place", None))])
     PANELS[cls.name] = cls
+    ordered = sorted(PANELS.values(), key=lambda c: (c.place.row, c.place.column))
+    PANELS.clear()
+    PANELS.update((c.name, c) for c in ordered)
     return cls
 
 

@@ -21,6 +21,7 @@ from initlab.ui.panels.markers import ChangeMarkers, axis_end
 from initlab.ui.panels.base import (FILL, Panel, RunView, assign, axis, f32, figure, log_axis,
                                     lone_point_dots, nice_range, register, series_rows, tagged,
                                     unit_scale)
+from initlab.ui.panels.place import Place
 
 MIN_STEPS = 10          # the step axis starts out 0..10 (1..10 on a log axis)
 MAX_POINTS = 600        # at most this many points per curve sent (History.series thins):
@@ -62,6 +63,7 @@ class TrainingCurves(Panel):
             "untrained classifier starts), the learning rate (dotted, right axis), and accuracy "
             "on training and validation data. A widening gap means overfitting; a red line marks "
             "where a run diverged.")
+    place = Place(row=2, column=2, rows=2, beside=2, below=4, some_rows=1)
 
     def __init__(self) -> None:
         self.x_linear = bq.LinearScale()

@@ -16,6 +16,7 @@ from initlab.core.snapshot import Snapshot
 from initlab.ui import lean
 from initlab.ui.panels.base import (FILL, Panel, RunView, assign, axis, f32, figure, log_axis,
                                     nice_range, register)
+from initlab.ui.panels.place import Place
 
 FORWARD_COLORS = ["#1f77b4", "#ff7f0e"]       # one run: mean, std
 BACKWARD_COLORS = ["#2ca02c", "#9467bd"]      # one run: |dL/dW|, std dL/da
@@ -39,6 +40,7 @@ class DepthProfile(Panel):
             "scale: the size of each layer's weight gradient |dL/dW| (green) and the std of the "
             "gradient reaching its activations dL/da (purple); a steep slope means vanishing or "
             "exploding gradients. Comparing, run A is blue and run B orange (light: std).")
+    place = Place(row=3, column=3, beside=5, below=5)
 
     def __init__(self) -> None:
         x = bq.LinearScale()

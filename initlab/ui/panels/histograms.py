@@ -22,6 +22,7 @@ import numpy as np
 
 from initlab.ui.panels.base import (OUTSIDE_COLOR, Panel, RunView, assign, axis, f32, figure,
                                     layer_color, register)
+from initlab.ui.panels.place import Place
 
 ROW_FILL = 0.88            # a row's tallest bin reaches this share of the row height
 # row maxima to snap to: a row is rescaled only when its tallest bin crosses one of these
@@ -100,7 +101,7 @@ class ActivationHistograms(Panel):
             "(right: mean \u03bc and std \u03c3). A spike at 0: the signal has vanished. For tanh "
             "and sigmoid, piles at the ends of the range mean saturated units; ReLU never "
             "saturates: red arrows give the share beyond the drawn range.")
-    rows = 2
+    place = Place(row=1, column=1, rows=2, beside=1, below=1)
 
     def __init__(self) -> None:
         self.x = bq.LinearScale(min=-1.0, max=1.0, allow_padding=False)

@@ -26,6 +26,7 @@ from initlab.core.snapshot import Snapshot
 from initlab.ui import lean
 from initlab.ui.panels.base import (CLASS_COLORS, CLASS_SHAPES, DEAD_COLOR, FILL, Panel,
                                     RunView, assign, axis, f32, figure, register, show_reason)
+from initlab.ui.panels.place import Place
 from initlab.ui.panels.neurons import NeuronMaps
 from initlab.ui.panels.raster import Raster
 from initlab.ui.panels.switch import Switchable, run_switch
@@ -196,7 +197,7 @@ class DeadUnits(Switchable, Panel):
             "is on; dead lines red and dashed. Shade: how many first-layer units are on there "
             "(pale: few, blue: all, pink: none, so nothing reaches the next layer). Comparing "
             "two runs, the A/B switch chooses whose lines are drawn.")
-    rows = 2
+    place = Place(row=1, column=3, rows=2, beside=4, below=3)
     heavy = True
 
     def __init__(self) -> None:
@@ -223,6 +224,11 @@ class DeadUnits(Switchable, Panel):
         self.points, self.alive, self.dead = (self.cloud.points, self.cloud.alive,
                                               self.cloud.dead)
         self.count_scale, self.figure = self.cloud.count_scale, self.cloud.figure
+
+    @property
+    def tools(self) -> tuple[w.Widget, ...]:
+        """The "units" switch and, once comparing began, the A/B switch."""
+        return (self.view_choice,) + ((self.run_choice,) if self.run_choice is not None else ())
 
     @property
     def counts(self) -> bq.Mark:
@@ -292,6 +298,7 @@ class DecisionBoundary(Switchable, _PlaneFigure, Panel):
     hint = ("Colour: the predicted class, pale where the network is unsure. Marks: probe points, "
             "each class its own colour and shape. "
             "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
+    place = Place(row=1, column=2, beside=3, below=2, beside_rows=2)
     heavy = True
 
     def __init__(self) -> None:
@@ -317,6 +324,7 @@ class DecisionBoundary(Switchable, _PlaneFigure, Panel):
         self.texture.figure = self.figure
         self.box.children = [self.figure]
         self._classes = 0
+        self.tools = [self.run_choice]     # shown while comparing; own data adds its class menu
 
     @property
     def regions(self) -> bq.Mark:
@@ -331,7 +339,8 @@ class DecisionBoundary(Switchable, _PlaneFigure, Panel):
 
     def add_tool(self, tool: w.Widget) -> None:
         """Float `tool` over the picture's top left (one of the panel's tools, layout.py)."""
-        self.tools, self.extra = [*getattr(self, "tools", []), tool], (*self.extra, tool)
+        tool.add_class("il-overlay")
+        self.tools, self.extra = [*self.tools, tool], (*self.extra, tool)
         if self.figure in self.box.children:
             self.box.children = (*self.box.children, tool)
 

@@ -16,6 +16,7 @@ from initlab.ui.panels.markers import ChangeMarkers, axis_end
 from initlab.ui.panels.base import (Panel, RunView, assign, axis, figure, layer_color, log_axis,
                                     lone_point_dots, nice_range, register, series_rows,
                                     unit_scale)
+from initlab.ui.panels.place import Place
 
 MAX_POINTS = 400
 
@@ -26,6 +27,7 @@ class UpdateRatio(Panel):
     title = "Update / weight ratio"
     hint = ("How much each step changes each layer's weights, relative to their size. "
             "About 1e-3 (inside the band) is healthy.")
+    place = Place(row=3, column=1, beside=6, below=6)
 
     def __init__(self) -> None:
         x = self.x = bq.LinearScale()
