@@ -64,10 +64,11 @@ notebooks: $(LAB_STAMP)
 	  $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # Every benchmark that measures this checkout alone; the *_ab.py scripts compare it with an older
-# one and need --before PATH (see their docstrings).
+# one and need --before PATH (see their docstrings); against.py is browser.py's --against.
 bench: $(STAMP)
 	@set -e; for script in benchmarks/*.py; do \
-	  case "$$script" in *_ab.py) echo "== $$script: needs --before PATH, skipped"; continue;; esac; \
+	  case "$$script" in *_ab.py) echo "== $$script: needs --before PATH, skipped"; continue;; \
+	    */against.py) continue;; esac; \
 	  echo "== $$script"; $(PY) "$$script"; \
 	done
 

@@ -14,6 +14,10 @@ splits into: browser to kernel, kernel work (busy to idle), and drawing left aft
 idle.
 
     python benchmarks/browser.py [--changes 30] [--students 5 10] [--quick]
+    python benchmarks/browser.py --against 2618e5b [--changes 30] [--quick]
+
+With --against REF the same measures are taken on this checkout and on commit REF in one run,
+alternately (benchmarks/against.py), and a table of both versions' medians ends the output.
 """
 from __future__ import annotations
 
@@ -24,12 +28,14 @@ import re
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 from initlab import Run
 from initlab.core import links
+from initlab.core.config import Config
 from initlab.serving import serve
 from initlab.lessons.presets import PRESETS
 from initlab.ui.panels.histograms import short
@@ -45,6 +51,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1366, "height": 768}      # a student's laptop: the lab fits one screen
 # (name, link, control, values): values alternate so every change redraws every histogram
 DEFAULT = ("default preset", "?" + PRESETS["default"].query, "width",
+           ["48", "80", "56", "72", "40", "64"])
+DEPTH20 = ("depth 20", "?" + links.to_query(Config(depth=20)), "width",
            ["48", "80", "56", "72", "40", "64"])
 LARGEST = ("largest preset (10 x 500, digits)", "?" + PRESETS["small init collapses"].query,
            "weight std", [f"{10 ** e:.6g}" for e in (-1.0, -0.5, -1.5, -0.3, -2.0, -0.7)])
@@ -102,15 +110,19 @@ OBSERVER_JS = """() => {
   });
 }"""
 
-# The last ridgeline row's labels: 'layer 10  μ 1e-09 σ 4e-07' (names first, then mean/std).
+# The last ridgeline row's statistics: the last label of the ridgeline with a σ in it ('μ 1e-09
+# σ 4e-07', whether names and statistics are separate labels or one).  ENDS_JS: it shows `end`
+# ('σ 4e-07'), not followed by more of a number.
 LAST_TITLE_JS = """() => {
   const f = [...document.querySelectorAll('.bqplot.figure')].find(x =>
       ((x.querySelector('.mainheading') || {}).textContent || '').startsWith('activations'));
   if (!f) return '';
-  const rows = f.querySelectorAll('path.line').length;
-  const labels = [...f.querySelectorAll('text.label')].map(t => t.textContent);
-  return (labels[rows - 1] || '') + '  ' + (labels[2 * rows - 1] || '');
+  const stats = [...f.querySelectorAll('text.label')].map(t => t.textContent)
+      .filter(t => t.includes('\u03c3'));
+  return stats.length ? stats[stats.length - 1] : '';
 }"""
+ENDS_JS = f"""(end) => {{ const t = ({LAST_TITLE_JS})(), i = t.lastIndexOf(end);
+  return i >= 0 && !/[0-9.e]/.test(t.charAt(i + end.length)); }}"""
 
 # One change's story, from the stamps: dispatch, first frame out, kernel busy, kernel idle,
 # comm messages received and their bytes, first and last histogram change, last figure change.
@@ -268,8 +280,7 @@ def change_and_wait(page, label: str, value: str, expected_end: str,
     page.evaluate("() => { window.__hist = []; window.__all = []; }")
     busy = main_thread_ms(page.cdp)
     t0 = page.evaluate(DISPATCH_JS, [label, value])
-    page.wait_for_function(f"(end) => ({LAST_TITLE_JS})().endsWith(end)", arg=expected_end,
-                           timeout=60_000)
+    page.wait_for_function(ENDS_JS, arg=expected_end, timeout=60_000)
     page.wait_for_timeout(settle_ms)               # let the redraw's remaining marks land
     split = page.evaluate(SPLIT_JS, t0)
     after = main_thread_ms(page.cdp)
@@ -277,31 +288,15 @@ def change_and_wait(page, label: str, value: str, expected_end: str,
     return split
 
 
-def latency(browser, url: str, preset: tuple, changes: int) -> dict:
-    name, query, label, values = preset
-    page = new_page(browser)
-    first_render = open_lab(page, url, query)
-    show_network_tab(page)
-    ends = {v: expected_title_end(query, label, v) for v in values}
-    kernel = KernelTimings(page.kernels[-1])
-    splits, kernel_side = [], []
-    for i in range(changes):
-        value = values[i % len(values)]
-        splits.append(change_and_wait(page, label, value, ends[value]))
-        kernel_side.append(kernel.read())
-    kernel.close()
-    close_page(page)
-    return dict(name=name, first_render=first_render, splits=splits, kernel=kernel_side)
-
-
-def report_latency(r: dict) -> None:
-    s, k = r["splits"], r["kernel"]
-    hist = [x["hist"] for x in s]
-    print(f"  {r['name']}: control -> histograms redrawn: median {med(hist):.0f} ms, "
-          f"p90 {pct(hist, 0.9):.0f} ms over {len(hist)} changes "
-          f"(first histogram change {med([x['first'] for x in s]):.0f} ms, whole dashboard "
-          f"{med([x['all'] for x in s]):.0f} ms)")
-    run, snap, panels = (1000 * med([t["lab"][key] for t in k])
+def report_latency(name: str, s: list[dict]) -> None:
+    """One preset's changes (change_and_wait's splits, each with the kernel's side)."""
+    k = [x["kernel"] for x in s]
+    hist, every = [x["hist"] for x in s], [x["all"] for x in s]
+    print(f"  {name}: control -> every picture redrawn: median {med(every):.0f} ms, "
+          f"p90 {pct(every, 0.9):.0f} ms over {len(every)} changes (histograms: median "
+          f"{med(hist):.0f}, p90 {pct(hist, 0.9):.0f} ms; first histogram change "
+          f"{med([x['first'] for x in s]):.0f} ms)")
+    run, snap, panels = (1000 * med([t["lab"].get(key) for t in k])
                          for key in ("run", "snapshot", "panels"))
     handling = med([1000 * sum(t["comm"]) for t in k])
     print(f"    where the time goes (medians per change): kernel handling its comm messages "
@@ -322,7 +317,8 @@ def report_latency(r: dict) -> None:
         f"{traits or '(none)'} x{count / len(s):.1f}" for traits, count in common))
     print(f"    timeline in the page (medians): frame out {med([x['out'] for x in s]):.0f} ms, "
           f"kernel busy seen {med([x['busy'] for x in s]):.0f} ms, kernel idle seen "
-          f"{med([x['idle'] for x in s]):.0f} ms, last histogram change {med(hist):.0f} ms")
+          f"{med([x['idle'] for x in s]):.0f} ms, last histogram change {med(hist):.0f} ms, "
+          f"last figure change {med(every):.0f} ms")
 
 
 def full_speed(page) -> None:
@@ -359,6 +355,38 @@ def redraw_rate(browser, url: str, seconds: float = 5.0) -> tuple[float, float, 
     close_page(page)
     elapsed = (end[1] - start[1]) / 1000
     return (end[0] - start[0]) / elapsed, steps / elapsed, received / 1024 / elapsed
+
+
+# Counted while playing: status-line changes (one per redraw) and loss-path changes.
+PLAY_COUNT_JS = """() => {
+  window.__loss = 0; window.__status = 0;
+  const loss = [...document.querySelectorAll('.bqplot.figure')].find(f =>
+      ((f.querySelector('.mainheading') || {}).textContent || '').startsWith('loss'));
+  new MutationObserver(() => window.__loss++).observe(loss,
+      {subtree: true, attributes: true, attributeFilter: ['d']});
+  new MutationObserver(() => window.__status++).observe(document.querySelector('.il-status'),
+      {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def play_window(page, seconds: float) -> tuple[float, float, float, float]:
+    """Play at full speed for `seconds` (after 1.5 s to get going), then Pause and Reset:
+    (redraws/s, steps/s, loss-path changes/s, share of the time the main thread was busy)."""
+    read = "() => [window.__status, window.__loss, performance.now()]"
+    full_speed(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1500)
+    c0, s0, m0 = page.evaluate(read), _step(page), main_thread_ms(page.cdp)
+    page.wait_for_timeout(seconds * 1000)
+    c1, s1, m1 = page.evaluate(read), _step(page), main_thread_ms(page.cdp)
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => "
+                           "b.textContent.trim() === 'Play')")
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("() => /step 0 ·/.test(document.body.innerText)", timeout=30_000)
+    dt = (c1[2] - c0[2]) / 1000
+    return ((c1[0] - c0[0]) / dt, (s1 - s0) / dt, (c1[1] - c0[1]) / dt,
+            (m1["TaskDuration"] - m0["TaskDuration"]) / 1000 / dt)
 
 
 def _step(page) -> int:
@@ -420,8 +448,7 @@ def students(browser, url: str, n: int, moves: int = 5, gap_s: float = 2.0) -> d
             page.t0 = page.evaluate(DISPATCH_JS, [label, last[k]])
         for k, page in enumerate(pages):
             try:
-                page.wait_for_function(f"(end) => ({LAST_TITLE_JS})().endsWith(end)",
-                                       arg=ends[last[k]],
+                page.wait_for_function(ENDS_JS, arg=ends[last[k]],
                                        timeout=max(1000, (deadline - time.monotonic()) * 1000))
                 page.wait_for_timeout(50)
                 times.append(page.evaluate(SPLIT_JS, page.t0)["hist"])
@@ -429,7 +456,7 @@ def students(browser, url: str, n: int, moves: int = 5, gap_s: float = 2.0) -> d
                 late += 1
         time.sleep(gap_s)
     # every page's final picture and control must show its own last value
-    final_ok = sum(page.evaluate(LAST_TITLE_JS).endswith(ends[last[k]])
+    final_ok = sum(page.evaluate(ENDS_JS, ends[last[k]])
                    and readout(page, label) == last[k]
                    for k, page in enumerate(pages))
     handling = [1000 * sum(page.kernel.read()["comm"]) / moves for page in pages]
@@ -440,83 +467,103 @@ def students(browser, url: str, n: int, moves: int = 5, gap_s: float = 2.0) -> d
                 mine=mine, handling=handling)
 
 
-def plain_voila(browser, pages: int = 3) -> float:
-    """Median first full render on a plain Voila server (no pool: each page starts a kernel)."""
-    renders = []
-    with serve.voila_server(serve.app_notebook(), log=open("/tmp/initlab-plain-voila.log", "w"),
-                            pool_size=0) as url:
-        for _ in range(pages):
-            page = new_page(browser)
-            renders.append(open_lab(page, url, DEFAULT[1]))
-            close_page(page)
-    return statistics.median(renders)
-
-
-def widget_models_at_load() -> int:
-    """Widget models a fresh kernel holds once the app notebook's Lab exists (Voila sends the
-    page every one)."""
-    import subprocess
-    code = ("import warnings; warnings.simplefilter('ignore'); import ipywidgets as w; "
-            "from initlab import Lab; n = len(w.Widget.widgets); Lab(); "
-            "print(len(w.Widget.widgets) - n)")
-    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              check=True).stdout.split()[-1])
-
-
 def main() -> None:
+    import against
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=30)
     parser.add_argument("--students", type=int, nargs="*", default=[5, 10])
     parser.add_argument("--quick", action="store_true",
-                        help="skip the fresh-page first renders (45 s of waiting, and plain Voila)")
+                        help="skip the fresh-page first renders (15 s of waiting before each, "
+                        "and plain Voila)")
+    parser.add_argument("--against", metavar="REF", help="also measure git commit REF, "
+                        "alternately with this checkout in the same run (benchmarks/against.py)")
+    parser.add_argument("--play-windows", type=int, default=3, help="Play windows per version")
+    parser.add_argument("--play-seconds", type=float, default=5.0)
+    parser.add_argument("--play-only", action="store_true", help="only the Play windows")
+    parser.add_argument("--renders", type=int, default=4, help="fresh pages per version for "
+                        "each first render (even: each version goes first as often)")
     args = parser.parse_args()
-    print(f"widget models at load: {widget_models_at_load()}")
-    log = open("/tmp/initlab-browser-bench-voila.log", "w")
-    # served as `initlab serve` serves a class: with its pool of preheated kernels
-    with serve.voila_server(serve.app_notebook(), log=log, pool_size=serve.DEFAULT_POOL_SIZE) \
-            as url, sync_playwright() as pw:
+    trees: dict[str, Path | None] = {}
+    if args.against:
+        commit, tree = against.export_tree(args.against)
+        trees[commit[:7]] = tree
+        print(f"against {args.against} = {commit}, its files in {tree}")
+    trees["this"] = None
+    names = list(trees)
+    for name, tree in trees.items():
+        print(f"widget models at load ({name}): {against.models_at_load(tree)}")
+    ready = {name: against.ready_js(tree, READY_JS) for name, tree in trees.items()}
+    rows: list[tuple[str, dict, str]] = []
+    with ExitStack() as stack, sync_playwright() as pw:
+        # served as `initlab serve` serves a class: with its pool of preheated kernels
+        urls = {name: against.start_server(stack, name, tree, serve.DEFAULT_POOL_SIZE)
+                for name, tree in trees.items()}
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=CHROMIUM_ARGS)
-        if not args.quick:
-            renders = []
-            for _ in range(3):                       # each page takes the pool's ready kernel
-                time.sleep(15)                       # ... once the pool has refilled
-                page = new_page(browser)
-                renders.append(open_lab(page, url, DEFAULT[1]))
-                close_page(page)
-            each = ", ".join(f"{r:.0f}" for r in renders)
-            print(f"first full render, fresh page with a preheated kernel waiting: median "
-                  f"{statistics.median(renders):.0f} ms of {each}")
-            plain = plain_voila(browser)
-            print(f"plain Voila (no preheated kernel): first full render {plain:.0f} ms "
-                  f"(median of 3 fresh pages)")
-        results = [latency(browser, url, preset, args.changes) for preset in (DEFAULT, LARGEST)]
-        for r in results:
-            print(f"first full render, {r['name']}, page opened right after another: "
-                  f"{r['first_render']:.0f} ms")
-        print("control -> redraw (Enter in the readout, stamped in the page):")
-        for r in results:
-            report_latency(r)
-        server, kernels = memory(url)
-        print(f"memory with no page open: server {server:.0f} MB; {len(kernels)} kernels alive, "
-              f"{med(kernels):.0f} MB each (the preheated spares, and any closed page's kernel "
-              f"not yet shut down)")
-        rate, steps, kbs = redraw_rate(browser, url)
-        print(f"playing (default preset): {rate:.1f} loss-curve redraws/s, {steps:.0f} steps/s, "
-              f"{kbs:.0f} kB/s of frames received")
-        for n in args.students:
-            r = students(browser, url, n)
-            t, kernels = r["times"], r["kernels"]
-            print(f"{n} students: redraw median {med(t):.0f} ms, p90 {pct(t, 0.9):.0f} ms over "
-                  f"{len(t)} moves; {r['late']} late or lost; {r['final_ok']}/{n} end on their "
-                  f"last value and show it; kernel handling per move median "
-                  f"{med(r['handling']):.0f} ms")
-            print(f"  memory: server {r['server']:.0f} MB + the {n} pages' kernels "
-                  f"{sum(r['mine']):.0f} MB (median {med(r['mine']):.0f}) = "
-                  f"{(r['server'] + sum(r['mine'])) / n:.0f} MB per open session; "
-                  f"{len(kernels)} kernels alive in all (a closed page's tab shuts its kernel "
-                  f"down)")
+        if not (args.quick or args.play_only):
+            # each page takes its pool's ready kernel, once the pool has refilled
+            pre = against.first_renders(sys.modules[__name__], browser, urls, ready,
+                                        DEFAULT[1], pages=args.renders, wait_s=15)
+            plain_urls = {name: against.start_server(stack, name, tree, 0)
+                          for name, tree in trees.items()}
+            plain = against.first_renders(sys.modules[__name__], browser, plain_urls, ready,
+                                          DEFAULT[1], pages=args.renders, wait_s=5)
+            for name in names:
+                print(f"first full render ({name}): preheated kernel median "
+                      f"{med(pre[name]):.0f} ms of {', '.join(f'{r:.0f}' for r in pre[name])}; "
+                      f"plain Voila (no preheated kernel) median {med(plain[name]):.0f} ms of "
+                      f"{', '.join(f'{r:.0f}' for r in plain[name])}")
+            rows += [("first render, preheated kernel", pre, "ms"),
+                     ("first render, plain Voila", plain, "ms")]
+        if not args.play_only:
+            print("control -> redraw (Enter in the readout, stamped in the page)"
+                  + (", the versions alternating change by change:" if args.against else ":"))
+        for preset in () if args.play_only else (DEFAULT, DEPTH20, LARGEST):
+            splits = against.latency(sys.modules[__name__], browser, urls, ready, preset,
+                                     args.changes)
+            for name in names:
+                report_latency(f"{preset[0]} ({name})", splits[name])
+            short_name = preset[0].split(" (")[0]
+            rows += [(f"{short_name}: control -> every picture redrawn",
+                      {n: [x["all"] for x in splits[n]] for n in names}, "ms"),
+                     (f"{short_name}: browser main thread busy per change",
+                      {n: [x["TaskDuration"] for x in splits[n]] for n in names}, "ms"),
+                     (f"{short_name}: kB received per change",
+                      {n: [x["bytes"] / 1024 for x in splits[n]] for n in names}, "kB")]
+        rates = against.playing(sys.modules[__name__], browser, urls, ready, args.play_windows,
+                                args.play_seconds)
+        for name in names:
+            print(f"playing, default net ({name}), {args.play_windows} windows of "
+                  f"{args.play_seconds:.0f} s: " + "; ".join(
+                      f"{r:.1f} redraws/s at {st:.0f} steps/s (loss path {lp:.1f}/s, browser "
+                      f"busy {busy:.0%})" for r, st, lp, busy in rates[name]))
+        rows += [("playing: redraws/s", {n: [r[0] for r in rates[n]] for n in names}, "/s"),
+                 ("playing: steps/s", {n: [r[1] for r in rates[n]] for n in names}, "/s"),
+                 ("playing: browser main thread busy",
+                  {n: [100 * r[3] for r in rates[n]] for n in names}, "%")]
+        if not (args.against or args.play_only):
+            url = urls["this"]
+            server, kernels = memory(url)
+            print(f"memory with no page open: server {server:.0f} MB; {len(kernels)} kernels "
+                  f"alive, {med(kernels):.0f} MB each (the preheated spares, and any closed "
+                  f"page's kernel not yet shut down)")
+            for n in args.students:
+                report_students(n, students(browser, url, n))
         browser.close()
+    if args.against:
+        against.summary(sys.modules[__name__], rows, names)
+
+
+def report_students(n: int, r: dict) -> None:
+    t, kernels = r["times"], r["kernels"]
+    print(f"{n} students: redraw median {med(t):.0f} ms, p90 {pct(t, 0.9):.0f} ms over "
+          f"{len(t)} moves; {r['late']} late or lost; {r['final_ok']}/{n} end on their "
+          f"last value and show it; kernel handling per move median "
+          f"{med(r['handling']):.0f} ms")
+    print(f"  memory: server {r['server']:.0f} MB + the {n} pages' kernels "
+          f"{sum(r['mine']):.0f} MB (median {med(r['mine']):.0f}) = "
+          f"{(r['server'] + sum(r['mine'])) / n:.0f} MB per open session; "
+          f"{len(kernels)} kernels alive in all (a closed page's tab shuts its kernel down)")
 
 
 if __name__ == "__main__":

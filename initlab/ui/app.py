@@ -40,6 +40,7 @@ from initlab.ui.statusline import described, loss_text, status_html  # noqa: F40
 STEP_BUDGET = 0.03        # least seconds of training per Play tick (after its redraw)
 MAX_BUDGET = 0.1           # most, so that pause and slider events answer quickly
 TICK_MS = 50              # Play interval: at most 20 redraws per second; the browser sets the pace
+FULL_SPEED_ROUNDS = 2     # at full speed a tick draws and trains up to twice (live.Player)
 
 
 class Lab(LabFrame, w.VBox):
@@ -90,7 +91,8 @@ class Lab(LabFrame, w.VBox):
                                  self.status.guarded(self._on_control, "a control"),
                                  None if controls is None else list(controls),
                                  input_dim=self._run.data.input_dim)
-        self.player = Player(self.status.guarded(self._tick, "training"), TICK_MS)
+        self.player = Player(self.status.guarded(self._tick, "training"), TICK_MS,
+                             rounds=lambda: FULL_SPEED_ROUNDS if self.pace.speed is None else 1)
         self.pace = Pace()                         # Play's speed and stop (the row under Play)
         self.clock = time.perf_counter             # tests drive Play with their own clock
         self._undrawn = False                      # a tick trained steps not drawn yet

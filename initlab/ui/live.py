@@ -6,7 +6,8 @@ timer, an ipywidgets `Play`, ticks the kernel; every tick is an ordinary comm me
 turn with slider events.  While the kernel is busy the frontend merges a widget's pending changes
 (it keeps at most one message in flight per widget), so ticks and slider drags never queue up.
 
-- Player: a hidden Play that calls `tick()` every `interval_ms` while playing.
+- Player: a hidden Play that calls `tick()` every `interval_ms` while playing (up to `rounds()`
+  times per timer event: the round trip between events is paid once for them).
 - Pace: how many steps a tick trains (steps per second, or as fast as the machine goes) and
   where Play stops (a chosen step); no widgets, so tests drive it with their own clock.
 - Coalescer: redraws at most every `min_interval` seconds and always after the last request; the
@@ -25,6 +26,7 @@ import traceback
 from typing import Any, Callable
 
 import ipywidgets as w
+from traitlets import CInt
 
 from initlab.core import environment
 from initlab.ui import lean
@@ -32,16 +34,38 @@ from initlab.ui import lean
 HIDDEN = dict(display="none")
 
 
-class Player:
-    """Calls `tick()` from a browser timer while playing.  `timer` must be displayed (hidden)."""
+class QuietPlay(w.Play):
+    """A Play whose value, moved by the page's timer, is not echoed back to the page: ipywidgets
+    8 answers every change made in the page with an `echo_update` of the same value, one message
+    per Play tick for a value the page already shows.  The kernel never sets it (the page only
+    filters echoes, so a value sent from here would still arrive)."""
 
-    def __init__(self, tick: Callable[[], None], interval_ms: int = 70) -> None:
+    value = CInt(0, help="Int value").tag(sync=True, echo_update=False)
+
+
+class Player:
+    """Calls `tick()` from a browser timer while playing.  `timer` must be displayed (hidden).
+
+    A timer event may call `tick()` more than once (`rounds()`: most calls per event, 1 if not
+    given), while the calls so far and one more fit in `work_s` seconds.  ipywidgets keeps one
+    message per widget in flight: the page sends the next timer event only once the kernel has
+    said it is idle, so between two events the kernel waits a round trip (kernel -> Voila ->
+    page -> Voila -> kernel, 10-20 ms on a busy machine).  A lab playing at full speed draws and
+    trains twice per event: the page draws the first redraw while the kernel trains, and the
+    round trip is paid once per two redraws.
+    """
+
+    def __init__(self, tick: Callable[[], None], interval_ms: int = 70,
+                 rounds: Callable[[], int] | None = None, work_s: float = 0.1) -> None:
         self.tick = tick
-        self.timer = w.Play(value=0, min=0, max=1_000_000_000, step=1, interval=interval_ms,
-                            repeat=True, show_repeat=False, layout=lean.layout(**HIDDEN),
-                            style=lean.style(lean.DescriptionStyle))
+        self.rounds = rounds or (lambda: 1)
+        self.work_s = work_s
+        self.timer = QuietPlay(value=0, min=0, max=1_000_000_000, step=1, interval=interval_ms,
+                               repeat=True, show_repeat=False, layout=lean.layout(**HIDDEN),
+                               style=lean.style(lean.DescriptionStyle))
         self.timer.observe(self._on_value, "value")
-        self.ticks = 0
+        self.ticks = 0                            # timer events handled
+        self.calls = 0                            # tick() calls
 
     @property
     def playing(self) -> bool:
@@ -54,9 +78,17 @@ class Player:
         self.timer.playing = False
 
     def _on_value(self, change: dict) -> None:
-        if self.timer.playing:                    # the stop button also moves value: not a tick
-            self.ticks += 1
+        if not self.timer.playing:                # the stop button also moves value: not a tick
+            return
+        self.ticks += 1
+        start = time.perf_counter()
+        for _ in range(max(1, self.rounds())):
+            began = time.perf_counter()
+            self.calls += 1
             self.tick()
+            now = time.perf_counter()
+            if not self.timer.playing or now - start + (now - began) > self.work_s:
+                break
 
 
 # Play's speeds in steps per second, slow motion first; None: as fast as the machine goes.  The

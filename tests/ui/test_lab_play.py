@@ -39,14 +39,20 @@ def test_playing_redraws_the_plane_pictures_every_second_tick_and_pausing_redraw
     assert boundary.heavy and lab.panels["dead_relu"].heavy and not lab.panels["loss"].heavy
     lab.play()
     drawn = []
-    for _ in range(4):
-        tick(lab)
+    play_round, lab.player.work_s = lab.player.tick, 60.0   # at full speed a tick is two rounds
+
+    def recorded():
+        play_round()
         # the loss curve's last step (its length can halve: a long curve is thinned)
         drawn.append((loss_end(lab), boundary.regions.color.copy()))
+
+    lab.player.tick = recorded
+    tick(lab, 2)
     loss_ends = [n for n, _ in drawn]
     assert loss_ends == sorted(set(loss_ends))                # the loss curve: every tick
     changed = [not np.array_equal(a, b) for (_, a), (_, b) in zip(drawn, drawn[1:])]
     assert changed in ([False, True, False], [True, False, True])    # the raster: every second
+    assert lab.player.ticks == 2 and len(drawn) == 4
     lab.pause()                                    # the paused picture is the run's, every panel
     grid = lab.run.snapshot().plane
     sure = np.clip((grid.grid_conf - 1 / 3) * 1.5, 0, 1)
