@@ -118,6 +118,9 @@ def style(panels: Mapping[str, type[Panel]] | None = None) -> str:
    and keeps that much room below (the plot is about (100vh - 94px) / 3 - 38px high) */
 .il-lab .il-cell-dead_relu > .il-fig svg {{ overflow: visible; }}
 .il-lab .il-cell-dead_relu > .il-fig {{ margin-bottom: max(0px, calc(1.5vh - 7px)); }}
+/* the copy-link row's content fits what is left of the row: the link box shrinks (it ran
+   90 px past the control column's edge, cut off) */
+.il-lab .il-share-box .widget-html-content {{ min-width: 0; flex: 1 1 0px; overflow: hidden; }}
 .il-lab .il-class-menu.il-class-menu {{ width: 80px; }}   /* a class rule: a Layout is a model */
 /* the A/B switch's buttons hold one letter: the widgets' 12 px side padding ellipsed it ("A..") */
 .il-lab .il-overlay .widget-toggle-button {{ padding: 0 2px; min-width: 0; }}

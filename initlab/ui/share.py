@@ -56,6 +56,7 @@ class ShareLink:
 
     def __init__(self) -> None:
         self.widget = lean.html(**FILL)          # the rest of its row (a shared layout)
+        self.widget.add_class("il-share-box")   # its content shrinks to the row (layout.py)
         self.query = None
         self._shown: tuple = ()
         self.url = ""

@@ -29,8 +29,11 @@ SPILLS_JS = """() => {
   for (const el of document.querySelectorAll('.il-lab .widget-html-content, .il-lab .widget-label')) {
     if (!seen(el) || el.closest('.il-sr')) continue;
     const box = el.parentElement.getBoundingClientRect();
-    if (el.scrollHeight > el.clientHeight + 2 || el.getBoundingClientRect().bottom > box.bottom + 2)
+    const r = el.getBoundingClientRect();
+    if (el.scrollHeight > el.clientHeight + 2 || r.bottom > box.bottom + 2)
       out.push(['spills', el.textContent.trim().slice(0, 60)]);
+    if (r.right > box.right + 2)        // e.g. the copy-link row ran 90 px past the column
+      out.push(['spills right', el.textContent.trim().slice(0, 60) || el.innerHTML.slice(0, 60)]);
   }
   for (const col of document.querySelectorAll('.il-side, .il-side .widget-vbox, .il-play')) {
     const kids = [...col.children].filter(seen).map(k => [k, k.getBoundingClientRect()]);
