@@ -33,7 +33,8 @@ from initlab.ui.panels.base import RunView, assign, f32, figure, nice_ceil, unit
 from initlab.ui.panels.raster import Raster
 
 TILE = 16                  # texels per tile side (maps of G >= 16 cells are sampled down to it)
-GAP = 1                    # texels between tiles
+GAP = 2                    # texels between tiles: two, so that a plot drawn a little smaller than
+                           # the texture (nearest sampling) still shows a gap between unframed tiles
 LAYER_GAP = 4              # texels between layers
 BOX_PX = (290.0, 200.0)    # the plot area the picture is laid out for (the panel's top half)
 MIN_TILE_PX = 12.0         # units are left out of wide layers to keep tiles about this large
@@ -202,7 +203,7 @@ class NeuronMaps:
                               font_weight="normal", apply_clip=False, colors=["#333333"])
         self.figure = figure([self.raster.mark, self.names], [],
                              title="neurons: every unit over the input plane",
-                             margin=dict(top=22, bottom=16, left=34, right=6))
+                             margin=dict(top=30, bottom=16, left=34, right=6))
         self.raster.figure = self.figure
         self.picture: NeuronPicture | None = None
 
