@@ -41,8 +41,10 @@ def test_each_tile_is_its_units_map_on_one_shared_scale_first_layer_on_top(seed)
                                -1, 1)
             tile = _tile_at(pic, layer, unit, cols)
             if snap.layers[layer].unit_saturated[unit] >= nm.SATURATED_SHARE:    # framed
-                assert (tile[0] == nm.FRAME_VALUE).all() and (tile[:, 0] == nm.FRAME_VALUE).all()
-                tile, expected = tile[1:-1, 1:-1], expected[1:-1, 1:-1]
+                f = nm.FRAME
+                for edge in (tile[:f], tile[-f:], tile[:, :f], tile[:, -f:]):
+                    assert (edge == nm.FRAME_VALUE).all()
+                tile, expected = tile[f:-f, f:-f], expected[f:-f, f:-f]
             np.testing.assert_allclose(tile, expected, atol=1e-6)
     assert pic.labels == ["1", "2", "3"] and list(pic.label_y) == sorted(pic.label_y)
     # the top-left texel of a tile is the plane's top-left corner: (grid_x[0], grid_y[-1])
@@ -72,8 +74,10 @@ def test_dead_units_are_dark_tiles_and_saturated_ones_framed():
         assert (_tile_at(pic, 0, unit, cols) == nm.DEAD_VALUE).all()
     assert (np.abs(_tile_at(pic, 0, 0, cols)) <= 1).all()                 # alive: its map
     framed = _tile_at(pic, 1, 2, cols)
-    assert (framed[0] == nm.FRAME_VALUE).all() and (framed[:, -1] == nm.FRAME_VALUE).all()
-    assert (np.abs(framed[1:-1, 1:-1]) <= 1).all()
+    f = nm.FRAME                                           # two texels: seen at 3/4 size
+    assert f >= 2 and (framed[:f] == nm.FRAME_VALUE).all()
+    assert (framed[:, -f:] == nm.FRAME_VALUE).all()
+    assert (np.abs(framed[f:-f, f:-f]) <= 1).all()
     assert pic.dead == {"": 2} and pic.saturated == {"": 1}
     assert pic.title.endswith("4 units")                        # the counts sit under it:
     assert pic.legend == ["\u25a0 2/8 dead", "\u25a1 1/8 saturated"]   # over both layers

@@ -36,6 +36,7 @@ TILE = 16                  # texels per tile side (maps of G >= 16 cells are sam
 GAP = 2                    # texels between tiles: two, so that a plot drawn a little smaller than
                            # the texture (nearest sampling) still shows a gap between unframed tiles
 LAYER_GAP = 4              # texels between layers
+FRAME = 2                  # texels of a saturated tile's frame (tiles are drawn down to 12 px)
 BOX_PX = (290.0, 200.0)    # the plot area the picture is laid out for (the panel's top half)
 MIN_TILE_PX = 12.0         # units are left out of wide layers to keep tiles about this large
 SHOWN = (8, 32)            # ... but at least 8 and at most 32 per layer are shown
@@ -130,8 +131,9 @@ def neuron_picture(views: Sequence[RunView], box: tuple[float, float] = BOX_PX
             drawn_tiles[np.isnan(drawn_tiles)] = GAP_VALUE
             n = len(drawn_tiles)
             sat = is_sat[:n] & ~is_dead[:n]
-            drawn_tiles[sat, 0, :] = drawn_tiles[sat, -1, :] = FRAME_VALUE
-            drawn_tiles[sat, :, 0] = drawn_tiles[sat, :, -1] = FRAME_VALUE
+            f = FRAME                           # texels: survives a plot drawn at 3/4 size
+            drawn_tiles[sat, :f, :] = drawn_tiles[sat, -f:, :] = FRAME_VALUE
+            drawn_tiles[sat, :, :f] = drawn_tiles[sat, :, -f:] = FRAME_VALUE
             drawn_tiles[is_dead[:n]] = DEAD_VALUE
             # the layer's band: tiles row by row, `cols` a row, GAP texels between them
             cells = np.full((sub * cols, pitch, pitch), GAP_VALUE, np.float32)
