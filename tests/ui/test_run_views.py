@@ -152,12 +152,11 @@ def test_the_switch_keeps_its_choice_and_an_experiment_can_open_on_a():
 
 @pytest.fixture
 def three_runs(monkeypatch):
-    """A third run colour, added where a new one would be: base.RUN_COLORS and RUN_TINTS
-    (RUN_TAGS is their keys)."""
+    """A third run colour, added where a new one would be: base.RUN_COLORS and RUN_TINTS (the
+    tag "C" is the controller's third)."""
     tag, color, tint = THIRD
     monkeypatch.setitem(RUN_COLORS, tag, color)
     monkeypatch.setitem(RUN_TINTS, tag, tint)
-    monkeypatch.setattr(base, "RUN_TAGS", tuple(RUN_COLORS))
 
 
 @pytest.mark.parametrize("name", list(PANELS))

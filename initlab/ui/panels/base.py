@@ -18,6 +18,7 @@ import ipywidgets as w
 import numpy as np
 
 from initlab.core.snapshot import History, Snapshot
+from initlab.ui.controller import run_tags
 from initlab.ui import lean
 from initlab.ui.panels.place import Place, check as check_places
 
@@ -42,9 +43,9 @@ TITLE_STYLE = {"font-size": "12px"}
 RUN_COLORS = {"A": "#1f5fbf", "B": "#e8590c"}
 RUN_TINTS = {"A": "#8fb3e8", "B": "#f5ad7f"}
 
-# Tags a run gets comparing, in order: the first is the pinned run.  More than two runs need
-# more colours here and nothing else in the panels (tests/ui/test_run_views.py draws three).
-RUN_TAGS = tuple(RUN_COLORS)
+# The runs' tags ("" alone; "A", "B", ... comparing, the pinned first) are the controller's
+# (initlab.ui.controller.run_tags); a tag's colours are here.  More than two runs need more
+# colours here and nothing else in the panels (tests/ui/test_run_views.py draws three).
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,15 @@ class RunView:
 
 
 def run_views(pairs: Sequence[Tuple[Snapshot, History]]) -> list[RunView]:
-    """RunViews for the runs on screen, in order: one untagged, or several tagged A, B, ..."""
-    if len(pairs) > len(RUN_TAGS):
-        raise ValueError(f"runs: at most {len(RUN_TAGS)} can be drawn at once, got {len(pairs)}")
-    if len(pairs) == 1:
-        (snapshot, history), = pairs
-        return [RunView("", snapshot, history, RUN_COLORS[RUN_TAGS[0]], RUN_TINTS[RUN_TAGS[0]])]
-    return [RunView(tag, snapshot, history, RUN_COLORS[tag], RUN_TINTS[tag])
-            for tag, (snapshot, history) in zip(RUN_TAGS, pairs)]
+    """RunViews for the runs on screen, in order: one untagged (in the first run's colours), or
+    several tagged A, B, ... as the controller tags them."""
+    tags = run_tags(len(pairs))
+    if any(tag and tag not in RUN_COLORS for tag in tags):
+        raise ValueError(f"runs: at most {len(RUN_COLORS)} can be drawn at once (a colour each: "
+                         f"{', '.join(RUN_COLORS)}), got {len(pairs)}")
+    first = run_tags(2)[0]
+    return [RunView(tag, snapshot, history, RUN_COLORS[tag or first], RUN_TINTS[tag or first])
+            for tag, (snapshot, history) in zip(tags, pairs)]
 
 
 class Panel(ABC):
@@ -91,7 +93,7 @@ class Panel(ABC):
     tools:   widgets floating over the picture (e.g. the "units" switch, "log loss"): the cell
              gives each the class il-overlay (top right; with il-left: top left).  Default: none
     update(views): draw the runs on screen, one RunView each (views[0] the pinned or only run,
-             at most len(RUN_TAGS)): assign the new data to the marks, nothing computed here
+             at most one per colour in RUN_COLORS): assign the new data to the marks, nothing computed here
              that the core can compute.  Every run is a series in the same marks, coloured
              view.color (view.tint: its second curve) and labelled view.tag; a picture that
              shows one run at a time gets a switch whose options are the views' tags, shown
@@ -113,7 +115,7 @@ class Panel(ABC):
     heavy: ClassVar[bool] = False
     widget: w.Widget
     tools: Sequence[w.Widget] = ()
-    run_choice: Optional[w.ToggleButtons] = None
+    run_choice: w.ToggleButtons | None = None
 
     @property
     def rows(self) -> int:

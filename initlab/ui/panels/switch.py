@@ -9,13 +9,14 @@ from typing import Sequence
 import ipywidgets as w
 
 from initlab.ui import lean
-from initlab.ui.panels.base import RUN_TAGS, RunView
+from initlab.ui.controller import run_tags
+from initlab.ui.panels.base import RunView
 
 
 def run_switch(tooltip: str, value: str = "") -> w.ToggleButtons:
     """The run switch (A/B) floating at a plane picture's top right while comparing: one button
     per run's tag; `value` first, else the last run (B: the one the controls move)."""
-    tags = list(RUN_TAGS)
+    tags = list(run_tags(2))            # A, B until the first update sets the views' tags
     switch = w.ToggleButtons(options=tags, value=value if value in tags else tags[-1],
                              tooltip=tooltip, layout=lean.layout(),
                              style=lean.style(w.ToggleButtonsStyle, button_width="28px"))
