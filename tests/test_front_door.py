@@ -118,3 +118,10 @@ def test_the_readme_counts_the_assistants_cases_as_the_table_has_them():
     from initlab.lessons.diagnosis_cases import CASES
     text = (ROOT / "README.md").read_text()
     assert f"what it says for {len(CASES)} cases" in text
+
+
+def test_the_guide_names_every_finding_code_the_assistant_has():
+    """docs/guide.md lists the codes a finding can have; it had fallen four behind."""
+    from initlab.core.diagnose import CODES
+    text = (ROOT / "docs" / "guide.md").read_text()
+    assert [code for code in CODES if f"`{code}`" not in text] == []
