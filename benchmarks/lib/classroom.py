@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from initlab.serving import serve
 from labpage import (DISPATCH_JS, ENDS_JS, SPLIT_JS, KernelTimings, close_page,
                      expected_title_end, kernel_process, med, new_page, open_lab, pct, readout,
                      show_network_tab)
+
 
 def rss_mb(pid: int) -> float:
     try:
@@ -19,28 +21,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def server_processes(url: str) -> tuple[int, list[int]]:
-    """(pid of the Voila server on `url`'s port, pids of its kernels): only ours, not the
-    other servers a shared machine may be running."""
-    port = url.rstrip("/").rsplit(":", 1)[1]
-    server, parents = None, {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        # `initlab serve` runs Voila through its subclass (python -m initlab.serving.voila_app)
-        if ("-m voila" in cmd or "-m initlab.serving.voila_app" in cmd) and f"--port={port}" in cmd:
-            server = int(proc.name)
-    return server, [pid for pid, ppid in parents.items() if ppid == server]
-
-
 def memory(url: str) -> tuple[float, list[float]]:
-    server, kernels = server_processes(url)
-    return rss_mb(server), [rss_mb(k) for k in kernels]
+    """(MB of the Voila server on `url`'s port, MB of each of its kernels): ours only, not
+    the other servers a shared machine may be running."""
+    server = serve.server_pids(url)[0]
+    return rss_mb(server), [rss_mb(k) for k in serve.child_pids(server)]
 
 
 def students(browser, url: str, n: int, preset: tuple, moves: int = 5, gap_s: float = 2.0

@@ -23,7 +23,7 @@ import urllib.request
 from urllib.parse import quote, urlparse
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Sequence
+from typing import IO, Callable, Iterator, Sequence, TypeVar
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the initlab package: app/ and jupyter/ are there
 
@@ -194,51 +194,47 @@ def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:
             process.wait()
 
 
-def child_pids(pid: int) -> list[int]:
-    """Processes whose parent is pid (Linux /proc): a Voila server's kernels, `initlab serve`'s
-    Voila (benchmarks/soak.py, the hygiene tests)."""
-    found = []
+T = TypeVar("T")
+
+
+def processes(read: Callable[[Path], T]) -> Iterator[tuple[int, T]]:
+    """(pid, read(/proc/PID)) for every process (Linux /proc) whose entry can still be read:
+    one may end between the listing and the read."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                value = read(entry)
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+            yield int(entry.name), value
+
+
+def parent_of(stat: str) -> int:
+    """The parent pid in a /proc/PID/stat line (after the command's closing bracket)."""
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def child_pids(pid: int) -> list[int]:
+    """Processes whose parent is pid (Linux /proc): a Voila server's kernels, `initlab serve`'s
+    Voila (benchmarks/soak.py, the hygiene tests)."""
+    return [child for child, stat in processes(lambda e: (e / "stat").read_text())
+            if parent_of(stat) == pid]
 
 
 def server_pids(base: str) -> list[int]:
     """The Voila processes serving `base` (http://host:PORT/), found by their --port option
     on the command line (Linux /proc): benchmarks/class.py, soak.py and the serving tests."""
-    port = urlparse(base).port
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"initlab.serving.voila_app" in cmdline and f"--port={port}".encode() in cmdline:
-                found.append(int(entry.name))
-    return found
+    port = f"--port={urlparse(base).port}".encode()
+    return [pid for pid, cmdline in processes(lambda e: (e / "cmdline").read_bytes().split(b"\0"))
+            if b"initlab.serving.voila_app" in cmdline and port in cmdline]
 
 
 def kernel_pids(kernel_ids: list[str]) -> list[int]:
     """Processes of these kernels, found by their connection files on the command line (Linux
     /proc); for measuring a class's kernels (benchmarks/class.py, the serving tests)."""
     wanted = {f"kernel-{k}.json".encode() for k in kernel_ids}
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if any(w in cmdline for w in wanted):
-                pids.append(int(entry.name))
-    return pids
+    return [pid for pid, cmdline in processes(lambda e: (e / "cmdline").read_bytes())
+            if any(w in cmdline for w in wanted)]
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:

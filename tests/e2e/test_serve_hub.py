@@ -162,15 +162,9 @@ def log_in(browser, hub: str, name: str, password: str = PASSWORD):
 
 def processes_of(name: str) -> dict[int, int]:
     """pid -> uid of every process serving hub user `name` (its server and its kernels)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and f"JUPYTERHUB_USER={name}\0".encode() in \
-                    (entry / "environ").read_bytes():
-                found[int(entry.name)] = entry.stat().st_uid
-        except OSError:
-            continue
-    return found
+    mark = f"JUPYTERHUB_USER={name}\0".encode()
+    return {pid: uid for pid, (environ, uid) in serve.processes(
+                lambda e: ((e / "environ").read_bytes(), e.stat().st_uid)) if mark in environ}
 
 
 # In the page: open the kernel's websocket as the page does, send an execute_request (code that
