@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -96,20 +97,35 @@ def test_closing_the_tab_shuts_its_kernel_down(page, voila_server):
     assert seconds < 10
 
 
-def test_a_stopped_server_shows_the_lost_connection_banner(browser, tmp_path):
+@contextmanager
+def own_page(browser):
+    """A page in a browser context of its own, closed at the end."""
     context = browser.new_context()
-    page = context.new_page()
     try:
-        with open(tmp_path / "voila.log", "w") as log, \
-                serve.voila_server(ASSETS / "slider.ipynb", log=log) as base:
-            page.goto(base, timeout=LOAD_MS)
-            control(page, "depth").wait_for(timeout=LOAD_MS)
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextmanager
+def slider_server(page, tmp_path: Path):
+    """A Voila server of its own serving the slider notebook, loaded in `page`: its base URL.
+    The server stops when the block ends; the page stays open."""
+    with open(tmp_path / "voila.log", "w") as log, \
+            serve.voila_server(ASSETS / "slider.ipynb", log=log) as base:
+        page.goto(base, timeout=LOAD_MS)
+        control(page, "depth").wait_for(timeout=LOAD_MS)
+        yield base
+
+
+def test_a_stopped_server_shows_the_lost_connection_banner(browser, tmp_path):
+    with own_page(browser) as page:
+        with slider_server(page, tmp_path):
+            pass
         started = time.monotonic()                                  # the server is stopped
         page.wait_for_selector(BANNER, timeout=15_000)
         assert "lost its connection" in page.inner_text(BANNER)
         assert time.monotonic() - started < 10
-    finally:
-        context.close()
 
 
 
@@ -120,29 +136,21 @@ BANNER_TIME_JS = """() => { window.__bannerAt = 0;
 
 def test_a_hung_server_shows_the_banner_within_a_second(browser, tmp_path):
     # A stopped (SIGSTOP) server closes no socket: only the heartbeat can tell the page.
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        with open(tmp_path / "voila.log", "w") as log, \
-                serve.voila_server(ASSETS / "slider.ipynb", log=log) as base:
-            page.goto(base, timeout=LOAD_MS)
-            control(page, "depth").wait_for(timeout=LOAD_MS)
-            page.evaluate(BANNER_TIME_JS)
-            pid = serve.server_pids(base)[0]
-            stopped = time.time()
-            os.kill(pid, signal.SIGSTOP)
-            try:
-                page.wait_for_selector(BANNER, timeout=10_000)
-                shown = page.evaluate("window.__bannerAt") / 1000 - stopped
-                said = page.inner_text(BANNER)
-            finally:
-                os.kill(pid, signal.SIGCONT)
-            assert "lost its connection" in said
-            print(f"banner {shown:.2f} s after the server stopped")
-            assert shown < 1.0
-            page.wait_for_selector(BANNER, state="detached", timeout=10_000)  # beats are back
-    finally:
-        context.close()
+    with own_page(browser) as page, slider_server(page, tmp_path) as base:
+        page.evaluate(BANNER_TIME_JS)
+        pid = serve.server_pids(base)[0]
+        stopped = time.time()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            page.wait_for_selector(BANNER, timeout=10_000)
+            shown = page.evaluate("window.__bannerAt") / 1000 - stopped
+            said = page.inner_text(BANNER)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert "lost its connection" in said
+        print(f"banner {shown:.2f} s after the server stopped")
+        assert shown < 1.0
+        page.wait_for_selector(BANNER, state="detached", timeout=10_000)  # beats are back
 
 
 def test_copy_link_keeps_the_class_token(page, monkeypatch):
