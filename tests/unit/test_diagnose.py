@@ -301,3 +301,12 @@ def test_one_button_per_knob_and_none_on_a_symptom_of_a_named_cause():
     assert [(f.code, f.severity, f.fix) for f in shown] == [
         ("symmetry", "problem", {"init": "he_normal"}), ("dead_units", "info", None),
         ("update_ratio_low", "info", None)]
+
+
+def test_the_healthy_default_starts_where_the_thresholds_comment_says():
+    """thresholds.py: the default's first loss is 1.05-1.76 x ln C over seeds 0-4, under the
+    warning at 2x (its comment said 1.0-1.6 while seed 0 starts at 1.76)."""
+    from initlab.core.diagnose.thresholds import INITIAL_LOSS_WARNING
+    ratios = [(s := Run(Config(seed=seed)).snapshot()).loss / s.expected_initial_loss
+              for seed in range(5)]
+    assert 1.0 < min(ratios) and max(ratios) < 1.8 < INITIAL_LOSS_WARNING, ratios
