@@ -1,7 +1,8 @@
 """Serving a class, seen from a student's browser: nothing leaves 127.0.0.1, a hostile link runs no
-script, a dead kernel or a stopped server shows a banner, and closing the tab ends the kernel.
+script, a dead kernel, a stopped server or a silent heartbeat shows a banner (and a server without
+the heartbeat route none), and closing the tab ends the kernel.
 
-Kept lean (each page load costs seconds on a shared 2-core machine): four page loads in all.
+Kept lean (each page load costs seconds on a shared 2-core machine): seven page loads in all.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlparse
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers import LOAD_MS, control, open_app, tab, type_into_slider, wait_last
 
@@ -137,6 +140,7 @@ BANNER_TIME_JS = """() => { window.__bannerAt = 0;
 def test_a_hung_server_shows_the_banner_within_a_second(browser, tmp_path):
     # A stopped (SIGSTOP) server closes no socket: only the heartbeat can tell the page.
     with own_page(browser) as page, slider_server(page, tmp_path) as base:
+        page.wait_for_function("window.initlabBanner.heard()")   # the beats are counted
         page.evaluate(BANNER_TIME_JS)
         pid = serve.server_pids(base)[0]
         stopped = time.time()
@@ -151,6 +155,29 @@ def test_a_hung_server_shows_the_banner_within_a_second(browser, tmp_path):
         print(f"banner {shown:.2f} s after the server stopped")
         assert shown < 1.0
         page.wait_for_selector(BANNER, state="detached", timeout=10_000)  # beats are back
+
+
+def test_a_server_that_never_beats_shows_the_banner(page, voila_servers):
+    # A server hung before its first beat (or a socket that opens and stays silent) once left
+    # the page waiting for ever: the banner only counted from a first beat.  Here the heartbeat
+    # socket is answered by a mock that never beats.
+    page.route_web_socket("**/initlab/heartbeat", lambda socket: None)
+    page.goto(voila_servers(ASSETS / "slider.ipynb"), timeout=LOAD_MS)
+    control(page, "depth").wait_for(timeout=LOAD_MS)
+    page.wait_for_selector(BANNER, timeout=15_000)
+    assert "lost its connection" in page.inner_text(BANNER)
+
+
+def test_a_server_without_the_heartbeat_route_shows_no_banner(page, voila_servers):
+    # Voila elsewhere (no /initlab/heartbeat: the socket closes before any beat) is no lost server.
+    page.route_web_socket("**/initlab/heartbeat", lambda socket: socket.close(code=1011))
+    page.goto(voila_servers(ASSETS / "slider.ipynb"), timeout=LOAD_MS)
+    control(page, "depth").wait_for(timeout=LOAD_MS)
+    try:
+        page.wait_for_selector(BANNER, timeout=8_000)      # longer than the first beat's 5 s
+    except PlaywrightTimeout:
+        return
+    raise AssertionError(f"a banner without cause: {page.inner_text(BANNER)}")
 
 
 def test_copy_link_keeps_the_class_token(page, monkeypatch):
