@@ -28,6 +28,7 @@ GROUPS = ("data", "network", "training")
 # kept_value() rounds it to what was typed: three significant digits, as the readout shows.
 LOG_STEP = 1e-4
 LOG_DIGITS = 3
+FINEST_DECIMALS = 8      # a linear slider's step is refined to at most 1e-8 to hold a value
 LABEL_WIDTH = "84px"
 
 
@@ -163,6 +164,26 @@ def _widen(widget: w.Widget, value: Any) -> None:
             widget.min = value
 
 
+def _resolve(widget: w.Widget, name: str, value: Any) -> None:
+    """Give a linear slider a step and readout fine enough to hold `value` as it is, or its own
+    again.  A link, a preset or a typed number can be finer than the step (grad_clip 1e-4 on a
+    0.5 step): the readout then said 0.0, clipping off, and the browser snapped the handle to
+    it while the run clipped at 1e-4."""
+    if not isinstance(widget, w.FloatSlider) or not math.isfinite(value):
+        return
+    spec = SPECS[name]
+    first = max(0, -math.floor(math.log10(spec.step)))
+    steps = [(spec.step, spec.fmt)] + [(10.0 ** -d, f".{d}f")
+                                       for d in range(first, FINEST_DECIMALS + 1)]
+    step, fmt = next((s for s in steps if _on_grid(value, widget.min, s[0])), steps[-1])
+    widget.step, widget.readout_format = step, fmt
+
+
+def _on_grid(value: float, lo: float, step: float) -> bool:
+    k = round((value - lo) / step)
+    return abs(lo + k * step - value) <= 1e-9 * max(1.0, abs(value))
+
+
 class Controls:
     """The widgets for some Config fields, grouped data / network / training.
 
@@ -229,6 +250,7 @@ class Controls:
                 if name == "n_classes":           # the slider offers what the data set has
                     widget.max = CLASS_RANGE[config.dataset][1]
                 _widen(widget, value)
+                _resolve(widget, name, value)
                 self._shown[name] = value
                 # not when the widget holds what the student sent, only unrounded (0.30001 for
                 # 0.3): written back mid-drag, that stale value reached the browser after the
