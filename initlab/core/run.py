@@ -216,8 +216,13 @@ class Run:
         model.penalty(add_grads=True)
         params = model.parameters()
         grads = [layer.grads[key] for _, layer, key in params]
+        clip_scale = 1.0                 # how much of the gradient's size clipping left
         if cfg.grad_clip > 0:
-            clip_gradients(grads, cfg.clip_mode, cfg.grad_clip)
+            before = clip_gradients(grads, cfg.clip_mode, cfg.grad_clip)
+            if math.isfinite(before) and before > 0:
+                after = (min(before, float(cfg.grad_clip)) if cfg.clip_mode == "norm"
+                         else global_norm(grads))
+                clip_scale = after / before
         lr = learning_rate(cfg.lr, self.step_count, cfg.lr_schedule, cfg.lr_decay, cfg.decay_steps)
         rule = RULES[cfg.optimizer]
         t = self.step_count - self._optimizer_since + 1     # the rule's own 1-based step
@@ -231,7 +236,8 @@ class Run:
             value += delta
         self.step_count += 1
         self.samples_seen += len(idx)
-        self.history.record(self.step_count, loss, lr, np.array(ratios, dtype=np.float32))
+        self.history.record(self.step_count, loss, lr, np.array(ratios, dtype=np.float32),
+                            clip_scale)
         if self.step_count % self.eval_every == 0:
             self._evaluate()
 

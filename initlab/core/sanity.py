@@ -152,7 +152,10 @@ def update_ratio_check(config: Config) -> CheckResult:
     elif not passed:
         found = _coded(diagnose(run), "diverged", "update_ratio_high",
                        "update_ratio_low")
-        cause = ("The steps are too small to learn in any reasonable time: raise the learning "
+        clipped = any("clip_scale" in f.evidence for f in found)
+        cause = ("The steps are too small to learn in any reasonable time, and gradient "
+                 "clipping is what keeps them small: raise its threshold." if clipped else
+                 "The steps are too small to learn in any reasonable time: raise the learning "
                  "rate." if math.isfinite(ratio) and ratio < low else
                  "The steps are too big for the weights: lower the learning rate.")
     return CheckResult("update_ratio", "update/weight ratio", passed, ratio, text, cause, found)

@@ -130,6 +130,7 @@ class History:
     loss: list = field(default_factory=list)         # minibatch loss (data + penalty)
     lr: list = field(default_factory=list)           # learning rate used at that step
     update_ratio: list = field(default_factory=list)  # (layers,) array per step, all weight layers
+    clip_scale: list = field(default_factory=list)   # ||clipped grad|| / ||grad|| (1: not cut)
     eval_steps: list = field(default_factory=list)   # steps at which accuracy was measured
     train_acc: list = field(default_factory=list)
     val_acc: list = field(default_factory=list)
@@ -151,12 +152,14 @@ class History:
         return (len(self.steps), self.steps[-1] if self.steps else 0, len(self.eval_steps),
                 self.eval_steps[-1] if self.eval_steps else 0, self.diverged_step)
 
-    def record(self, step: int, loss: float, lr: float, update_ratio: np.ndarray) -> None:
+    def record(self, step: int, loss: float, lr: float, update_ratio: np.ndarray,
+               clip_scale: float = 1.0) -> None:
         """One training step's numbers; thins the older records when there are many."""
         self.steps.append(step)
         self.loss.append(loss)
         self.lr.append(lr)
         self.update_ratio.append(update_ratio)
+        self.clip_scale.append(clip_scale)
         if len(self.steps) >= self._thin_at:
             self.thin()
 
@@ -175,7 +178,8 @@ class History:
         """Drop the older records that are off the thinning grid (see DENSE); keeps the last
         RECENT records of each kind.  Records already looked at stay settled: each call reads
         only what came since the last one."""
-        for kind, names, every in ((0, ("steps", "loss", "lr", "update_ratio"), 1),
+        per_step = ("steps", "loss", "lr", "update_ratio", "clip_scale")
+        for kind, names, every in ((0, per_step, 1),
                                    (1, ("eval_steps", "train_acc", "val_acc", "val_loss"),
                                     max(1, self.eval_every))):
             column = getattr(self, names[0])

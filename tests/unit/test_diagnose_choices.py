@@ -67,3 +67,50 @@ def test_a_schedule_spent_after_the_net_has_learned_is_not_a_finding(seed):
     """Decay is for the end of training: once the net fits, a tiny rate is what decay is for."""
     assert "lr_decayed" not in findings(600, seed=seed, lr_schedule="step", lr_decay=0.01,
                                         decay_steps=100)
+
+
+# ---- gradient clipping that cuts every step ---------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_clip_that_cuts_every_step_is_named_and_loosened_not_the_learning_rate(seed):
+    run = Run(Config(optimizer="sgd", lr=0.1, grad_clip=1e-4, clip_mode="value", seed=seed))
+    run.step(300)
+    low = [f for f in diagnose(run) if f.code == "update_ratio_low"]
+    assert len(low) == 1 and "clipping" in low[0].message, [f.code for f in diagnose(run)]
+    assert set(low[0].fix) == {"grad_clip"} and low[0].fix["grad_clip"] >= 0.1
+    assert low[0].evidence["clip_scale"] < 0.05
+
+
+def test_the_clip_scale_is_what_is_left_of_the_gradient():
+    run = Run(Config(optimizer="sgd", lr=0.1, grad_clip=0.01))      # by norm: threshold / norm
+    run.step(5)
+    assert all(0 < s < 1 for s in run.history.clip_scale)
+    free = Run(Config(optimizer="sgd", lr=0.1, grad_clip=100.0))     # never reached
+    free.step(5)
+    assert free.history.clip_scale == [1.0] * 5
+    off = Run(Config(optimizer="sgd", lr=0.1))
+    off.step(5)
+    assert off.history.clip_scale == [1.0] * 5
+
+
+@pytest.mark.parametrize("optimizer, lr", [("adam", 1e-5), ("rmsprop", 1e-5), ("adagrad", 1e-4)])
+def test_an_adaptive_optimiser_under_a_tight_clip_is_told_its_rate_is_low(optimizer, lr):
+    # Adam and its kin divide the gradient's size out: the clip cuts >99% of the gradient here,
+    # yet the step is set by the learning rate, which is what the finding must name.
+    run = Run(Config(optimizer=optimizer, lr=lr, grad_clip=1e-4, clip_mode="value"))
+    run.step(300)
+    low = [f for f in diagnose(run) if f.code == "update_ratio_low"]
+    assert low and low[0].fix == {"lr": lr * 10} and "clip_scale" not in low[0].evidence
+
+
+# ---- a normalised net's high first loss ------------------------------------------------------
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+@pytest.mark.parametrize("depth", [3, 10])
+def test_a_normalised_net_from_large_weights_trains_as_fast_as_from_he(norm, depth):
+    """initial_loss says so, and offers no init button, when the hidden layers are normalised."""
+    from initlab.lessons.exam import final_val
+    large = dict(norm=norm, depth=depth, init="gaussian", weight_std=1.0)
+    found = [f for f in diagnose(Run(Config(**large))) if f.code == "initial_loss"]
+    assert found and found[0].fix is None and "as fast" in found[0].message
+    pairs = [(final_val(large, 30, s)[0], final_val({**large, "init": "he_normal"}, 30, s)[0])
+             for s in range(5)]
+    assert sum(a >= b - 0.05 for a, b in pairs) >= 4, pairs

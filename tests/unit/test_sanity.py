@@ -78,3 +78,13 @@ def test_a_tiny_learning_rate_fails_the_update_ratio_check_and_the_fix_raises_it
 def test_checks_are_listed_in_the_lectures_order():
     assert [c.__name__ for c in SANITY_CHECKS] == [
         "initial_loss_check", "gradient_check_whole_net", "overfit_check", "update_ratio_check"]
+
+
+def test_the_update_ratio_check_blames_a_clip_that_cuts_every_step_not_the_rate():
+    clipped = update_ratio_check(Config(optimizer="sgd", lr=0.1, grad_clip=1e-4,
+                                        clip_mode="value"))
+    assert not clipped.passed and "clipping" in clipped.cause
+    assert [f.fix for f in clipped.findings] == [{"grad_clip": 1.0}]
+    slow = update_ratio_check(Config(optimizer="sgd", lr=1e-4))
+    assert not slow.passed and "raise the learning rate" in slow.cause
+    assert [f.fix for f in slow.findings] == [{"lr": 1e-3}]

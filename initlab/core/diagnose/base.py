@@ -14,8 +14,10 @@ from initlab.core.snapshot import History, Snapshot
 from initlab.nn.activations import get_activation
 from initlab.nn.init import SCHEMES
 
-from .thresholds import (CONVERGED_LOSS, LEARNS_ACC, LOSS_WINDOW, MIN_STEPS, SYMMETRY_RTOL,
-                         UPDATE_WINDOW)
+from initlab.nn.optim import get_rule
+
+from .thresholds import (CLIP_BINDS, CONVERGED_LOSS, LEARNS_ACC, LOSS_WINDOW, MIN_STEPS,
+                         SYMMETRY_RTOL, UPDATE_WINDOW)
 
 # Inits that fit an activation family: the recommended one and its equivalents.
 INIT_FAMILY = {"he_normal": ("he_normal", "he_uniform", "orthogonal"),
@@ -114,6 +116,19 @@ class Facts:
         value = float(np.median(per_layer))
         return value if math.isfinite(value) else None
 
+    def clip_scale(self) -> float | None:
+        """The median share of the gradient's size that clipping left over the recent steps,
+        when it cuts most of them and the optimiser's step follows the gradient's size (SGD,
+        momentum; an adaptive rule divides the scale out); else None."""
+        cfg = self.config
+        if cfg.grad_clip <= 0 or get_rule(cfg.optimizer).adaptive:
+            return None
+        recent = self.history.clip_scale[-UPDATE_WINDOW:]
+        if len(recent) < MIN_STEPS:
+            return None
+        scale = float(np.median(recent))
+        return scale if scale < CLIP_BINDS else None
+
     @property
     def penalty(self) -> float:
         """The L1/L2 penalty of the current weights (value only; remembered per run and step,
@@ -191,6 +206,14 @@ def lower_lr(config: Config) -> tuple[dict, str]:
 
 def raise_lr(config: Config) -> tuple[dict, str]:
     return {"lr": min(config.lr * 10, 10.0)}, "raise the learning rate 10x"
+
+
+def loosen_clip(config: Config, scale: float) -> tuple[dict, str]:
+    """A clip threshold that lets the typical step through: the gradients were about
+    threshold / scale, so a power-of-ten factor above 3 / scale leaves clipping to outliers."""
+    factor = 10.0 ** math.ceil(math.log10(3.0 / scale))
+    threshold = float(f"{config.grad_clip * factor:.3g}")
+    return {"grad_clip": threshold}, f"clip at {threshold:g} instead of {config.grad_clip:g}"
 
 
 def layers(values: np.ndarray) -> list[float]:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .base import Facts, Finding, finding, lower_lr, raise_lr
+from .base import Facts, Finding, finding, loosen_clip, lower_lr, raise_lr
 from .thresholds import (CONVERGED_LOSS, DEAD_WARNING, DIVERGED_EARLY, LOSS_FLAT_DROP, LOSS_FLAT_STEPS,
                          OVERFIT_EVALS, OVERFIT_GAP, REGULARISATION_CUT, SLOW_STEPS, SMALL_BATCH,
                          STRONG_DROPOUT, STRONG_PENALTY, UNDERFIT_ACC, UNDERFIT_STEPS,
@@ -80,6 +80,19 @@ def update_ratio_low(f: Facts) -> Finding | None:
              if ratio < UPDATE_RATIO_LOW else
              f"at the band's low end, and after {f.steps} steps the net gets only {acc:.0%} of "
              "its training examples right")
+    clip = f.clip_scale()
+    if clip is not None:
+        cfg = f.config
+        return finding(
+            "update_ratio_low", "warning",
+            f"Each step changes the weights by only {ratio:.2g} of their size, {where} (about "
+            f"{UPDATE_RULE:g} is healthy), and it is the clipping that keeps them small: "
+            f"clipping by {cfg.clip_mode} at {cfg.grad_clip:g} leaves {clip:.0%} of the "
+            f"gradient on a typical step, and with {cfg.optimizer} the step follows the "
+            "gradient's size. Clipping is for the rare outlier step: raise its threshold "
+            "(a higher learning rate would only fight it).",
+            {"update_ratio": ratio, "band": list(UPDATE_BAND), "clip_scale": clip},
+            loosen_clip(cfg, clip))
     return finding(
         "update_ratio_low", "warning",
         f"Each step changes the weights by only {ratio:.2g} of their size, {where} (about "
