@@ -165,13 +165,16 @@ def _widen(widget: w.Widget, value: Any) -> None:
 
 
 def _resolve(widget: w.Widget, name: str, value: Any) -> None:
-    """Give a linear slider a step and readout fine enough to hold `value` as it is, or its own
-    again.  A link, a preset or a typed number can be finer than the step (grad_clip 1e-4 on a
+    """Give a linear slider (or an integer one) a step and readout fine enough to hold `value`
+    as it is, or its own again.  A link, a preset or a typed number can be finer than the step (grad_clip 1e-4 on a
     0.5 step): the readout then said 0.0, clipping off, and the browser snapped the handle to
     it while the run clipped at 1e-4."""
+    spec = SPECS[name]
+    if isinstance(widget, w.IntSlider):               # n_samples 605 on a step of 10
+        widget.step = spec.step if (value - widget.min) % spec.step == 0 else 1
+        return
     if not isinstance(widget, w.FloatSlider) or not math.isfinite(value):
         return
-    spec = SPECS[name]
     first = max(0, -math.floor(math.log10(spec.step)))
     steps = [(spec.step, spec.fmt)] + [(10.0 ** -d, f".{d}f")
                                        for d in range(first, FINEST_DECIMALS + 1)]

@@ -39,3 +39,12 @@ def test_a_value_finer_than_the_step_is_shown_and_held_as_it_is(name):
     plain = SPECS[name]
     controls.show(Config(**{name: plain.lo + 2 * plain.step}))
     assert (slider.step, slider.readout_format) == (plain.step, plain.fmt)
+
+
+@pytest.mark.parametrize("name, value", [("n_samples", 605), ("decay_steps", 125)])
+def test_an_integer_off_the_sliders_step_is_held_as_it_is(name, value):
+    controls = Controls(Config(**{name: value}), print, [name])
+    slider = controls.widgets[name]
+    assert slider.value == value and (value - slider.min) % slider.step == 0
+    controls.show(Config(**{name: SPECS[name].lo + 3 * SPECS[name].step}))
+    assert slider.step == SPECS[name].step
