@@ -188,8 +188,12 @@ class DeadUnits(Switchable, Panel):
     hint = ("Top, 'neurons': every hidden unit as a small map of its output over the input "
             "plane, one row per layer (first at the top; wide layers: their first units), one "
             "colour scale for all (blue below 0, white 0, orange above; its range in the "
-            "title): a layer whose signal vanished fades to white. Dark grey: a dead unit, "
-            "black frame: a saturated one. Top, 'units': every unit of every layer, sorted; "
+            "title): a layer far weaker than the strongest (a vanishing signal) fades to white. "
+            "Dark grey: a dead unit, black frame: a saturated one. With batch norm the maps "
+            "are the net at test time, on its running averages: these start at mean 0, "
+            "variance 1 and take a few dozen steps to follow the batches, so at first the maps "
+            "can disagree with the histograms (which use each batch's own statistics). "
+            "Top, 'units': every unit of every layer, sorted; "
             "blue: the share of the batch it is active "
             "on, red: dead (ReLU off on every example, no gradient: it never learns again), "
             "orange: saturated (tanh/sigmoid pinned at a bound on most examples). Bottom: the "
@@ -295,8 +299,9 @@ def _lighten(color: str, amount: float) -> str:
 class DecisionBoundary(Switchable, _PlaneFigure, Panel):
     name = "boundary"
     title = "Decision boundary"
-    hint = ("Colour: the predicted class, pale where the network is unsure. Marks: probe points, "
-            "each class its own colour and shape. "
+    hint = ("Colour: the predicted class, pale where the network is unsure (as at test time: "
+            "with batch norm, on its running averages, which take a few dozen steps to follow "
+            "the batches). Marks: probe points, each class its own colour and shape. "
             "Comparing two runs, the A/B switch chooses whose boundary is drawn.")
     place = Place(row=1, column=2, beside=3, below=2, beside_rows=2)
     heavy = True
