@@ -12,8 +12,9 @@ import statistics
 import sys
 from pathlib import Path
 
-from initlab.lessons.diagnosis_cases import AREAS, CASES, Case
-from initlab.lessons.exam import SEEDS, better, findings_at, fix_trial, offered_fixes, verdict
+from initlab.lessons.diagnosis_cases import CASES
+from initlab.lessons.exam import (AREAS, SEEDS, Case, better, findings_at, fix_trial,
+                                  offered_fixes, verdict)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "diagnosis.md"
 HEAD = Path(__file__).resolve().parent / "diagnosis_intro.md"

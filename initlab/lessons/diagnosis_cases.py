@@ -7,7 +7,8 @@ Everything else the assistant raises as a warning or problem is a false alarm.  
 "a|b" is met by either.  `corrected` says where the row as first written (before the assistant
 was run) was wrong about the run itself, and what the run showed.
 
-initlab/lessons/exam.py runs a row.  tests/unit/test_diagnosis_cases.py checks every row
+The rows of the fourth and later rounds are in diagnosis_cases_later.py; initlab/lessons/exam.py
+holds the Case record and runs a row.  tests/unit/test_diagnosis_cases.py checks every row
 (findings at `at` on seed 0; every fix the assistant offers is applied, trained `train` steps
 and must beat the unfixed run on at least 4 of seeds 0-4); tools/diagnosis_table.py writes
 docs/diagnosis.md from this table and from what the assistant says, so the document cannot
@@ -15,34 +16,12 @@ drift from the code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-AREAS = ("init", "activation", "normalisation", "regularisation", "learning rate", "optimiser",
-         "data", "batch size", "capacity")
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    area: str
-    config: dict
-    at: int                       # steps trained before the findings are read
-    ta: str                       # what a TA says
-    expect: tuple = ()            # codes a TA raises (warning or problem)
-    allowed: tuple = ()           # also true of the run: may be raised
-    ta_fix: tuple = ()            # knobs a TA would turn
-    train: int = field(default=0)  # steps for the fix comparison (0: max(at, 300))
-    corrected: str = ""           # where the row written beforehand was wrong, and why
-    judge: str = "accuracy"       # how a fix is judged: "accuracy" (then val loss), or "loss"
-
-    @property
-    def steps(self) -> int:
-        return self.train or max(self.at, 300)
-
+from .diagnosis_cases_later import LATER
+from .exam import Case
 
 SGD = dict(optimizer="sgd")
 
-CASES: tuple[Case, ...] = (
+FIRST: tuple[Case, ...] = (
     # ---- init --------------------------------------------------------------------------------
     Case("default", "init", {}, 300,
          "Healthy: He init for ReLU, Adam at 0.01; nothing to say."),
@@ -287,81 +266,6 @@ CASES: tuple[Case, ...] = (
          "(or a smaller init) tames it.",
          expect=("initial_loss|exploding_gradients",),
          allowed=("initial_loss", "exploding_gradients"), ta_fix=("norm", "init")),
-    # ---- a fourth round, written before the assistant was run on it ---------------------------
-    Case("Adam lr 0.1", "learning rate", dict(lr=0.1), 300,
-         "Ten times the usual Adam rate, yet the spiral is fitted by step 300 and Adam's steps "
-         "shrink with the gradient: nothing to fix now.",
-         allowed=("dead_units",),
-         corrected="written as 'update ratio high'; on seeds 0-4 the run fits the spiral by "
-         "step 300 (val 0.99-1.0, loss under 2e-4) and the median recent update ratio over "
-         "its layers is 1e-4 or less, so there is nothing left to warn about."),
-    Case("He uniform relu depth 20", "init", dict(init="he_uniform", depth=20), 0,
-         "He uniform has He normal's variance: 20 layers start healthy."),
-    Case("Xavier uniform tanh depth 10", "init",
-         dict(activation="tanh", init="xavier_uniform", depth=10), 0,
-         "Xavier keeps tanh's activations and gradients steady over 10 layers: healthy."),
-    Case("tanh N(0,0.05) depth 10", "init",
-         dict(activation="tanh", init="gaussian", weight_std=0.05, depth=10), 0,
-         "0.05 is 0.4x Xavier's 1/8 for fan-in 64: every layer shrinks the signal by about "
-         "0.4, so after 10 the gradient has all but vanished. Use Xavier.",
-         expect=("vanishing_gradients",), ta_fix=("init",)),
-    Case("batch norm, N(0,1) relu depth 10", "normalisation",
-         dict(norm="batch", init="gaussian", weight_std=1.0, depth=10), 0,
-         "Batch norm rescales every hidden layer, but the output layer has no norm after it: "
-         "N(0,1) weights there make the scores huge and the first loss many times ln C. He "
-         "init would start at ln C, though batch norm recovers within the first steps.",
-         expect=("initial_loss",),
-         corrected="written with He init as the fix; the unfixed run fits the spiral within 30 "
-         "steps (val 0.99-1.0 on seeds 0-4) and He is worse there on 2 of them, so the "
-         "assistant names the cause and offers no button."),
-    Case("momentum 0.99 lr 0.1", "optimiser", dict(optimizer="momentum", momentum=0.99, lr=0.1),
-         300,
-         "Momentum 0.99 multiplies the step by up to 100: at lr 0.1 that is a rate of 10, and "
-         "the run blows up. Lower the learning rate (or the momentum).",
-         expect=("diverged|update_ratio_high",), allowed=("dead_units", "loss_flat"),
-         ta_fix=("lr", "momentum")),
-    Case("SGD clipped by value at 1e-4", "optimiser",
-         dict(optimizer="sgd", lr=0.1, grad_clip=1e-4, clip_mode="value"), 300,
-         "The clip cuts every gradient entry to 1e-4, so every step is tiny whatever the "
-         "learning rate: clipping is for outliers. Raise the clip threshold.",
-         expect=("update_ratio_low|loss_flat",), allowed=("loss_flat", "update_ratio_low"),
-         ta_fix=("grad_clip",)),
-    Case("dropout 0.5 at step 0", "regularisation", dict(dropout=0.5), 0,
-         "Dropout changes nothing about the start: healthy."),
-    Case("maxout Xavier depth 6", "activation",
-         dict(activation="maxout", init="xavier_normal", depth=6), 0,
-         "The max of two unit-variance pieces keeps about unit variance: Xavier suits maxout, "
-         "healthy over 6 layers."),
-    Case("blobs, 8 classes at step 0", "data", dict(dataset="blobs", n_classes=8), 0,
-         "Healthy start: the loss is about ln 8, not ln 3."),
-    Case("float32", "data", dict(dtype="float32"), 300,
-         "Single precision trains the default net as well as double: healthy.",
-         allowed=("dead_units",)),
-    Case("zero init with batch norm", "normalisation", dict(init="zeros", norm="batch"), 0,
-         "Batch norm cannot break symmetry: all-zero weights give identical units, and "
-         "normalising identical units leaves them identical. Use He init.",
-         expect=("symmetry",), allowed=("vanishing_gradients",), ta_fix=("init",)),
-    Case("leaky relu slope 0.3", "activation", dict(activation="leaky_relu", leaky_slope=0.3),
-         300, "A steeper leak trains the spiral as well: healthy."),
-    Case("Nesterov lr 1", "optimiser", dict(optimizer="nesterov", lr=1.0), 100,
-         "Nesterov at lr 1 with momentum 0.9 is a step 10x too long: the loss explodes. "
-         "Lower the learning rate.",
-         expect=("diverged|update_ratio_high",), allowed=("dead_units", "loss_flat"),
-         ta_fix=("lr",)),
-    Case("width 8", "capacity", dict(width=8), 300,
-         "Eight units per layer still fit the 3-arm spiral by step 300: nothing to say.",
-         allowed=("dead_units",)),
-    Case("dropout 0.5 on digits", "regularisation",
-         dict(dataset="digits", n_classes=10, dropout=0.5), 300,
-         "Half the units dropped still fits the digits: healthy."),
-    Case("L2 1e-2", "regularisation", dict(l2=0.01), 300,
-         "A moderate penalty: the spiral is still fitted. Nothing to say.",
-         allowed=("dead_units",)),
 )
 
-
-def case(name: str) -> Case:
-    for c in CASES:
-        if c.name == name:
-            return c
-    raise KeyError(name)
+CASES: tuple[Case, ...] = FIRST + LATER

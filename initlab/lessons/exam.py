@@ -1,14 +1,45 @@
-"""Running the assistant's exam (initlab/lessons/diagnosis_cases.py): a case's findings, the
-verdict against the TA's row, and the fix trial every offered fix must win.
+"""The assistant's exam: the Case record (one row of initlab/lessons/diagnosis_cases.py), and
+running it: a case's findings, the verdict against the TA's row, and the fix trial every
+offered fix must win.
 
 tests/unit/test_diagnosis_cases.py and tools/diagnosis_table.py (docs/diagnosis.md) run the
 rows with these; results are remembered, since both ask for the same rows.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .diagnosis_cases import Case, case
+AREAS = ("init", "activation", "normalisation", "regularisation", "learning rate", "optimiser",
+         "data", "batch size", "capacity")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    area: str
+    config: dict
+    at: int                       # steps trained before the findings are read
+    ta: str                       # what a TA says
+    expect: tuple = ()            # codes a TA raises (warning or problem)
+    allowed: tuple = ()           # also true of the run: may be raised
+    ta_fix: tuple = ()            # knobs a TA would turn
+    train: int = field(default=0)  # steps for the fix comparison (0: max(at, 300))
+    corrected: str = ""           # where the row written beforehand was wrong, and why
+    judge: str = "accuracy"       # how a fix is judged: "accuracy" (then val loss), or "loss"
+
+    @property
+    def steps(self) -> int:
+        return self.train or max(self.at, 300)
+
+
+def case(name: str) -> Case:
+    from .diagnosis_cases import CASES
+    for c in CASES:
+        if c.name == name:
+            return c
+    raise KeyError(name)
+
 
 SEEDS = range(5)
 SPEAKS = ("warning", "problem")      # what counts as raising a finding (info is a side note)

@@ -114,3 +114,27 @@ def test_a_normalised_net_from_large_weights_trains_as_fast_as_from_he(norm, dep
     pairs = [(final_val(large, 30, s)[0], final_val({**large, "init": "he_normal"}, 30, s)[0])
              for s in range(5)]
     assert sum(a >= b - 0.05 for a, b in pairs) >= 4, pairs
+
+
+# ---- an init fix only where it moves the scale the right way ----------------------------------
+@pytest.mark.parametrize("config, bigger, smaller", [
+    (dict(activation="sigmoid"), False, True),                 # He is larger than Xavier
+    (dict(init="gaussian", weight_std=0.01), True, False),     # far below He
+    (dict(init="gaussian", weight_std=1.0), False, True),      # far above He
+    (dict(init="xavier_normal"), True, False),                 # Xavier under ReLU: He is larger
+    (dict(), False, False),                                    # He under ReLU: it fits
+])
+def test_the_fitting_inits_scale_is_compared_with_the_current_one(config, bigger, smaller):
+    from initlab.core.diagnose.base import Facts, init_scale_moves
+    run = Run(Config(**config))
+    facts = Facts(run, run.snapshot())
+    assert init_scale_moves(facts, bigger=True) is bigger
+    assert init_scale_moves(facts, bigger=False) is smaller
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_deep_sigmoid_net_under_he_is_not_told_to_shrink_its_weights(seed):
+    """Xavier suits sigmoid but is smaller than He: the vanishing gradient's fix is elsewhere."""
+    found = [f for f in diagnose(Run(Config(activation="sigmoid", depth=10, seed=seed)))
+             if f.code == "vanishing_gradients"]
+    assert found and "init" not in (found[0].fix or {}), found

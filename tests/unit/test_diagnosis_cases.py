@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from initlab.core.diagnose import CODES
-from initlab.lessons.diagnosis_cases import AREAS, CASES
-from initlab.lessons.exam import SEEDS, better, findings_at, fix_trial, offered_fixes, verdict
+from initlab.lessons.diagnosis_cases import CASES
+from initlab.lessons.exam import (AREAS, SEEDS, better, findings_at, fix_trial, offered_fixes,
+                                  verdict)
 
 ROOT = Path(__file__).resolve().parents[2]
 IDS = [c.name for c in CASES]

@@ -12,7 +12,7 @@ import numpy as np
 from initlab.core.config import Config
 from initlab.core.snapshot import History, Snapshot
 from initlab.nn.activations import get_activation
-from initlab.nn.init import SCHEMES
+from initlab.nn.init import SCHEMES, implied_std
 
 from initlab.nn.optim import get_rule
 
@@ -194,6 +194,19 @@ def init_fix(f: Facts) -> tuple[dict, str]:
     return {"init": best}, f"switch init to {word}"
 
 
+def init_scale_moves(f: Facts, bigger: bool) -> bool:
+    """Whether the init that fits the activation draws a hidden layer's weights clearly bigger
+    (or smaller) than the current one: switching to it only helps a vanishing (exploding)
+    signal then.  Sigmoid under He vanishes, and Xavier, which suits sigmoid, is smaller still."""
+    cfg = f.config
+    fan_out = cfg.width * f.activation.fan_out_factor
+    scale = dict(weight_std=cfg.weight_std, activation=cfg.activation,
+                 leaky_slope=cfg.leaky_slope)
+    now = implied_std(cfg.init, cfg.width, fan_out, **scale)
+    best = implied_std(recommended_init(f.activation), cfg.width, fan_out, **scale)
+    return best > 1.05 * now if bigger else best < now / 1.05
+
+
 def hand_picked_init(config: Config) -> bool:
     """A scale not set by the layer sizes: zeros, constant, gaussian."""
     scaled = getattr(SCHEMES[config.init], "scaled_by_fan", None)
@@ -222,6 +235,6 @@ def layers(values: np.ndarray) -> list[float]:
 
 def finding(code: str, severity: str, message: str, evidence: dict,
             fix: tuple[dict, str] | None = None) -> Finding:
-    if fix is None:
+    if fix is None or severity == "info":          # a button only on a warning or problem
         return Finding(code, severity, message, evidence)
     return Finding(code, severity, message, evidence, fix[0], fix[1])

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from .base import (Facts, Finding, finding, hand_picked_init, init_fits, init_fix, layers,
-                   lower_lr)
+from .base import (Facts, Finding, finding, hand_picked_init, init_fits, init_fix,
+                   init_scale_moves, layers, lower_lr)
 from .thresholds import (DEAD_INFO, DEAD_PROBLEM, DEAD_WARNING, EXPLODING_RATIO,
                          INITIAL_LOSS_PROBLEM, INITIAL_LOSS_STEPS, INITIAL_LOSS_WARNING,
                          SATURATION_PROBLEM, SATURATION_WARNING, VANISHING_RATIO)
@@ -161,7 +161,7 @@ def vanishing(f: Facts) -> Finding | None:
         return None
     ratio, signal = got
     cfg = f.config
-    if hand_picked_init(cfg) or not init_fits(f):
+    if (hand_picked_init(cfg) or not init_fits(f)) and init_scale_moves(f, bigger=True):
         fix = init_fix(f)
     elif f.activation.bounds is not None and not cfg.residual:      # saturating
         fix = ({"residual": True}, "add skip connections")
@@ -188,7 +188,7 @@ def exploding(f: Facts) -> Finding | None:
         return None
     ratio, signal = got
     cfg = f.config
-    if hand_picked_init(cfg) or not init_fits(f):
+    if (hand_picked_init(cfg) or not init_fits(f)) and init_scale_moves(f, bigger=False):
         fix = init_fix(f)
     elif cfg.norm == "none":
         fix = ({"norm": "batch"}, "add batch norm")
