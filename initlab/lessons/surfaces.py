@@ -65,10 +65,14 @@ NOTES: dict[str, tuple[tuple[str, str], ...]] = {
                        "zig-zags from wall to wall; above 0.02 it is thrown out."),
         ("sgd_along", "Along the valley the slope is 100 times gentler: at an lr safe across it "
                       "SGD creeps, still far from the minimum after 200 steps."),
-        ("momentum_overshoots", "Momentum and Nesterov (momentum 0.9, lr 0.005 to 0.019) swing "
-                                "past the minimum, yet end much closer to it than SGD."),
-        ("nesterov_less", "Nesterov looks ahead before it steps, so it swings past the minimum "
-                          "less than momentum does."),
+        ("momentum_overshoots", "At momentum 0.9, momentum (lr 0.005 to 0.019) and Nesterov "
+                                "(lr 0.005 to 0.013) swing past the minimum, yet end much "
+                                "closer to it than SGD."),
+        ("nesterov_less", "Nesterov looks ahead before it steps, so along the valley it swings "
+                          "past the minimum less than momentum does."),
+        ("nesterov_unstable", "But across the steep walls Nesterov is the less stable: at "
+                              "momentum 0.9 it is thrown out above lr 0.0136, momentum only "
+                              "above lr 0.038."),
         ("adagrad_shrinks", "AdaGrad divides by the sum of every past squared gradient, so its "
                             "steps shrink even where the slope stays the same: it stalls short."),
         ("adaptive_diagonal", "RMSProp and Adam divide each axis by its own gradient size: their "
