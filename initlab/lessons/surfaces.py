@@ -64,7 +64,8 @@ NOTES: dict[str, tuple[tuple[str, str], ...]] = {
                        "Below lr 0.01 it slides down one wall; between 0.01 and 0.02 it "
                        "zig-zags from wall to wall; above 0.02 it is thrown out."),
         ("sgd_along", "Along the valley the slope is 100 times gentler: at an lr safe across it "
-                      "SGD creeps, still far from the minimum after 200 steps."),
+                      "SGD creeps, each step taking only lr of the way (at lr 0.01, 13% of it "
+                      "is left after 200 steps)."),
         ("momentum_overshoots", "At momentum 0.9, momentum (lr 0.005 to 0.019) and Nesterov "
                                 "(lr 0.005 to 0.013) swing past the minimum, yet end much "
                                 "closer to it than SGD."),

@@ -62,8 +62,11 @@ def test_sgd_creeps_along_the_valley(seed):
     step, at lr 0.01 to 0.99^200 ~ 13% of where it started."""
     for start in valley_starts(seed):
         for lr in (0.005, 0.01, 0.019):
-            w0 = run("valley", start, lr)["sgd"][-1, 0]
-            assert abs(w0) > 0.02 * abs(start[0])
+            w0 = run("valley", start, lr)["sgd"][:, 0]
+            np.testing.assert_allclose(w0[1:] / w0[:-1], 1 - lr, rtol=1e-12)
+            assert abs(w0[-1]) > 0.02 * abs(start[0])
+        w0 = run("valley", start, 0.01)["sgd"][-1, 0]
+        assert abs(w0 / start[0]) == pytest.approx(0.13, abs=0.005)
 
 
 @claim("momentum_overshoots")
