@@ -1,6 +1,7 @@
 """The optimisers view's two loss surfaces and every update rule's path on them, pure NumPy.
 
-- "valley": demos' bowl 0.5 (w0^2 + 100 w1^2), a long narrow valley (SGD zig-zags across it)
+- "valley": demos' bowl 0.5 (w0^2 + 100 w1^2), a long narrow valley (SGD zig-zags across it
+  at lr 0.01-0.02)
 - "saddle": toys' surface, a tilted double well along x with a valley across it: a saddle
   point between a shallow and a deep minimum
 
