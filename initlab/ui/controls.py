@@ -178,13 +178,18 @@ def _resolve(widget: w.Widget, name: str, value: Any) -> None:
     first = max(0, -math.floor(math.log10(spec.step)))
     steps = [(spec.step, spec.fmt)] + [(10.0 ** -d, f".{d}f")
                                        for d in range(first, FINEST_DECIMALS + 1)]
+    if value:          # finer than 1e-8 (1e-12): a step at the value's own scale, read as 1e-12
+        exponent = math.floor(math.log10(abs(value)))
+        steps += [(10.0 ** (exponent - k), ".3g") for k in range(4)]
     step, fmt = next((s for s in steps if _on_grid(value, widget.min, s[0])), steps[-1])
     widget.step, widget.readout_format = step, fmt
 
 
 def _on_grid(value: float, lo: float, step: float) -> bool:
+    """Whether value is lo + k * step, up to float rounding (1e-12 is not 0 on any step)."""
     k = round((value - lo) / step)
-    return abs(lo + k * step - value) <= 1e-9 * max(1.0, abs(value))
+    off = abs(lo + k * step - value)
+    return off <= 1e-6 * (min(step, abs(value)) if value else step)
 
 
 class Controls:

@@ -48,3 +48,9 @@ def test_an_integer_off_the_sliders_step_is_held_as_it_is(name, value):
     assert slider.value == value and (value - slider.min) % slider.step == 0
     controls.show(Config(**{name: SPECS[name].lo + 3 * SPECS[name].step}))
     assert slider.step == SPECS[name].step
+
+
+@pytest.mark.parametrize("name, value", [("grad_clip", 1e-12), ("l2", 1e-9)])
+def test_a_value_finer_than_any_step_is_still_said(name, value):
+    slider = Controls(Config(**{name: value}), print, [name]).widgets[name]
+    assert float(format(slider.value, slider.readout_format)) == value, slider.readout_format
