@@ -187,9 +187,14 @@ class SearchView:
             self.best_mark.x = f32([top.params["lr"]] if top else [])
             self.best_mark.y = f32([top.params["l2"]] if top else [])
         self.use_button.disabled = self.zoom_button.disabled = top is None
+        ties = sum(1 for t in ok if top is not None and t.score == top.score)
+        tied = ("" if ties < 2 else
+                f" ({ties} trials tie at {top.score:.0%}: the first is marked, and the "
+                "search cannot tell them apart)")
         self.best_text.value = ("" if top is None else
                                 f"<div><b>best</b>: val accuracy {top.score:.0%} at lr "
-                                f"{top.params['lr']:.3g}, L2 {top.params['l2']:.3g}</div>")
+                                f"{top.params['lr']:.3g}, L2 {top.params['l2']:.3g}"
+                                f"{html.escape(tied)}</div>")
 
     # ---- actions --------------------------------------------------------------------------
     def start(self) -> None:
