@@ -31,6 +31,10 @@ MAX_STEPS = 5000
 # of CPU (estimated; the default net's 20 x 200 steps is about 8 s of it).
 SEARCH_MAX_SECONDS = 90.0
 SHRINK = 0.25               # coarse to fine: the next range is a quarter as wide, in decades
+# A best value this close to an end of its range (as a share of the range's width in decades)
+# sits on the border: the search has not seen the other side of it (CS231n: careful with best
+# values on the border), so zooming in around it would keep looking on one side only.
+EDGE = 0.1
 
 
 def search_seconds(base: Config, trials: int, steps: int) -> float:
@@ -118,6 +122,21 @@ class Search:
         """The best trial so far (highest validation accuracy), None before any finite one."""
         finite = [t for t in self.trials if math.isfinite(t.score)]
         return checks.best(finite) if finite else None
+
+    def at_edge(self) -> dict[str, str]:
+        """{field: "low" or "high"} for every field whose best value lies within EDGE of that
+        end of its range (in decades); {} before any finite trial."""
+        top = self.best()
+        if top is None:
+            return {}
+        ends = {}
+        for name, (lo, hi) in self.space.items():
+            where = math.log10(top.params[name] / lo) / math.log10(hi / lo)
+            if where <= EDGE:
+                ends[name] = "low"
+            elif where >= 1 - EDGE:
+                ends[name] = "high"
+        return ends
 
     def zoomed(self, shrink: float = SHRINK) -> dict:
         """Coarse to fine: each range `shrink` times as wide (in decades) around the best."""

@@ -183,3 +183,15 @@ def test_the_best_says_how_many_trials_tie_with_it():
     ties = sum(t.score == top.score for t in ok)
     assert ties >= 2
     assert f"{ties} trials tie at {top.score:.0%}" in view.best_text.value
+
+
+def test_a_best_on_the_border_of_its_range_tells_the_student_to_widen_it():
+    lab = Lab(view="search")
+    view = lab.views.view("search")
+    view.kind.value = "grid"
+    view.ranges["lr"].value = (-6.0, -4.0)          # every rate too small: the best is 1e-4
+    view.trials.value, view.steps.value = 4, 100
+    view.start()
+    lab.views.finish()
+    assert view.search.at_edge()["lr"] == "high"
+    assert "best learning rate is at the high end of its range" in view.best_text.value

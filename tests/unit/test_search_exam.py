@@ -98,3 +98,19 @@ def test_an_empty_space_and_a_bad_seed_are_refused_by_name():
     with pytest.raises(FieldError) as err:
         Search(Config(), SPACE, trials=2, steps=1, seed=-1)
     assert err.value.field == "seed"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_best_on_the_border_of_its_range_is_flagged_and_one_inside_is_not(seed):
+    # a grid tries both ends; between 1e-6 and 1e-4 the highest rate learns most in 100 steps
+    low = Search(Config(seed=seed), {"lr": (1e-6, 1e-4)}, kind="grid", trials=3, steps=100)
+    while not low.done:
+        low.step()
+    assert low.best().params["lr"] == pytest.approx(1e-4)
+    assert low.at_edge() == {"lr": "high"}
+    # 1e-4, 1e-2, 1: Adam at 1 blows up or flails, 1e-4 is slow, 1e-2 wins: inside the range
+    wide = Search(Config(seed=seed), {"lr": (1e-4, 1.0)}, kind="grid", trials=3, steps=100)
+    while not wide.done:
+        wide.step()
+    assert wide.best().params["lr"] == pytest.approx(1e-2)
+    assert wide.at_edge() == {}
