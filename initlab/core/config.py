@@ -109,7 +109,7 @@ class Config:
     optimizer: str = _f("adam", "choice", "training", "Update rule.", choices=RULES)
     lr: float = _f(0.01, "logfloat", "training", "Learning rate: the step size of every update.",
                    lo=0.0, hi=100.0, lo_open=True, label="learning rate")
-    momentum: float = _f(0.9, "float", "training", "Momentum (and Adam's beta1; RMSProp's decay).",
+    momentum: float = _f(0.9, "float", "training", "Momentum (and Adam's beta1; RMSProp's decay, 0.99 at 0).",
                          lo=0.0, hi=1.0, hi_open=True)
     lr_schedule: str = _f("constant", "choice", "training", "How the learning rate decays over steps.",
                           choices=SCHEDULES,

@@ -19,7 +19,8 @@ import numpy as np
 
 from .registry import Registry, not_allowed
 
-EPS = 1e-8
+EPS = 1e-8                             # RMSProp's and Adam's eps, as in PyTorch
+ADAGRAD_EPS = 1e-10                    # torch.optim.Adagrad's default eps
 RULES = Registry("optimizer")          # update rules, one per name (see the module docstring)
 SCHEDULES = Registry("lr_schedule")    # lr(base_lr, t, decay, T) per schedule name
 
@@ -53,12 +54,13 @@ def nesterov(dw, state, *, lr, momentum, t):
 
 
 def adagrad(dw, state, *, lr, momentum, t):
-    """Adagrad: per-weight step lr / sqrt(sum of all past dw^2)."""
+    """Adagrad: per-weight step lr / (sqrt(sum of all past dw^2) + eps), eps 1e-10 as in
+    torch.optim.Adagrad (initial sum 0, no lr decay)."""
     cache = state.get("cache")
     if cache is None:
         cache = state["cache"] = np.zeros_like(dw)
     cache += dw * dw
-    return -lr * dw / (np.sqrt(cache) + EPS)
+    return -lr * dw / (np.sqrt(cache) + ADAGRAD_EPS)
 
 
 def rmsprop(dw, state, *, lr, momentum, t):

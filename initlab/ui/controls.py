@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -180,7 +181,8 @@ def _resolve(widget: w.Widget, name: str, value: Any) -> None:
                                        for d in range(first, FINEST_DECIMALS + 1)]
     if value:          # finer than 1e-8 (1e-12): a step at the value's own scale, read as 1e-12
         exponent = math.floor(math.log10(abs(value)))
-        steps += [(10.0 ** (exponent - k), ".3g") for k in range(4)]
+        steps += [(10.0 ** (exponent - k), ".3g") for k in range(4)
+                  if 10.0 ** (exponent - k) >= sys.float_info.min]   # never 0: it hangs the page
     step, fmt = next((s for s in steps if _on_grid(value, widget.min, s[0])), steps[-1])
     widget.step, widget.readout_format = step, fmt
 

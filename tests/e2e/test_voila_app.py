@@ -192,10 +192,11 @@ def test_twenty_quick_changes_end_on_the_last_values_picture(page, voila_server)
 def test_a_link_finer_than_a_slider_is_shown_and_kept_as_it_is(page, voila_server):
     # grad_clip 1e-4 on a 0.5 step once read "0.0" (clipping off) while the run clipped
     open_app(page, voila_server, "?optimizer=sgd&lr=0.1&grad_clip=0.0001&clip_mode=value"
-                                 "&l2=3.7e-9&dropout=0.33")
+                                 "&l2=3.7e-9&dropout=0.33&l1=5e-324")   # 5e-324 froze the page
     tab(page, "training")
     assert readout(page, "grad clip") == "0.0001"
     assert readout(page, "L2") == "3.70e-9"                    # finer than any decimal step
     assert readout(page, "dropout") == "0.33"
     settings = export_settings(page)              # the browser's slider changed nothing
     assert (settings["grad_clip"], settings["l2"], settings["dropout"]) == (1e-4, 3.7e-9, 0.33)
+    assert settings["l1"] == 5e-324

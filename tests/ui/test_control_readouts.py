@@ -3,6 +3,8 @@ slider's step (grad_clip 1e-4 on a 0.5 step): the readout then showed 0.0, which
 off, and the browser snapped the handle to 0.0 while the run clipped at 1e-4."""
 from __future__ import annotations
 
+import sys
+
 import ipywidgets as w
 import pytest
 
@@ -54,3 +56,10 @@ def test_an_integer_off_the_sliders_step_is_held_as_it_is(name, value):
 def test_a_value_finer_than_any_step_is_still_said(name, value):
     slider = Controls(Config(**{name: value}), print, [name]).widgets[name]
     assert float(format(slider.value, slider.readout_format)) == value, slider.readout_format
+
+
+@pytest.mark.parametrize("value", [5e-324, 1e-310, 1e-300])
+def test_a_denormal_never_makes_a_zero_or_denormal_step(value):
+    # 10 ** -324 is 0.0: a slider with step 0 froze the page of a link carrying l2=5e-324
+    slider = Controls(Config(l2=value), print, ["l2"]).widgets["l2"]
+    assert slider.step >= sys.float_info.min

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 
 from initlab.core import links
@@ -149,17 +151,51 @@ def test_the_optimisers_view_draws_six_paths_from_the_controls_lr_and_follows_th
     lab = Lab(view="optimisers", lr=0.03, momentum=0.9)
     view = lab.views.view("optimisers")
     assert view.surface.value == "saddle"
-    assert view.lines.x.shape == (6, 201) and len(view.lines.labels) == 6
-    assert len(set(view.lines.colors)) == 6 and list(view.heads.names) == list(view.lines.labels)
+    assert len(view.lines) == 6 and all(line.x.shape == (201,) for line in view.lines)
+    labels = [line.labels[0] for line in view.lines]
+    assert len({line.colors[0] for line in view.lines}) == 6
+    assert sorted(", ".join(view.heads.names).replace(",", " ").split()) == sorted(labels)
     lab.set(lr=0.01)                                   # a control: the paths follow
     assert "lr 0.01 " in view.settings.value
     view.step.value = 10                               # what Play moves
-    assert view.lines.x.shape == (6, 11)
+    assert all(line.x.shape == (11,) for line in view.lines)
     view.start_dot.x, view.start_dot.y = [2.0], [0.5]  # a drag
     assert (view.x0.value, view.y0.value) == (2.0, 0.5)
-    assert view.lines.x[0, 0] == 2.0
+    assert view.lines[0].x[0] == 2.0
     view.surface.value = "valley"
     assert (view.x0.value, view.y0.value) == (-4.0, 0.3)
+
+
+def test_every_optimiser_path_has_a_second_cue_besides_its_colour():
+    """For the colour-blind: every two rules differ in dash or marker, and the legend says which."""
+    from initlab.ui.views.optimisers import legend_key
+    lab = Lab(view="optimisers")
+    view = lab.views.view("optimisers")
+    cues = [(line.line_style, line.marker) for line in view.lines]
+    assert all(a[0] != b[0] or a[1] != b[1] for i, a in enumerate(cues) for b in cues[i + 1:])
+    keys = [legend_key(r) for r in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")]
+    assert len(set(keys)) == 6 and all(k in view.readout.value for k in keys)
+
+
+def test_names_at_heads_on_one_spot_are_written_once_together():
+    from initlab.lessons.surfaces import SURFACES
+    from initlab.ui.views.optimisers import head_names
+    heads = np.array([[0.21, 0.0], [0.88, 0.0], [0.881, 0.001], [0.6, 0.4], [0.88, -0.002],
+                      [0.879, 0.0]])
+    assert head_names(heads, SURFACES["saddle"]) == [
+        "SGD", "momentum, Nesterov, RMSProp, Adam", "", "AdaGrad", "", ""]
+
+
+def test_the_optimisers_view_shows_the_notes_of_the_surface_drawn():
+    from initlab.lessons.surfaces import NOTES, RULE_FORMS
+    lab = Lab(view="optimisers")
+    view = lab.views.view("optimisers")
+    for surface in ("valley", "saddle"):
+        view.surface.value = surface
+        for other, notes in NOTES.items():
+            for _, text in notes:
+                assert (text in view.notes.value) == (other == surface)
+        assert all(form in view.notes.value for form in RULE_FORMS.values())
 
 
 def test_with_own_points_the_checks_say_they_run_on_the_built_in_data():
