@@ -15,6 +15,7 @@ SEARCH_MAX_SECONDS.  Pure NumPy, no widgets.
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,10 @@ MAX_STEPS = 5000
 # of CPU (estimated; the default net's 20 x 200 steps is about 8 s of it).
 SEARCH_MAX_SECONDS = 90.0
 SHRINK = 0.25               # coarse to fine: the next range is a quarter as wide, in decades
+# A best value this close to an end of its range (as a share of the range's width in decades)
+# sits on the border: the search has not seen the other side of it (CS231n: careful with best
+# values on the border), so zooming in around it would keep looking on one side only.
+EDGE = 0.1
 
 
 def search_seconds(base: Config, trials: int, steps: int) -> float:
@@ -58,6 +63,28 @@ def _count(name: str, value: Any, most: int) -> int:
     return int(value)
 
 
+def _space(base: Config, space: Any) -> dict:
+    """`space` checked: {float field: (low, high)} with 0 < low < high, both ends values Config
+    allows; else a FieldError naming the field and what is allowed."""
+    if not isinstance(space, dict) or not space:
+        raise FieldError("space", space, "a dict of at least one field and its (low, high) "
+                         "range, e.g. {'lr': (1e-4, 1e-1)}")
+    floats = [f.name for f in fields(Config) if f.metadata["kind"] in ("float", "logfloat")]
+    for name, rng in space.items():
+        if name not in floats:
+            raise FieldError(name, rng, "a float field: " + ", ".join(floats),
+                             f"{name!r} cannot be searched: allowed are the float fields "
+                             f"{', '.join(floats)}")
+        if not (isinstance(rng, (tuple, list)) and len(rng) == 2):
+            raise FieldError(name, rng, "a (low, high) pair with 0 < low < high")
+        lo, hi = (float(v) for v in rng)
+        if not (0 < lo < hi < math.inf):
+            raise FieldError(name, rng, "(low, high) with 0 < low < high (the range is "
+                             "searched on a log scale)")
+        base.replace(**{name: lo}), base.replace(**{name: hi})   # ends Config allows
+    return {name: (float(lo), float(hi)) for name, (lo, hi) in space.items()}
+
+
 class Search:
     """A random or grid search over `space` ({field: (low, high)}, log ranges), one trial per
     step().  trials: how many (a grid uses floor(trials ** (1/d)) per field, so it may run
@@ -69,9 +96,9 @@ class Search:
             raise FieldError("kind", kind, "one of " + ", ".join(repr(k) for k in KINDS))
         self.trials_wanted = _count("trials", trials, MAX_TRIALS)
         self.steps = _count("steps", steps, MAX_STEPS)
-        self.base, self.space, self.kind, self.seed = base, dict(space), kind, seed
-        for name, (lo, hi) in self.space.items():     # the ends must be values Config allows
-            base.replace(**{name: lo}), base.replace(**{name: hi})
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise FieldError("seed", seed, "an integer >= 0")
+        self.base, self.space, self.kind, self.seed = base, _space(base, space), kind, seed
         self.points = (checks.random_points(self.space, trials, seed) if kind == "random"
                        else checks.grid_points(self.space, trials))
         self.seconds = check_search_cost(base, len(self.points), self.steps)
@@ -95,6 +122,21 @@ class Search:
         """The best trial so far (highest validation accuracy), None before any finite one."""
         finite = [t for t in self.trials if math.isfinite(t.score)]
         return checks.best(finite) if finite else None
+
+    def at_edge(self) -> dict[str, str]:
+        """{field: "low" or "high"} for every field whose best value lies within EDGE of that
+        end of its range (in decades); {} before any finite trial."""
+        top = self.best()
+        if top is None:
+            return {}
+        ends = {}
+        for name, (lo, hi) in self.space.items():
+            where = math.log10(top.params[name] / lo) / math.log10(hi / lo)
+            if where <= EDGE:
+                ends[name] = "low"
+            elif where >= 1 - EDGE:
+                ends[name] = "high"
+        return ends
 
     def zoomed(self, shrink: float = SHRINK) -> dict:
         """Coarse to fine: each range `shrink` times as wide (in decades) around the best."""

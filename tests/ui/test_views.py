@@ -204,3 +204,30 @@ def test_with_own_points_the_checks_say_they_run_on_the_built_in_data():
     lab.own.use(points_from_rows([[0.1 * i, (-1) ** i, i % 2] for i in range(20)]), "")
     lab.views.view("checks").follow()
     assert "not your own points" in lab.views.view("checks").settings.value
+
+
+def test_the_best_says_how_many_trials_tie_with_it():
+    # spiral at 200 steps: several trials reach the same validation accuracy (the screenshot
+    # showed 9 yellow points at 100% and one ringed "best" as if it stood out)
+    lab = Lab(view="search")
+    view = lab.views.view("search")
+    view.trials.value, view.steps.value = 12, 200
+    view.start()
+    lab.views.finish()
+    ok = [t for t in view.search.trials if not t.diverged]
+    top = view.search.best()
+    ties = sum(t.score == top.score for t in ok)
+    assert ties >= 2
+    assert f"{ties} trials tie at {top.score:.0%}" in view.best_text.value
+
+
+def test_a_best_on_the_border_of_its_range_tells_the_student_to_widen_it():
+    lab = Lab(view="search")
+    view = lab.views.view("search")
+    view.kind.value = "grid"
+    view.ranges["lr"].value = (-6.0, -4.0)          # every rate too small: the best is 1e-4
+    view.trials.value, view.steps.value = 4, 100
+    view.start()
+    lab.views.finish()
+    assert view.search.at_edge()["lr"] == "high"
+    assert "best learning rate is at the high end of its range" in view.best_text.value

@@ -2,6 +2,8 @@
 the broken settings they are meant to catch (seeds 0-4)."""
 import math
 
+import numpy as np
+
 import pytest
 
 from initlab.core.diagnose import thresholds as diagnose
@@ -88,3 +90,26 @@ def test_the_update_ratio_check_blames_a_clip_that_cuts_every_step_not_the_rate(
     slow = update_ratio_check(Config(optimizer="sgd", lr=1e-4))
     assert not slow.passed and "raise the learning rate" in slow.cause
     assert [f.fix for f in slow.findings] == [{"lr": 1e-3}]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_skipping_kinks_and_rounding_still_fails_a_wrong_gradient(seed, monkeypatch):
+    # a ReLU whose backward leaks 1% below 0 (a leaky ReLU's gradient on a ReLU's forward) and
+    # a dense layer whose bias gradient is 1% too big: the check must still catch both
+    from initlab.nn import activations, layers
+    correct = gradient_check_whole_net(Config(seed=seed))
+    assert correct.passed
+    monkeypatch.setattr(activations.ReLU, "backward",
+                        lambda self, da, z: da * np.where(z > 0, 1.0, 0.01))
+    leaky = gradient_check_whole_net(Config(seed=seed))
+    assert not leaky.passed and "bug" in leaky.cause
+    monkeypatch.undo()
+    backward = layers.Dense.backward
+
+    def biased(self, dout, *args, **kwargs):
+        out = backward(self, dout, *args, **kwargs)
+        self.grads["b"] *= 1.01
+        return out
+    monkeypatch.setattr(layers.Dense, "backward", biased)
+    wrong_bias = gradient_check_whole_net(Config(seed=seed))
+    assert not wrong_bias.passed and wrong_bias.value > 1e-3

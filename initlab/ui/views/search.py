@@ -31,9 +31,10 @@ FIELDS = ("lr", "l2")
 RANGES = {"lr": (-4.0, 0.0), "l2": (-6.0, -1.0)}       # log10 ranges offered at the start
 LIMITS = {"lr": (-6.0, 2.0), "l2": (-8.0, 1.0)}
 INTRO = ("<b>Hyperparameter search</b>: train many short runs of the settings in the controls, "
-         "each with its own learning rate and L2 drawn from the ranges (log scale), and score "
-         "each on validation data. Random search tries a new value of every knob in every "
-         "trial; a grid of the same size tries only a few values of each.")
+         "each with its own learning rate and L2 from the ranges (random draws or a grid, "
+         "both on a log scale), and score each on validation data. Random search tries a new "
+         "value of every knob in every trial; a grid of the same size tries only a few values "
+         "of each.")
 
 
 def _range_slider(name: str, label: str) -> w.FloatRangeSlider:
@@ -187,9 +188,20 @@ class SearchView:
             self.best_mark.x = f32([top.params["lr"]] if top else [])
             self.best_mark.y = f32([top.params["l2"]] if top else [])
         self.use_button.disabled = self.zoom_button.disabled = top is None
+        ties = sum(1 for t in ok if top is not None and t.score == top.score)
+        tied = ("" if ties < 2 else
+                f" ({ties} trials tie at {top.score:.0%}: the first is marked, and the "
+                "search cannot tell them apart)")
+        labels = {"lr": "learning rate", "l2": "L2"}
+        edges = self.search.at_edge() if self.search else {}
+        border = "".join(
+            f" The best {labels[name]} is at the {end} end of its range: values beyond it were "
+            f"not tried and may be better; widen that end before zooming in."
+            for name, end in edges.items())
         self.best_text.value = ("" if top is None else
                                 f"<div><b>best</b>: val accuracy {top.score:.0%} at lr "
-                                f"{top.params['lr']:.3g}, L2 {top.params['l2']:.3g}</div>")
+                                f"{top.params['lr']:.3g}, L2 {top.params['l2']:.3g}"
+                                f"{html.escape(tied)}.{html.escape(border)}</div>")
 
     # ---- actions --------------------------------------------------------------------------
     def start(self) -> None:
