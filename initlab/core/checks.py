@@ -48,15 +48,15 @@ ROUNDING_FACTOR = 1e5
 
 
 def _kinks(model) -> tuple[np.ndarray, ...]:
-    """Which side of every kink each unit is on: ReLU and leaky ReLU z > 0, maxout's winning
-    piece.  A numeric step that changes this crossed a kink (CS231n: 'kinks in the objective')."""
+    """Which side of every kink each unit is on, as each activation states it (Activation.kinks:
+    ReLU and leaky ReLU z > 0, maxout's winning piece).  A numeric step that changes this crossed
+    a kink (CS231n: 'kinks in the objective')."""
     pattern = []
     for layer in model.acts:
-        name = getattr(layer.act, "name", "")
-        if name in ("relu", "leaky_relu") and layer.z is not None:
-            pattern.append(layer.z > 0)
-        elif name == "maxout" and layer._cache is not None:
-            pattern.append(layer._cache[0].copy())
+        if layer.z is not None:
+            side = layer.act.kinks(layer.z, layer._cache)
+            if side is not None:
+                pattern.append(np.array(side, copy=True))
     return tuple(pattern)
 
 

@@ -79,6 +79,12 @@ class Activation:
     def backward(self, da: np.ndarray, cache: object) -> np.ndarray:
         return da
 
+    def kinks(self, z: np.ndarray, cache: object) -> np.ndarray | None:
+        """Which side of its kinks each value is on (None: smooth).  A gradient check's step
+        that changes this crossed a kink, where the numeric gradient is meaningless (the CS231n
+        notes: track the winners of every max): ReLU's z > 0, maxout's winning piece."""
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -93,6 +99,9 @@ class ReLU(Activation):
 
     def backward(self, da, z):
         return da * (z > 0)             # the kink at 0 gets gradient 0, like CS231n
+
+    def kinks(self, z, cache):
+        return z > 0
 
 
 @registered_name(ACTIVATIONS)
@@ -131,6 +140,9 @@ class LeakyReLU(Activation):
 
     def __repr__(self):
         return f"LeakyReLU(slope={self.slope})"
+
+    def kinks(self, z, cache):
+        return z > 0
 
 
 @registered_name(ACTIVATIONS)
@@ -276,6 +288,9 @@ class Maxout(Activation):
         for j in range(k):
             np.multiply(da, idx == j, out=dz[:, :, j])   # only the winning piece learns
         return dz.reshape(shape)
+
+    def kinks(self, z, cache):
+        return cache[0]
 
     def __repr__(self):
         return f"Maxout(pieces={self.fan_out_factor})"

@@ -78,6 +78,8 @@ def test_a_clip_that_cuts_every_step_is_named_and_loosened_not_the_learning_rate
     assert len(low) == 1 and "clipping" in low[0].message, [f.code for f in diagnose(run)]
     assert set(low[0].fix) == {"grad_clip"} and low[0].fix["grad_clip"] >= 0.1
     assert low[0].evidence["clip_scale"] < 0.05
+    # the share left is said to two digits ("0.28%"), not rounded to "0%"
+    assert f"leaves {100 * low[0].evidence['clip_scale']:.2g}% of" in low[0].message
 
 
 def test_the_clip_scale_is_what_is_left_of_the_gradient():

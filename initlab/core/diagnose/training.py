@@ -87,7 +87,7 @@ def update_ratio_low(f: Facts) -> Finding | None:
             "update_ratio_low", "warning",
             f"Each step changes the weights by only {ratio:.2g} of their size, {where} (about "
             f"{UPDATE_RULE:g} is healthy), and it is the clipping that keeps them small: "
-            f"clipping by {cfg.clip_mode} at {cfg.grad_clip:g} leaves {clip:.0%} of the "
+            f"clipping by {cfg.clip_mode} at {cfg.grad_clip:g} leaves {100 * clip:.2g}% of the "
             f"gradient on a typical step, and with {cfg.optimizer} the step follows the "
             "gradient's size. Clipping is for the rare outlier step: raise its threshold "
             "(a higher learning rate would only fight it).",
