@@ -150,4 +150,13 @@ LATER: tuple[Case, ...] = (
          "Each normalised branch adds unit variance to the sum, so the scores start a little "
          "large; a note about the first loss is fair, and no alarm about the gradients.",
          allowed=("initial_loss",)),
+    # ---- from the sanity-check exam (its helper's report), written before the rule changed ---
+    Case("L2 1.0 after 20 steps", "regularisation", dict(l2=1.0), 20,
+         "The penalty is nearly all of the loss: every step drags the weights towards 0, so "
+         "they are tiny for Adam's steps and the ratio is far above 1e-3. The cure is a "
+         "smaller L2, not a smaller rate.",
+         expect=("update_ratio_high",), allowed=("dead_units",), ta_fix=("l2",)),
+    Case("L1 0.1 after 20 steps", "regularisation", dict(l1=0.1), 20,
+         "The same with L1: lower the penalty.",
+         expect=("update_ratio_high",), allowed=("dead_units",), ta_fix=("l1",)),
 )

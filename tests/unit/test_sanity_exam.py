@@ -45,10 +45,11 @@ EXAM = {
     # regularisation is off in the lecture's overfit check: it passes, and says it was off
     # Corrected by the run: Adam at lr 0.01 under L2 1.0 moves the weights 0.064-0.067 of their
     # size per step (seeds 0-4), above the band: the penalty drags every weight to 0.  The check
-    # rightly fails, and must name L2 as the cause.
+    # rightly fails, and must name L2 as the cause; its button lowers L2 (it lowered the rate,
+    # which left val accuracy at 0.58-0.64 after 300 steps where L2 0.01 reaches 0.97-1.0).
     "l2_1": (dict(l2=1.0),
              {"initial_loss": PASS, "gradient": PASS, "overfit": PASS,
-              "update_ratio": fail("l2 1", None)}, {"overfit": "l2"}),
+              "update_ratio": fail("l2 1", "l2")}, {"overfit": "l2"}),
     "dropout_09": (dict(dropout=0.9), ALL_PASS, {"overfit": "dropout"}),
     # far too small a rate: nothing memorised in 300 steps, steps ~1e-6 of the weights
     "lr_1e-6": (dict(lr=1e-6),

@@ -41,6 +41,15 @@ def update_ratio_high(f: Facts) -> Finding | None:
     ratio = f.update_ratio()
     if ratio is None or ratio < UPDATE_RATIO_HIGH:
         return None
+    share, knob, cut = strong_penalty(f)
+    if cut is not None:                # the penalty shrinks the weights under the steps
+        return finding(
+            "update_ratio_high", "warning",
+            f"Each step changes the weights by {ratio:.2g} of their size; about "
+            f"{UPDATE_RULE:g} is healthy. Here the {knob.upper()} penalty is {share:.0%} of "
+            "the loss: every step pulls each weight towards 0, so the weights stay small "
+            "for their steps and the net learns little from the data. Lower the penalty.",
+            {"update_ratio": ratio, "band": list(UPDATE_BAND), "penalty_share": share}, cut)
     return finding(
         "update_ratio_high", "warning",
         f"Each step changes the weights by {ratio:.2g} of their size; about {UPDATE_RULE:g} is "
@@ -121,6 +130,21 @@ def loss_flat(f: Facts) -> Finding | None:
         {"start_loss": start, "recent_loss": end, "drop": drop, "steps": f.steps})
 
 
+def strong_penalty(f: Facts) -> tuple[float, str, tuple[dict, str] | None]:
+    """(the L1/L2 penalty's share of the recent loss, the knob that dominates it, its cut as a
+    fix when the share is strong, else None)."""
+    cfg = f.config
+    if cfg.l1 <= 0 and cfg.l2 <= 0:
+        return 0.0, "", None
+    total = f.recent_loss()
+    share = f.penalty / total if total > 0 else 0.0
+    knob = "l1" if cfg.l1 * 10 >= cfg.l2 and cfg.l1 > 0 else "l2"
+    if share < STRONG_PENALTY:
+        return share, knob, None
+    value = getattr(cfg, knob) / REGULARISATION_CUT
+    return share, knob, ({knob: value}, f"lower {knob.upper()} to {value:g}")
+
+
 def over_regularised(f: Facts) -> Finding | None:
     """The net cannot fit its own training set while dropout or the penalty is strong."""
     h, cfg = f.history, f.config
@@ -130,18 +154,12 @@ def over_regularised(f: Facts) -> Finding | None:
     if train_acc >= UNDERFIT_ACC:
         return None
     evidence = {"train_accuracy": train_acc, "dropout": cfg.dropout}
-    penalty_share = 0.0
+    penalty_share, knob, fix = strong_penalty(f)
     if cfg.l1 > 0 or cfg.l2 > 0:
-        penalty = f.penalty
-        total = f.recent_loss()
-        penalty_share = penalty / total if total > 0 else 0.0
         evidence["penalty_share"] = float(penalty_share)
     ratio = f.update_ratio(moving_only=True)
     slow = ratio is not None and ratio < UPDATE_RATIO_LOW     # then the learning rate is suspect
-    if penalty_share >= STRONG_PENALTY and not slow:
-        knob = "l1" if cfg.l1 * 10 >= cfg.l2 and cfg.l1 > 0 else "l2"
-        value = getattr(cfg, knob) / REGULARISATION_CUT
-        fix = ({knob: value}, f"lower {knob.upper()} to {value:g}")
+    if fix is not None and not slow:
         evidence["update_ratio"] = ratio
         why = (f"the {knob.upper()} penalty is {penalty_share:.0%} of the loss, so the cheapest "
                "way down is to shrink the weights rather than to fit the data")
