@@ -246,3 +246,46 @@ def test_a_dead_unit_gets_no_gradient_from_the_probe_batch(seed):
         assert (grads["w"][:, dead] == 0).all() and (grads["b"][dead] == 0).all()
         assert np.abs(grads["w"][:, ~dead]).max() > 0          # the live ones do learn
     assert dead_total > 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_piles_at_the_ends_of_the_range_are_the_saturated_units(seed):
+    """N(0, 1) weights: from layer 2 on most of every tanh and sigmoid row sits in the two end
+    bins, and its share there is the share the units count as saturated (within 15 points)."""
+    for activation in ("tanh", "sigmoid"):
+        snap = Run(Config(activation=activation, init="gaussian", weight_std=1.0, depth=5,
+                          width=256, seed=seed)).snapshot()
+        for stats in snap.layers[1:]:
+            ends = float(stats.act_hist[0] + stats.act_hist[-1])
+            assert ends > 0.6, (activation, stats.index, ends)
+            assert abs(ends - stats.saturation) < 0.15, (activation, ends, stats.saturation)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_tiny_inits_deep_layers_fade_to_white_in_the_neuron_maps(seed):
+    """'a layer far weaker than the strongest (a vanishing signal) fades to white': with
+    N(0, 0.01) weights the tenth layer's tiles are all within 1% of white on the shared scale,
+    while the first layer's reach full colour."""
+    snap = Run(PRESETS["small init collapses"].config.replace(seed=seed)).snapshot()
+    pic = nm.neuron_picture(views((snap, History())))
+    assert len(snap.layers) == 10
+    band = pic.image.shape[0] // 10               # a layer's tiles and the gap below them
+    first, last = pic.image[:band], pic.image[-band:]
+    maps_first, maps_last = first[np.abs(first) <= 1], last[np.abs(last) <= 1]   # not gaps
+    assert np.abs(maps_first).max() > 0.9
+    assert maps_last.size and np.abs(maps_last).max() < 0.01
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_widening_gap_between_training_and_validation_is_overfitting(seed):
+    """A big net on 50 noisy examples: the train/validation accuracy gap the panel draws widens
+    from the first measurement on, while the validation loss climbs far above its lowest point
+    (tests/unit/test_lessons_training.py: regularising narrows the gap)."""
+    run = Run(Config(dataset="circles", n_classes=2, n_samples=500, noise=0.8,
+                     val_fraction=0.9, depth=3, width=64, optimizer="momentum", lr=0.05,
+                     batch_size=32, seed=seed))
+    run.step(800)
+    h = run.history
+    gap = np.array(h.train_acc) - np.array(h.val_acc)
+    assert gap[-1] > gap[0] + 0.05 and gap[-1] > 0.1
+    assert h.val_loss[-1] > 1.5 * min(h.val_loss) and h.loss[-1] < h.loss[0]
