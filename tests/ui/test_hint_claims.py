@@ -289,3 +289,25 @@ def test_a_widening_gap_between_training_and_validation_is_overfitting(seed):
     gap = np.array(h.train_acc) - np.array(h.val_acc)
     assert gap[-1] > gap[0] + 0.05 and gap[-1] > 0.1
     assert h.val_loss[-1] > 1.5 * min(h.val_loss) and h.loss[-1] < h.loss[0]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_loss_and_ratio_lines_are_the_minibatch_loss_and_each_steps_relative_change(seed):
+    """'Loss on training minibatches' and 'how much each step changes each layer's weights,
+    relative to their size': with one batch holding the whole training set, the first recorded
+    loss is the cross-entropy there before the step, and each weight layer's ratio is
+    ||W_after - W_before|| / ||W_before|| (the output layer last)."""
+    run = Run(Config(dataset="spiral", n_samples=300, batch_size=240, val_fraction=0.2,
+                     optimizer="sgd", momentum=0.0, lr=0.5, seed=seed))
+    assert len(run.data.y_train) == 240
+    before = [w.copy() for w in run.model.weights]
+    expected_loss, _, _ = softmax_cross_entropy(run.model.forward(run.data.x_train, "train"),
+                                                run.data.y_train)
+    run.step(1)
+    assert run.history.loss[0] == pytest.approx(expected_loss, rel=1e-6)
+    expected = [np.linalg.norm(after - w) / np.linalg.norm(w)
+                for w, after in zip(before, run.model.weights)]
+    np.testing.assert_allclose(run.history.update_ratio[0], expected, rtol=1e-4)
+    panel = PANELS["ratio"]()
+    panel.update(views((run.snapshot(), run.history)))
+    np.testing.assert_allclose(np.atleast_2d(panel.lines.y)[:, 0], expected, rtol=1e-4)
