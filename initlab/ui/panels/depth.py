@@ -39,7 +39,7 @@ class DepthProfile(Panel):
     hint = ("Forward: each layer's activation mean (blue) and std (orange). Backward, on a log "
             "scale: the size of each layer's weight gradient |dL/dW| (green) and the std of the "
             "gradient reaching its activations dL/da (purple); a steep slope means vanishing or "
-            "exploding gradients. Comparing, run A is blue and run B orange (light: std).")
+            "exploding gradients. Comparing, run A is blue and run B orange (light: std, dL/da).")
     place = Place(row=3, column=3, beside=5, below=5)
 
     def __init__(self) -> None:

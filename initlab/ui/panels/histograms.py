@@ -98,7 +98,8 @@ class ActivationHistograms(Panel):
     name = "histograms"
     title = "Activations per layer"
     hint = ("Each row is one hidden layer's activations on a fixed batch, first layer at the top "
-            "(right: mean \u03bc and std \u03c3). A spike at 0: the signal has vanished. For tanh "
+            "(right: mean \u03bc and std \u03c3). A spike at 0 with a tiny \u03c3: the signal has "
+            "vanished (ReLU's off units always pile at 0). For tanh "
             "and sigmoid, piles at the ends of the range mean saturated units; ReLU never "
             "saturates: red arrows give the share beyond the drawn range.")
     place = Place(row=1, column=1, rows=2, beside=1, below=1)

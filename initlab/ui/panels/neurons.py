@@ -12,9 +12,9 @@ the tiles shown, rounded up to a round number (it moves rarely, and it is in the
 extreme corners of the plane do not wash every tile out.  One scale, not one per map, so that a layer
 whose signal has collapsed to 1e-5 fades to white, as the histograms show it, and a saturated
 tanh layer is all full colour.  Blue/orange, never red/green: readable with every common colour
-vision deficiency.  A dead unit (ReLU off on every probe example: it never learns again) is a
-dark grey tile whatever its map; a saturated unit (tanh/sigmoid pinned at a bound on at least
-half the examples) gets a black frame.  Light grey: the gaps between tiles.
+vision deficiency.  A dead unit (ReLU off on every probe example: no gradient from them, it
+rarely comes back) is a dark grey tile whatever its map; a saturated unit (tanh/sigmoid pinned
+at a bound on at least half the examples) gets a black frame.  Light grey: the gaps between tiles.
 
 Wide layers show their first units only (the same ones at every redraw, so a student can watch
 one unit's feature form), as many as stay readable in the panel: the title says "32 of 500".

@@ -193,14 +193,14 @@ class DeadUnits(Switchable, Panel):
             "are the net at test time, on its running averages: these start at mean 0, "
             "variance 1 and take a few dozen steps to follow the batches, so at first the maps "
             "can disagree with the histograms (which use each batch's own statistics). "
-            "Top, 'units': every unit of every layer, sorted; "
-            "blue: the share of the batch it is active "
-            "on, red: dead (ReLU off on every example, no gradient: it never learns again), "
-            "orange: saturated (tanh/sigmoid pinned at a bound on most examples). Bottom: the "
-            "data (white dots) with each first-layer unit's line, a tick on the side where it "
-            "is on; dead lines red and dashed. Shade: how many first-layer units are on there "
-            "(pale: few, blue: all, pink: none, so nothing reaches the next layer). Comparing "
-            "two runs, the A/B switch chooses whose lines are drawn.")
+            "Top, 'units': every unit of every layer, sorted; blue: the share of the batch it "
+            "is active on, red: dead (ReLU off on every probe example: no gradient from them, "
+            "so it rarely comes back), orange: saturated (tanh/sigmoid pinned at a bound on "
+            "most examples). Bottom: the data (white dots) with each first-layer unit's line, "
+            "a tick on the side where it is on; dead lines red and dashed. Shade: how many "
+            "first-layer units are on there (pale: few, blue: all, pink: none: with ReLU "
+            "nothing reaches the next layer). Comparing two runs, the A/B switch chooses whose "
+            "lines are drawn.")
     place = Place(row=1, column=3, rows=2, beside=4, below=3)
     heavy = True
 
