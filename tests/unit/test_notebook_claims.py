@@ -95,6 +95,18 @@ def test_deep_tanh_gradient_numbers_the_init_notebook_quotes():
              and 2e4 < v[4] < 1e5 and v[5] > 0.9)
 
 
+def test_the_mean_tanh_slope_is_about_0_04_and_would_predict_a_shrinking_gradient():
+    """03, cell 7: with N(0, 1) the mean tanh slope in layers 2-10 is ~0.04 (in [0.03, 0.05]),
+    so sqrt(500) * mean ~ 0.8 < 1 would wrongly predict a shrinking gradient; the rms slope
+    (~0.157) is the one that matches the measured gain (> 2.5)."""
+    def measure(seed):
+        run = Run(Config(**DEEP, init="gaussian", weight_std=1.0, activation="tanh", seed=seed))
+        flow = demos.gradient_flow(run)
+        mean = np.mean([np.mean(1 - np.tanh(layer.z) ** 2) for layer in run.model.acts[1:]])
+        return mean, math.sqrt(500) * mean, float(np.min(flow["gain"][1:]))
+    holds_on([measure(s) for s in SEEDS], lambda v: 0.03 < v[0] < 0.05 and v[1] < 1 < 2.5 < v[2])
+
+
 def test_xavier_tanh_and_he_relu_keep_the_weight_gradient_alike_across_depth():
     """03, cell 6: Xavier with tanh gives weight gradients within 2x of each other in all ten
     layers (measured 1.3-1.5x); He with ReLU within 10x (measured 4.7-5.8x), against 4e4 for
@@ -105,6 +117,65 @@ def test_xavier_tanh_and_he_relu_keep_the_weight_gradient_alike_across_depth():
         return flow["weight_grad"].max() / flow["weight_grad"].min()
     values = [(spread("tanh", "xavier_normal", s), spread("relu", "he_normal", s)) for s in SEEDS]
     holds_on(values, lambda v: v[0] < 2 and v[1] < 10)
+
+
+def test_batch_norm_wobble_shrinks_roughly_like_one_over_sqrt_batch_size():
+    """04, cell 8: one example's normalised units wobble from batch to batch roughly like
+    1/sqrt(batch size): from 64 to 16 (x2 predicted) and to 4 (x4 predicted) the spread grows
+    by the predicted factor within 1.6x either way (measured 1.9-2.4 and 3.2-6.1)."""
+    def measure(seed):
+        run = Run(Config(depth=2, width=32, seed=seed))
+        z = run.model.dense[0].forward(run.data.x_train)
+        rng = np.random.default_rng(seed)
+        spread = {b: demos.normalised_in_batches("batch", z, 0, b, 200, rng).std(axis=0).mean()
+                  for b in (4, 16, 64)}
+        return spread[16] / spread[64], spread[4] / spread[64]
+    holds_on([measure(s) for s in SEEDS],
+             lambda v: 2 / 1.6 < v[0] < 2 * 1.6 and 4 / 1.6 < v[1] < 4 * 1.6)
+
+
+def test_the_tiny_init_network_sits_at_ln_3_without_batch_norm():
+    """04, cell 19: the 8-layer tanh net from N(0, 0.01^2) (the notebook's BAD_INIT), 300
+    momentum steps: its loss stays at ln 3 (within 1e-3) and it predicts one class (1/3)."""
+    def measure(seed):
+        run = Run(Config(depth=8, width=64, activation="tanh", init="gaussian", weight_std=0.01,
+                         optimizer="momentum", lr=0.05, seed=seed), eval_every=10**9)
+        run.step(300)
+        return abs(run.loss() - math.log(3)), run.accuracy("val")
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-3 and abs(v[1] - 1 / 3) < 0.05)
+
+
+# ---- 05 layer normalisation ----------------------------------------------------------------
+def test_batch_norm_with_a_batch_of_one_learns_nothing_before_it_and_layer_norm_does():
+    """05, cell 6: trained one example at a time (600 steps), a batch-norm net's weights before
+    the normalisation never change (every normalised value is 0, so no gradient reaches them);
+    a layer-norm net learns (validation accuracy > 0.6, at least 0.2 above batch norm's)."""
+    def measure(seed):
+        one = dict(depth=2, width=64, batch_size=1, lr=0.003, seed=seed)
+        bn = Run(Config(**one, norm="batch"), eval_every=10**9)
+        start = [w.copy() for w in bn.model.weights[:-1]]
+        bn.step(600)
+        moved = max(np.abs(w - w0).max() for w, w0 in zip(bn.model.weights, start))
+        ln = Run(Config(**one, norm="layer"), eval_every=10**9)
+        ln.step(600)
+        return moved, bn.accuracy("val"), ln.accuracy("val")
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] == 0.0 and v[2] > 0.6 and v[2] > v[1] + 0.2)
+
+
+# ---- 06 dead ReLUs -------------------------------------------------------------------------
+def test_a_fresh_network_at_the_killing_rate_has_nearly_every_line_across_the_cloud():
+    """06, cell 2: before training, nearly every first-layer line of the KILL network crosses
+    the probe batch (active on some points, not all): at least 60 of 64 (measured 64)."""
+    kill = dict(dataset="spiral", depth=2, width=64, optimizer="sgd", lr=3.0, momentum=0.9,
+                grad_clip=5.0, clip_mode="norm")
+
+    def measure(seed):
+        run = Run(Config(**kill, seed=seed))
+        dense = run.model.dense[0]
+        active = (run.data.x_train[run.probe_index] @ dense.params["w"] + dense.params["b"]
+                  > 0).mean(axis=0)
+        return int(np.sum((active > 0) & (active < 1)))
+    holds_on([measure(s) for s in SEEDS], lambda crossing: crossing >= 60)
 
 
 # ---- 07 babysitting ------------------------------------------------------------------------
@@ -139,6 +210,73 @@ def test_the_few_epochs_table_reads_as_the_notebook_says():
     holds_on(per_seed, reads)
     diverged = sum(math.isnan(sc[10.0][1]) for sc in per_seed)
     assert 1 <= diverged <= 4, per_seed
+
+
+# ---- 09 optimisers ------------------------------------------------------------------------
+def test_the_surface_has_the_losses_the_notebook_quotes():
+    """09, cell 6: the dip's loss is -0.06, the saddle's 0.02 and the deep minimum's -0.46 (to
+    the two decimals quoted); from 100 hillside starts SGD never reaches the deep minimum, and
+    momentum does not always: at lr 0.1 it overshoots back into the dip more often than at 0.03."""
+    from initlab.lessons import toys
+    points = toys.critical_points()
+    quoted = {"local minimum": -0.06, "saddle": 0.02, "global minimum": -0.46}
+    for name, loss in quoted.items():
+        assert round(float(toys.surface_loss(points[name])), 2) == loss, name
+    starts = toys.hillside_start(np.random.default_rng(1000), 100)
+    share = {(rule, lr): toys.in_deep_minimum(toys.descend(rule, starts, 400, lr=lr)[-1]).mean()
+             for rule in ("sgd", "momentum") for lr in (0.03, 0.1)}
+    assert share["sgd", 0.03] == share["sgd", 0.1] == 0.0, share
+    assert share["momentum", 0.1] < share["momentum", 0.03] and share["momentum", 0.1] < 1, share
+
+
+def test_a_constant_well_chosen_rate_does_as_well_as_the_decayed_high_one():
+    """09, cell 12: on the spiral (one hidden layer of 32, SGD, batch 16, 600 steps) a constant
+    lr 1 ends at a training loss no higher than lr 3 halved every 100 steps, and validation
+    accuracy within 0.02 of it (measured: loss 0.010-0.012 against 0.029-0.066)."""
+    base = Config(dataset="spiral", depth=1, width=32, optimizer="sgd", momentum=0.0, lr=3.0,
+                  batch_size=16)
+
+    def measure(seed):
+        out = []
+        for fields in (dict(lr_schedule="exponential", lr_decay=0.5, decay_steps=100),
+                       dict(lr=1.0)):
+            run = Run(base.replace(seed=seed, **fields), eval_every=10**9)
+            run.step(600)
+            out += [run.loss(), run.accuracy("val")]
+        return out
+    holds_on([measure(s) for s in SEEDS], lambda v: v[2] <= v[0] and v[3] >= v[1] - 0.02)
+
+
+# ---- 10 regularisation ---------------------------------------------------------------------
+def test_regularisers_lower_validation_loss_1_3_to_3_fold_and_l1_makes_weights_sparse():
+    """10, cells 4 and 7 on every seed (800 steps, 50 noisy training points): L2 0.01, L1 0.001
+    and dropout 0.5 each lower the validation loss by a factor in [1.25, 3.5] (measured 1.3-3.1)
+    and change validation accuracy by a few points at most (-0.02 to +0.05); in hidden layer 2,
+    L1 leaves over 80% of the weights below 1e-3 in size, L2 under 30% (but more than none), and
+    both shrink the weights' norm to a similar size, under half of the unregularised norm."""
+    data = dict(dataset="circles", n_classes=2, n_samples=500, noise=0.8, val_fraction=0.9,
+                depth=3, width=64, optimizer="momentum", lr=0.05, batch_size=32)
+    settings = {"none": {}, "L2": dict(l2=0.01), "L1": dict(l1=0.001), "dropout": dict(dropout=0.5)}
+
+    def measure(seed):
+        out = {}
+        for name, fields in settings.items():
+            run = Run(Config(**data, **fields, seed=seed), eval_every=10**9)
+            run.step(800)
+            w = run.model.weights[1]
+            out[name] = (run.evaluate(run.data.x_val, run.data.y_val)[1], run.accuracy("val"),
+                         np.mean(np.abs(w) < 1e-3), np.linalg.norm(w))
+        return out
+
+    def holds(m):
+        none = m["none"]
+        factors = [none[0] / m[n][0] for n in ("L2", "L1", "dropout")]
+        gains = [m[n][1] - none[1] for n in ("L2", "L1", "dropout")]
+        norms = [m[n][3] / none[3] for n in ("L2", "L1")]
+        return (all(1.25 <= f <= 3.5 for f in factors) and all(-0.02 < g <= 0.05 for g in gains)
+                and m["L1"][2] > 0.8 and none[2] < m["L2"][2] < 0.3
+                and max(norms) < 0.5 and max(norms) < 2 * min(norms))
+    holds_on([measure(s) for s in SEEDS], holds)
 
 
 # ---- 11 vanishing and exploding gradients --------------------------------------------------
