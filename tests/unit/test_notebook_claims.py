@@ -95,6 +95,24 @@ def test_deep_tanh_gradient_numbers_the_init_notebook_quotes():
              and 2e4 < v[4] < 1e5 and v[5] > 0.9)
 
 
+def test_each_layer_scales_the_pre_activations_by_std_w_times_sqrt_500():
+    """03, cell 4: a layer multiplies the spread by about std(W) * sqrt(500): ~22 for N(0, 1),
+    ~0.22 for N(0, 0.01^2) (std of the pre-activations over the rms of the layer's input,
+    within 5% in every layer 2-10)."""
+    def measure(seed):
+        out = []
+        for std in (1.0, 0.01):
+            run = Run(Config(**DEEP, init="gaussian", weight_std=std, activation="tanh",
+                             seed=seed))
+            demos.gradient_flow(run)                 # a probe forward pass fills .z and .a
+            acts = run.model.acts
+            gain = [np.std(acts[i].z) / np.sqrt(np.mean(acts[i - 1].a ** 2))
+                    for i in range(1, len(acts))]
+            out.append(np.abs(np.array(gain) / (std * math.sqrt(500)) - 1).max())
+        return out
+    holds_on([measure(s) for s in SEEDS], lambda v: max(v) < 0.05)
+
+
 def test_the_mean_tanh_slope_is_about_0_04_and_would_predict_a_shrinking_gradient():
     """03, cell 7: with N(0, 1) the mean tanh slope in layers 2-10 is ~0.04 (in [0.03, 0.05]),
     so sqrt(500) * mean ~ 0.8 < 1 would wrongly predict a shrinking gradient; the rms slope
