@@ -1,7 +1,7 @@
 """Sentences of the guided notebooks 07-11 (01-06: test_notebook_claims.py) that no lesson-claim
-test covered, each checked on the five seeds.  The notebook and cell are named in every docstring; the
-numbers in the sentences are the ones asserted here, so a sentence that becomes false fails a
-test.
+test covered, each checked on the five seeds.  The notebook and cell are named in
+every docstring; the numbers in the sentences are the ones asserted here, so a sentence that
+becomes false fails a test.
 """
 from __future__ import annotations
 
