@@ -100,17 +100,22 @@ def test_standardise_keeps_the_tilt_pca_removes_it_and_held_out_points_are_off_c
              lambda v: v[0] < 1e-9 and v[1] > 0.3 and v[2] < 1e-10 and v[3] > 1e-6)
 
 
-def test_raw_pixels_catch_up_at_three_times_the_learning_rate():
-    """02, cell 8: raw pixels with lr 0.09 (3 x 0.03) reach a training loss at least as low as
-    standardised inputs at 0.03 after 150 momentum steps (measured about 2x lower)."""
+def test_raw_pixels_lag_several_fold_and_catch_up_at_three_times_the_learning_rate():
+    """02, cell 8: after 150 momentum steps at lr 0.03, standardised inputs reach a training
+    loss several (> 3) times lower than raw pixels on every seed (measured 4.7-8.7x); raw pixels
+    at lr 0.09 (3 x 0.03) reach one at least as low as the standardised run at 0.03 (measured
+    about 2x lower)."""
     def loss(prep, lr, seed):
         run = Run(Config(dataset="digits", n_classes=10, n_samples=600, preprocessing=prep,
                          depth=2, width=64, optimizer="momentum", lr=lr, seed=seed))
         run.step(150)
         return run.loss()
-    raw = [loss("none", 0.09, s) for s in SEEDS]
+    raw = [loss("none", 0.03, s) for s in SEEDS]
+    fast = [loss("none", 0.09, s) for s in SEEDS]
     std = [loss("standardize", 0.03, s) for s in SEEDS]
-    assert all(r <= s for r, s in zip(raw, std)), table(raw_at_009=raw, standardised_at_003=std)
+    numbers = table(raw_at_003=raw, raw_at_009=fast, standardised_at_003=std)
+    assert all(r > 3 * s for r, s in zip(raw, std)), numbers
+    assert all(f <= s for f, s in zip(fast, std)), numbers
 
 
 # ---- 03 weight initialisation, 04 batch norm -----------------------------------------------
@@ -211,6 +216,20 @@ def test_the_tiny_init_network_sits_at_ln_3_without_batch_norm():
         run.step(300)
         return abs(run.loss() - math.log(3)), run.accuracy("val")
     holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 1e-3 and abs(v[1] - 1 / 3) < 0.05)
+
+
+def test_whether_batch_norm_lowers_the_validation_loss_depends_on_the_seed():
+    """04, cell 18: in the regulariser experiment (100 noisy spiral points, 3 x 64, Adam, 250
+    steps) batch norm in batches of 16 gives a lower validation loss than no norm on some seeds
+    and a higher one on others (measured 2 of 5 lower)."""
+    def val_loss(norm, seed):
+        run = Run(Config(dataset="spiral", n_samples=200, noise=0.3, val_fraction=0.5, depth=3,
+                         width=64, optimizer="adam", lr=0.01, batch_size=16, norm=norm,
+                         seed=seed))
+        run.step(250)
+        return run.evaluate(run.data.x_val, run.data.y_val)[1]
+    lower = [val_loss("batch", s) < val_loss("none", s) for s in SEEDS]
+    assert 1 <= sum(lower) <= 4, lower
 
 
 # ---- 05 layer normalisation ----------------------------------------------------------------
