@@ -118,6 +118,21 @@ def test_raw_pixels_lag_several_fold_and_catch_up_at_three_times_the_learning_ra
     assert all(f <= s for f, s in zip(fast, std)), numbers
 
 
+def test_the_spiral_is_already_near_the_origin_so_standardising_changes_little():
+    """02, cell 9 (Try this 2): the default spiral's features have means within 0.02 of 0 and
+    similar spreads (within 10%), and the default net reaches the same validation accuracy
+    (within 0.02) after 300 steps with preprocessing none and standardize."""
+    def measure(seed):
+        runs = [Run(Config(preprocessing=p, seed=seed), eval_every=10**9)
+                for p in ("none", "standardize")]
+        raw = runs[0].data.raw_train
+        for run in runs:
+            run.step(300)
+        return (np.abs(raw.mean(axis=0)).max(), raw.std(axis=0).max() / raw.std(axis=0).min(),
+                abs(runs[0].accuracy("val") - runs[1].accuracy("val")))
+    holds_on([measure(s) for s in SEEDS], lambda v: v[0] < 0.02 and v[1] < 1.1 and v[2] <= 0.02)
+
+
 # ---- 03 weight initialisation, 04 batch norm -----------------------------------------------
 def test_deep_tanh_gradient_numbers_the_init_notebook_quotes():
     """03, cells 6-7, and 04, cell 14: N(0, 0.01^2) gives every weight gradient ~4e-7 (in

@@ -82,6 +82,17 @@ def test_random_search_wins_on_at_least_4_of_5_draws_on_every_data_seed():
     holds_on([wins(s) for s in SEEDS], lambda n: n >= 4)
 
 
+def test_each_coarse_to_fine_round_is_a_quarter_as_wide_in_decades():
+    """08, cell 9: the next round's range is a quarter as wide (in decades) as the last, centred
+    on the best trial, and cut where it would leave the last range."""
+    from initlab.core.checks import narrow
+    lo, hi = narrow(1e-4, 1e0, 1e-2, 0.25)                       # 4 decades -> 1, centred
+    assert math.isclose(math.log10(hi) - math.log10(lo), 1.0)
+    assert math.isclose(math.log10(lo), -2.5) and math.isclose(math.log10(hi), -1.5)
+    lo, hi = narrow(1e-4, 1e0, 1e-4, 0.25)                       # at the edge: cut
+    assert math.isclose(lo, 1e-4) and math.isclose(math.log10(hi), -3.5)
+
+
 # ---- 09 optimisers ------------------------------------------------------------------------
 def test_the_surface_has_the_losses_the_notebook_quotes():
     """09, cell 6: the dip's loss is -0.06, the saddle's 0.02 and the deep minimum's -0.46 (to
