@@ -73,6 +73,21 @@ def test_a_failed_overfit_check_offers_the_init_fix_and_its_button_sets_the_cont
     assert "changed since (init)" in view.settings.value
 
 
+def test_a_finding_two_checks_raise_is_said_once():
+    # a tight clip fails the overfit and the ratio checks, each with the same finding: the list
+    # showed it twice (screenshot), with one button
+    lab = Lab(optimizer="sgd", lr=0.1, grad_clip=1e-4, clip_mode="value", view="checks")
+    view = lab.views.view("checks")
+    view.run()
+    lab.views.finish()
+    assert [r.passed for r in view.results][2:] == [False, False]
+    codes = [f.code for _, f in view.fixes.shown]
+    assert codes.count("update_ratio_low") == 1 and len(codes) == len(set(codes)), codes
+    [button] = view.fixes.buttons()
+    button.click()
+    assert lab.config.grad_clip == 1.0
+
+
 def test_compare_mode_survives_the_view_switch_and_the_checks_use_run_b():
     lab = Lab()
     lab.compare(init="zeros")

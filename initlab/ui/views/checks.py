@@ -110,7 +110,10 @@ class ChecksView:
             self.results.append(result)
             self.rows[i].value = row_html(title, result)
             self.progress.value = i + 1
-            found = [f for r in self.results for f in r.findings]
+            found = []                  # each finding once: two checks can raise the same one
+            for f in (f for r in self.results for f in r.findings):
+                if f.code not in {g.code for g in found}:
+                    found.append(f)
             self.fixes.update([("", found)])
             self.fixes_title.value = ("<b>what the assistant says</b> about the failed checks "
                                       "(a button where one knob fixes it):" if found else "")
