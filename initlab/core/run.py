@@ -293,6 +293,11 @@ class Run:
         with np.errstate(all="ignore"):
             return self.model.probe(x, self.data.y_train[self.probe_index])
 
+    def weights_changed(self) -> None:
+        """Say that the weights were edited in place (a lesson's hand-made change): the cached
+        snapshot is dropped, and the next one measures the new weights."""
+        self._snapshot = None
+
     def snapshot(self) -> Snapshot:
         """Statistics on the fixed probe batch (cached until the run changes)."""
         if self._snapshot is None:

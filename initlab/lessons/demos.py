@@ -257,7 +257,7 @@ def moved_data(data: Data, offset: float) -> Data:
 def push_off_cloud(run, units: np.ndarray, margin: float = 1.0) -> None:
     """Set the biases of first-layer `units` so that their pre-activation is <= -margin on every
     training example: their lines now lie past the edge of the data cloud (as after one huge
-    update).  Changes run.model in place."""
+    update).  Changes run.model in place (and drops its cached snapshot)."""
     dense = run.model.dense[0]
     units = np.asarray(units)
     width = dense.params["b"].shape[0]
@@ -267,6 +267,7 @@ def push_off_cloud(run, units: np.ndarray, margin: float = 1.0) -> None:
         raise ValueError(f"margin={margin!r} is not allowed: expected a number >= 0")
     reach = (run.data.x_train @ dense.params["w"][:, units]).max(axis=0)
     dense.params["b"][units] = -reach - margin
+    run.weights_changed()
 
 
 def one_sign_share(run, example: int = 0) -> float:

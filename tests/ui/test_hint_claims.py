@@ -201,8 +201,7 @@ def pink_scores(activation: str, seed: int) -> np.ndarray:
     first-layer unit pushed off the data cloud after 20 steps of training."""
     run = Run(Config(dataset="spiral", depth=2, width=16, activation=activation, seed=seed))
     run.step(20)
-    demos.push_off_cloud(run, np.arange(16))
-    run._snapshot = None                       # the weights were changed by hand
+    demos.push_off_cloud(run, np.arange(16))              # drops the cached snapshot
     panel = DeadUnits()
     panel.update(views((run.snapshot(), run.history)))
     p = run.snapshot().plane

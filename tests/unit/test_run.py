@@ -226,7 +226,7 @@ def test_a_live_change_keeps_the_snapshot_because_it_measures_the_same_numbers()
     snap = run.snapshot()
     run.apply(run.config.replace(lr=0.5, l2=0.1, dropout=0.5))
     assert run.snapshot() is snap
-    run._snapshot = None
+    run.weights_changed()                          # a fresh measurement of the same weights
     again = run.snapshot()
     assert again.loss == snap.loss
     assert np.array_equal(again.layers[-1].act_hist, snap.layers[-1].act_hist)
@@ -277,3 +277,13 @@ def test_a_step_out_of_memory_frees_every_array_the_step_kept(monkeypatch):
         kept = {k for k, v in vars(layer).items() if isinstance(v, np.ndarray)}
         assert kept == before[id(layer)], type(layer).__name__      # parameters, not caches
     assert run.model.act_grads == [None] * 3
+
+
+def test_a_hand_edit_of_the_weights_is_measured_by_the_next_snapshot():
+    from initlab.lessons import demos
+    run = Run(Config(depth=2, width=16))
+    before = run.snapshot()
+    demos.push_off_cloud(run, np.arange(16))              # every first-layer unit off the cloud
+    after = run.snapshot()
+    assert after is not before
+    assert before.layers[0].dead_fraction < 0.5 and after.layers[0].dead_fraction == 1.0
