@@ -115,11 +115,17 @@ def test_stop_ends_the_checks_between_two_checks():
     assert "stopped" in view.rows[3].value and not view.button.disabled
 
 
-def test_a_search_runs_trial_by_trial_marks_the_best_and_use_these_sets_the_controls():
+def started_search(trials: int, steps: int):
+    """A lab on the search view with a search of `trials` x `steps` started: (lab, view)."""
     lab = Lab(view="search")
     view = lab.views.view("search")
-    view.trials.value, view.steps.value = 6, 50
+    view.trials.value, view.steps.value = trials, steps
     view.start()
+    return lab, view
+
+
+def test_a_search_runs_trial_by_trial_marks_the_best_and_use_these_sets_the_controls():
+    lab, view = started_search(6, 50)
     lab.views._advance()
     assert view.progress.value == 1 and lab.views.busy
     lab.views.finish()
@@ -224,10 +230,7 @@ def test_with_own_points_the_checks_say_they_run_on_the_built_in_data():
 def test_the_best_says_how_many_trials_tie_with_it():
     # spiral at 200 steps: several trials reach the same validation accuracy (the screenshot
     # showed 9 yellow points at 100% and one ringed "best" as if it stood out)
-    lab = Lab(view="search")
-    view = lab.views.view("search")
-    view.trials.value, view.steps.value = 12, 200
-    view.start()
+    lab, view = started_search(12, 200)
     lab.views.finish()
     ok = [t for t in view.search.trials if not t.diverged]
     top = view.search.best()
