@@ -189,4 +189,14 @@ LATER: tuple[Case, ...] = (
     Case("maxout LeCun depth 10", "activation",
          dict(activation="maxout", init="lecun", depth=10), 0,
          "LeCun keeps maxout's spread (2 pieces): healthy over 10 layers."),
+    # ---- the final read's TA check, written before asking the lab -----------------------------
+    Case("momentum lr 0.3", "optimiser", dict(optimizer="momentum", lr=0.3), 100,
+         "With momentum 0.9 the step is up to 10x lr, a rate of 3: the loss blows up, or the "
+         "big steps knock ReLUs off the data for good. Lower the learning rate. Train and "
+         "validation accuracy stay level: no overfitting.",
+         expect=("diverged|dead_units|update_ratio_high",),
+         allowed=("diverged", "dead_units", "update_ratio_high", "loss_flat"), ta_fix=("lr",),
+         corrected="written as 'diverged'; on seed 0 the loss does not blow up, 66% of layer "
+                   "2's units die instead. The assistant also called it overfitting (the "
+                   "validation loss rose with the training loss): a false alarm, now gone."),
 )

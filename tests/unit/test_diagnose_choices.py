@@ -140,3 +140,20 @@ def test_a_deep_sigmoid_net_under_he_is_not_told_to_shrink_its_weights(seed):
     found = [f for f in diagnose(Run(Config(activation="sigmoid", depth=10, seed=seed)))
              if f.code == "vanishing_gradients"]
     assert found and "init" not in (found[0].fix or {}), found
+
+
+# ---- overfitting needs the training side to keep improving ------------------------------------
+@pytest.mark.parametrize("seed", range(5))
+def test_a_validation_loss_that_rose_with_the_training_loss_is_not_overfitting(seed):
+    # momentum at lr 0.3 knocks the run off course (dead ReLUs): both losses rise, train and
+    # validation accuracy stay level; it was called overfitting with an L2 button
+    run = Run(Config(optimizer="momentum", lr=0.3, seed=seed))
+    run.step(100)
+    assert "overfitting" not in {f.code for f in diagnose(run)}
+
+
+def test_a_widening_gap_is_still_overfitting():
+    from initlab.lessons.diagnosis_cases import CASES
+    from initlab.lessons.exam import findings_at
+    [row] = [c for c in CASES if c.name == "digits, 150 samples"]
+    assert "overfitting" in {f.code for f in findings_at(row)}

@@ -7,9 +7,10 @@ import math
 import numpy as np
 
 from .base import Facts, Finding, finding, loosen_clip, lower_lr, raise_lr
-from .thresholds import (CONVERGED_LOSS, DEAD_WARNING, DIVERGED_EARLY, LOSS_FLAT_DROP, LOSS_FLAT_STEPS,
-                         OVERFIT_EVALS, OVERFIT_GAP, REGULARISATION_CUT, SLOW_STEPS, SMALL_BATCH,
-                         STRONG_DROPOUT, STRONG_PENALTY, UNDERFIT_ACC, UNDERFIT_STEPS,
+from .thresholds import (CONVERGED_LOSS, DEAD_WARNING, DIVERGED_EARLY, LOSS_FLAT_DROP,
+                         LOSS_FLAT_STEPS, LOSS_WINDOW, OVERFIT_EVALS, OVERFIT_GAP,
+                         REGULARISATION_CUT, SLOW_STEPS, SMALL_BATCH, STRONG_DROPOUT,
+                         STRONG_PENALTY, UNDERFIT_ACC, UNDERFIT_STEPS,
                          UPDATE_BAND, UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW, UPDATE_RULE,
                          VAL_LOSS_RISE, VAL_LOSS_RISE_MIN, VANISHING_RATIO)
 
@@ -184,18 +185,31 @@ def overfitting(f: Facts) -> Finding | None:
     gap = float(np.mean(h.train_acc[-OVERFIT_EVALS:]) - np.mean(h.val_acc[-OVERFIT_EVALS:]))
     best, last = float(min(h.val_loss)), float(h.val_loss[-1])
     rising = last > VAL_LOSS_RISE * best and last - best > VAL_LOSS_RISE_MIN * f.ln_c
-    if gap < OVERFIT_GAP and not rising:
+    if gap < OVERFIT_GAP and not (rising and training_loss_fell(f)):
+        # without a gap, a validation loss that rose with the training loss is a run knocked
+        # off course (momentum at lr 0.3 killing ReLUs), not memorising
         return None
     cfg = f.config
     fix = ({"l2": 0.01}, "add an L2 penalty (0.01)") if cfg.l2 < 0.01 else (
         ({"dropout": 0.3}, "add dropout 0.3") if cfg.dropout == 0 else None)
     return finding(
         "overfitting", "warning",
-        f"Training accuracy is {gap:.0%} above validation accuracy, and the validation loss "
-        f"is {last:.3g} against its best {best:.3g}. The net is memorising its training "
+        (f"Training accuracy is {gap:.0%} above validation accuracy, and the validation loss "
+         f"is {last:.3g} against its best {best:.3g}." if gap >= OVERFIT_GAP else
+         f"The validation loss is {last:.3g} against its best {best:.3g}, while the training "
+         "loss kept falling.") + " The net is memorising its training "
         "examples instead of learning what generalises. More data, a smaller net, or "
         "regularisation (L2, dropout) narrow the gap.",
         {"accuracy_gap": gap, "val_loss": last, "best_val_loss": best}, fix)
+
+
+def training_loss_fell(f: Facts) -> bool:
+    """The training loss is lower now than around the evaluation of the best validation loss."""
+    h = f.history
+    at = h.eval_steps[int(np.argmin(h.val_loss))]
+    steps, loss = np.asarray(h.steps), np.asarray(h.loss, dtype=np.float64)
+    then = loss[steps <= at][-LOSS_WINDOW:]
+    return bool(then.size) and f.recent_loss() < float(np.mean(then))
 
 
 def small_batch_norm(f: Facts) -> Finding | None:
